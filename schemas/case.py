@@ -1,0 +1,150 @@
+"""A case: one subject with everything recorded about them, validated as a whole."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import pandas as pd
+
+from schemas.common import REF, as_list
+from schemas.problems import Problem, translate
+from schemas.tables import CLINICAL_TABLES
+from schemas.validate import as_frame, validate_table
+
+ONSET_TOLERANCE_DAYS = 30
+CONSENT_AGE = 15  # Russian law (323-FZ art. 54): from 15 a patient consents alone
+
+
+@dataclass
+class Case:
+    """The rows of one subject across the clinical tables (dates already shifted)."""
+
+    subjects: list[dict[str, Any]]
+    consents: list[dict[str, Any]] = field(default_factory=list)
+    treatments: list[dict[str, Any]] = field(default_factory=list)
+    assessments: list[dict[str, Any]] = field(default_factory=list)
+    labs: list[dict[str, Any]] = field(default_factory=list)
+    adverse_events: list[dict[str, Any]] = field(default_factory=list)
+    ae_causality: list[dict[str, Any]] = field(default_factory=list)
+    narratives: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def subject(self) -> dict[str, Any]:
+        """The case's single subject row."""
+        return self.subjects[0]
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """The rows of one clinical table."""
+        return list(getattr(self, table))
+
+    def tables(self) -> dict[str, list[dict[str, Any]]]:
+        """Every clinical table's rows, in write order."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name in CLINICAL_TABLES}
+
+
+def _problem(table: str, row: int, field_name: str, value: Any, check: str) -> Problem:
+    return translate(table, row, field_name, value, check)
+
+
+def _belongs(case: Case) -> list[Problem]:
+    sid = case.subject.get("subject_id")
+    return [
+        _problem(table, i, "subject_id", r.get("subject_id"), "rows_belong_to_subject")
+        for table, rows in case.tables().items() if table not in ("subjects", "ae_causality")
+        for i, r in enumerate(rows) if r.get("subject_id") != sid
+    ]  # fmt: skip
+
+
+def _first_dose(case: Case) -> pd.Timestamp | None:
+    starts = [pd.Timestamp(t["start_date"]) for t in case.treatments if t.get("start_date") is not None]
+    return min(starts) if starts else None
+
+
+def _fits_disease(case: Case) -> list[Problem]:
+    disease = REF.diseases.get(case.subject.get("disease", ""))
+    if disease is None:
+        return []
+    out = [_problem("assessments", i, "scale", a.get("scale"), "scale_fits_disease")
+           for i, a in enumerate(case.assessments) if a.get("scale") not in disease.scales]
+    out += [_problem("labs", i, "test", lab.get("test"), "test_fits_disease")
+            for i, lab in enumerate(case.labs) if lab.get("test") not in disease.lab_tests]
+    for i, t in enumerate(case.treatments):
+        pid = t.get("product_id")
+        if pid in REF.products.index and disease.code not in REF.product(pid)["diseases"]:
+            out.append(_problem("treatments", i, "product_id", pid, "product_fits_disease"))
+    return out  # fmt: skip
+
+
+def _ae_timing(case: Case) -> list[Problem]:
+    first = _first_dose(case)
+    if first is None:
+        return []
+    earliest = first - pd.Timedelta(days=ONSET_TOLERANCE_DAYS)
+    return [
+        _problem("adverse_events", i, "onset_date", ae.get("onset_date"), "ae_after_first_dose")
+        for i, ae in enumerate(case.adverse_events)
+        if ae.get("onset_date") is not None and pd.Timestamp(ae["onset_date"]) < earliest
+    ]
+
+
+def _consent(case: Case) -> list[Problem]:
+    out = []
+    birth_year = case.subject.get("birth_year")
+    for i, c in enumerate(case.consents):
+        signed = c.get("signed_date")
+        if birth_year is None or signed is None:
+            continue
+        # Dates are shifted by up to half a year, so only a surely-minor age is enforced.
+        surely_minor = pd.Timestamp(signed).year - int(birth_year) <= CONSENT_AGE - 2
+        if surely_minor and c.get("signed_by") == "patient":
+            out.append(_problem("consents", i, "signed_by", "patient", "minor_signed_by_representative"))
+        if c.get("withdrawn_date") is not None and not pd.isna(c["withdrawn_date"]) \
+                and case.subject.get("status") != "withdrawn":
+            out.append(_problem("subjects", 0, "status", case.subject.get("status"), "withdrawal_means_withdrawn"))
+    return out  # fmt: skip
+
+
+def _causality(case: Case) -> list[Problem]:
+    ae_ids = {ae.get("ae_id") for ae in case.adverse_events}
+    given = {t.get("product_id") for t in case.treatments}
+    out = []
+    for i, c in enumerate(case.ae_causality):
+        if c.get("ae_id") not in ae_ids:
+            out.append(_problem("ae_causality", i, "ae_id", c.get("ae_id"), "causality_for_known_event"))
+        if c.get("product_id") not in given:
+            out.append(_problem("ae_causality", i, "product_id", c.get("product_id"), "suspect_was_given"))
+    return out  # fmt: skip
+
+
+def _fatal_status(case: Case) -> list[Problem]:
+    fatal = any(ae.get("outcome") == "fatal" or "death" in as_list(ae.get("seriousness"))
+                for ae in case.adverse_events)  # fmt: skip
+    if fatal and case.subject.get("status") != "died":
+        return [_problem("subjects", 0, "status", case.subject.get("status"), "fatal_event_means_died")]
+    return []
+
+
+def case_rule_problems(case: Case, existing: Case | None = None) -> list[Problem]:
+    """Rules that span tables; ``existing`` supplies stored rows (e.g. earlier doses)."""
+    merged = merge_cases(existing, case) if existing else case
+    return (_belongs(case) + _fits_disease(case) + _ae_timing(merged) + _consent(merged)
+            + _causality(merged) + _fatal_status(merged))  # fmt: skip
+
+
+def merge_cases(base: Case, extra: Case) -> Case:
+    """A case holding the rows of both (extra's subject and consent win)."""
+    merged = {t: base.rows(t) + extra.rows(t) for t in CLINICAL_TABLES}
+    merged["subjects"] = extra.subjects or base.subjects
+    merged["consents"] = extra.consents or base.consents
+    return Case(**merged)
+
+
+def validate_case(case: Case, existing: Case | None = None) -> list[Problem]:
+    """Validate every table of a case, then the cross-table rules; all problems at once."""
+    if len(case.subjects) != 1:
+        return [_problem("subjects", 0, "subject_id", "", "rows_belong_to_subject")]
+    problems: list[Problem] = []
+    for table, rows in case.tables().items():
+        problems += validate_table(table, as_frame(table, rows)) if rows else []
+    return problems + case_rule_problems(case, existing)

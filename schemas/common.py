@@ -1,0 +1,63 @@
+"""Shared field patterns and helpers for the table models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pandas as pd
+
+from schemas.reference import load_reference
+
+SITE_CODE = r"^[A-Z]{2,8}$"
+SUBJECT_ID = r"^[A-Z]{2,8}-[0-9A-Z]{12}$"
+ROW_ID = r"^[A-Za-z0-9][A-Za-z0-9_\-]{3,63}$"
+MAX_TEXT = 20_000
+
+REF = load_reference()
+
+
+def vocab(name: str) -> list[str]:
+    """Allowed codes of a closed vocabulary (for ``isin``)."""
+    return REF.codes(name)
+
+
+def this_year() -> int:
+    """The current calendar year."""
+    return dt.date.today().year
+
+
+def present(series: pd.Series) -> pd.Series:
+    """True where a value is given (not null/NaN/NaT)."""
+    return series.notna()
+
+
+def as_list(value: Any) -> list[Any]:
+    """A list-like cell (list, tuple, numpy array, JSON text) as a list; None -> []."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return [value]
+        return parsed if isinstance(parsed, list) else [parsed]
+    if hasattr(value, "tolist"):
+        return list(value.tolist())
+    if isinstance(value, list | tuple | set):
+        return list(value)
+    return [] if pd.isna(value) else [value]
+
+
+def as_dict(value: Any) -> dict[str, Any] | None:
+    """A JSON object cell (dict or JSON text) as a dict; None when it is not one."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return None
+        return parsed if isinstance(parsed, dict) else None
+    return None

@@ -1,0 +1,141 @@
+"""Turn Pandera failure cases and rule breaks into readable, bilingual problems.
+
+A :class:`Problem` names the table, the row (0-based position in the frame that was
+validated), the field and the offending value, and says what is wrong in English
+and Russian. Values are cut short: they are pseudonymised data, but a long value in
+an error message helps nobody.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+MESSAGES_FILE = Path(__file__).parent / "messages" / "checks.yaml"
+_VALUE_LIMIT = 60
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: where it is and what is wrong, in English and Russian."""
+
+    table: str
+    row: int | None
+    field: str
+    value: str
+    check: str
+    message_en: str
+    message_ru: str
+
+    def message(self, lang: str = "en") -> str:
+        """The message in ``en`` or ``ru``."""
+        return self.message_ru if lang == "ru" else self.message_en
+
+    def describe(self, lang: str = "en") -> str:
+        """One line: table, row, field, value and what is wrong."""
+        where = "строка" if lang == "ru" else "row"
+        row = f" {where} {self.row}" if self.row is not None else ""
+        value = f" = {self.value!r}" if self.value else ""
+        return f"{self.table}{row}, {self.field}{value}: {self.message(lang)}"
+
+
+@lru_cache(maxsize=1)
+def check_messages() -> dict[str, dict[str, str]]:
+    """Named-check messages from ``messages/checks.yaml``."""
+    with open(MESSAGES_FILE, encoding="utf-8") as handle:
+        return dict(yaml.safe_load(handle))
+
+
+def short_value(value: Any) -> str:
+    """A value as a short string for a message ('' for missing values)."""
+    if value is None or (not isinstance(value, list | tuple) and _is_missing(value)):
+        return ""
+    text = str(value)
+    return text if len(text) <= _VALUE_LIMIT else text[: _VALUE_LIMIT - 1] + "…"
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _args(check: str) -> str:
+    match = re.search(r"\((.*)\)", check)
+    return match.group(1) if match else ""
+
+
+_BUILTIN: list[tuple[str, str, str]] = [
+    # (check-name prefix, English, Russian); {args} is what is in the brackets
+    ("isin", "must be one of {args}", "должно быть одним из {args}"),
+    ("in_range", "must be between {args}", "должно быть в диапазоне {args}"),
+    ("greater_than_or_equal_to", "must be at least {args}", "должно быть не меньше {args}"),
+    ("greater_than", "must be more than {args}", "должно быть больше {args}"),
+    ("less_than_or_equal_to", "must be at most {args}", "должно быть не больше {args}"),
+    ("less_than", "must be less than {args}", "должно быть меньше {args}"),
+    ("str_matches", "has the wrong format", "имеет неверный формат"),
+    ("str_length", "has the wrong length", "имеет недопустимую длину"),
+    ("not_nullable", "is required", "обязательное поле"),
+    ("field_uniqueness", "must be unique", "должно быть уникальным"),
+    ("unique", "must be unique", "должно быть уникальным"),
+    ("multiple_fields_uniqueness", "duplicate row", "повторяющаяся строка"),
+    ("coerce_dtype", "has the wrong type (expected {args})", "неверный тип (ожидается {args})"),
+    ("dtype", "has the wrong type (expected {args})", "неверный тип (ожидается {args})"),
+    ("column_in_schema", "is not a field of this table", "нет такого поля в таблице"),
+    ("column_in_dataframe", "is missing", "поле отсутствует"),
+]
+
+
+def translate(table: str, row: int | None, field: str, value: Any, check: str) -> Problem:
+    """Build a :class:`Problem` for one failed check (builtin or named)."""
+    named = check_messages().get(check)
+    if named:
+        return Problem(table, row, field or named["field"], short_value(value), check,
+                       named["en"], named["ru"])  # fmt: skip
+    for prefix, en, ru in _BUILTIN:
+        if check == prefix or check.startswith(prefix + "("):
+            args = _args(check).replace("'", "")
+            return Problem(table, row, field, short_value(value), check,
+                           en.format(args=args), ru.format(args=args))  # fmt: skip
+    return Problem(table, row, field, short_value(value), check,
+                   f"fails the check {check}", f"не проходит проверку {check}")  # fmt: skip
+
+
+def from_failure_cases(table: str, cases: pd.DataFrame, frame: pd.DataFrame) -> list[Problem]:
+    """Convert Pandera ``failure_cases`` to problems, one per row and field.
+
+    Type errors hide the checks that could not run on a badly typed column, so only
+    the type problem is reported for such a column. Dataframe-level checks are
+    attributed to the field their message names.
+    """
+    problems: list[Problem] = []
+    seen: set[tuple[Any, str, str]] = set()
+    bad_types = set(cases.loc[cases["check"].astype(str).str.contains("dtype"), "column"])
+    for case in cases.itertuples(index=False):
+        check, column = str(case.check), str(case.column)
+        row = None if _is_missing(case.index) else int(case.index)
+        if isinstance(case.failure_case, str) and case.failure_case.startswith("TypeError("):
+            if bad_types:
+                continue  # this check could not run because of a type problem above
+        if check in ("column_in_schema", "column_in_dataframe"):
+            column = str(case.failure_case)  # the column itself is the problem
+        elif check in check_messages():
+            # dataframe-wide checks list every column of a failing row: name the one
+            # field the rule is about instead
+            column = check_messages()[check]["field"]
+        if row is not None and column in frame.columns:
+            value = frame.iloc[row][column]
+        else:
+            value = case.failure_case if row is None else ""
+        key = (row, column, "dtype" if "dtype" in check else check)
+        if key not in seen:
+            seen.add(key)
+            problems.append(translate(table, row, column, value, check))
+    return sorted(problems, key=lambda p: (p.row if p.row is not None else -1, p.field))

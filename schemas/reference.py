@@ -1,0 +1,175 @@
+"""Reference data: diseases, products, scales, lab tests, AE terms and code lists.
+
+Loaded once from the data files under ``schemas/reference/`` and checked on load,
+so a typo in a data file stops the program with a clear message instead of letting
+bad codes into the warehouse. A user-supplied adverse-event term list (e.g. an
+extract of a licensed MedDRA release, same columns as ``ae_terms.csv``) can be named
+with ``$CASEGUARD_AE_TERMS``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from schemas.errors import ReferenceDataError
+
+REFERENCE_DIR = Path(__file__).parent / "reference"
+VOCABULARY_NAMES = (
+    "sexes", "subject_statuses", "roles", "consent_signers", "routes", "ventilation",
+    "feeding", "motor_function", "ctcae_grades", "seriousness_criteria", "causality",
+    "action_taken", "outcomes", "languages",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Subtype:
+    """A disease subtype with the age-at-onset range (months) that fits it."""
+
+    code: str
+    name_en: str
+    name_ru: str
+    onset_min_months: float | None
+    onset_max_months: float | None
+    no_onset: bool = False
+
+
+@dataclass(frozen=True)
+class Disease:
+    """A disease with its subtypes, genetic markers, scales and lab tests."""
+
+    code: str
+    name_en: str
+    name_ru: str
+    subtypes: dict[str, Subtype]
+    genetic_markers: dict[str, dict[str, Any]]
+    scales: tuple[str, ...]
+    lab_tests: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """All reference data, checked; use :func:`load_reference` to get it."""
+
+    diseases: dict[str, Disease]
+    products: pd.DataFrame
+    scales: pd.DataFrame
+    lab_tests: pd.DataFrame
+    ae_terms: pd.DataFrame
+    vocabularies: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+
+    def codes(self, vocabulary: str) -> list[str]:
+        """The allowed codes of one closed vocabulary, in file order."""
+        return list(self.vocabularies[vocabulary])
+
+    def label(self, vocabulary: str, code: str, lang: str = "en") -> str:
+        """The label of a code in English (``en``) or Russian (``ru``)."""
+        entry = self.vocabularies[vocabulary].get(str(code))
+        return entry[f"name_{lang}"] if entry else str(code)
+
+    def scale(self, code: str) -> dict[str, Any]:
+        """One scale's row (min, max, integer, unit, ...) as a dict."""
+        return dict(self.scales.loc[code])
+
+    def product(self, product_id: str) -> dict[str, Any]:
+        """One product's row (INN, brand, regimen, ...) as a dict."""
+        return dict(self.products.loc[product_id])
+
+
+def _read_yaml(name: str) -> Any:
+    with open(REFERENCE_DIR / name, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _build_disease(raw: dict[str, Any]) -> Disease:
+    subtypes = {str(s["code"]): Subtype(**{**s, "code": str(s["code"])}) for s in raw["subtypes"]}
+    markers = {
+        name: {**spec, "codes": [str(v["code"]) for v in spec["values"]]}
+        for name, spec in (raw.get("genetic_markers") or {}).items()
+    }
+    return Disease(
+        code=raw["code"], name_en=raw["name_en"], name_ru=raw["name_ru"], subtypes=subtypes,
+        genetic_markers=markers, scales=tuple(raw["scales"]), lab_tests=tuple(raw["lab_tests"]),
+    )  # fmt: skip
+
+
+def _products_frame(raw: list[dict[str, Any]]) -> pd.DataFrame:
+    rows = []
+    for item in raw:
+        regimen = item.get("regimen") or {}
+        rows.append({
+            **{k: v for k, v in item.items() if k != "regimen"},
+            "regimen_kind": regimen.get("kind"),
+            "loading_days": regimen.get("loading_days") or [],
+            "maintenance_interval_months": regimen.get("maintenance_interval_months"),
+            "regimen_en": regimen.get("text_en"),
+            "regimen_ru": regimen.get("text_ru"),
+        })  # fmt: skip
+    return pd.DataFrame(rows).set_index("product_id", drop=False)
+
+
+def _ae_terms_frame() -> pd.DataFrame:
+    path = Path(os.environ.get("CASEGUARD_AE_TERMS") or REFERENCE_DIR / "ae_terms.csv")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as exc:
+        raise ReferenceDataError(f"cannot read the AE term list {path}: {exc}") from exc
+    return frame.set_index("term_id", drop=False)
+
+
+def _cross_check(ref: Reference) -> list[str]:
+    problems: list[str] = []
+    products = ref.products
+    for pid, row in products.iterrows():
+        if row["is_generic"]:
+            ref_id = row["reference_product_id"]
+            if ref_id not in products.index:
+                problems.append(f"product {pid}: reference product {ref_id!r} is not listed")
+            elif products.loc[ref_id, "is_generic"] or products.loc[ref_id, "inn"] != row["inn"]:
+                problems.append(f"product {pid}: reference {ref_id} must be an original of {row['inn']}")
+        elif pd.notna(row["reference_product_id"]):
+            problems.append(f"product {pid}: only a generic may name a reference product")
+        for disease in row["diseases"]:
+            if disease not in ref.diseases:
+                problems.append(f"product {pid}: unknown disease {disease!r}")
+    for code, disease in ref.diseases.items():
+        problems += [f"disease {code}: unknown scale {s!r}" for s in disease.scales if s not in ref.scales.index]
+        problems += [f"disease {code}: unknown lab test {t!r}" for t in disease.lab_tests if t not in ref.lab_tests.index]
+    return problems  # fmt: skip
+
+
+@lru_cache(maxsize=4)
+def _load(ae_terms_env: str | None) -> Reference:
+    from schemas.reference_models import validate_reference_frames
+
+    diseases = {d["code"]: _build_disease(d) for d in _read_yaml("diseases.yaml")["diseases"]}
+    vocab_raw = _read_yaml("vocabularies.yaml")
+    missing = [name for name in VOCABULARY_NAMES if name not in vocab_raw]
+    if missing:
+        raise ReferenceDataError(f"vocabularies.yaml lacks: {', '.join(missing)}")
+    vocabularies = {
+        name: {str(item["code"]): item for item in vocab_raw[name]} for name in VOCABULARY_NAMES
+    }
+    ref = Reference(
+        diseases=diseases,
+        products=_products_frame(_read_yaml("products.yaml")["products"]),
+        scales=pd.DataFrame(_read_yaml("scales.yaml")["scales"]).set_index("code", drop=False),
+        lab_tests=pd.DataFrame(_read_yaml("lab_tests.yaml")["lab_tests"]).set_index("code", drop=False),
+        ae_terms=_ae_terms_frame(),
+        vocabularies=vocabularies,
+    )  # fmt: skip
+    problems = validate_reference_frames(ref) + _cross_check(ref)
+    if problems:
+        raise ReferenceDataError("reference data is invalid: " + "; ".join(problems))
+    return ref
+
+
+def load_reference() -> Reference:
+    """Load and check all reference data (cached; reloads if $CASEGUARD_AE_TERMS changes)."""
+    return _load(os.environ.get("CASEGUARD_AE_TERMS"))
