@@ -1,0 +1,80 @@
+"""Secret key files, kept outside the database and never exported.
+
+A key store is a directory (mode 0700) holding one file per key (mode 0600), each
+32 random bytes written as hex: ``site-<CODE>.key`` for a site's pseudonym key and
+``audit.key`` for the audit chain's HMAC. A site key is never overwritten: losing it
+would make every existing pseudonym of that site unreachable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+
+from schemas.errors import KeyFileError
+
+_KEY_BYTES = 32
+_SITE_CODE = re.compile(r"^[A-Z]{2,8}$")
+
+
+class KeyStore:
+    """A directory of key files."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+
+    def site_key_path(self, site_code: str) -> Path:
+        """Where the key of ``site_code`` lives."""
+        if not _SITE_CODE.match(site_code):
+            raise KeyFileError(f"site code {site_code!r} must be 2-8 capital Latin letters")
+        return self.directory / f"site-{site_code}.key"
+
+    def create_site_key(self, site_code: str) -> Path:
+        """Create a new random key for a site; refuse if one exists."""
+        path = self.site_key_path(site_code)
+        if path.exists():
+            raise KeyFileError(f"site {site_code} already has a key at {path}; it is never replaced")
+        self._write(path, secrets.token_bytes(_KEY_BYTES))
+        return path
+
+    def has_site_key(self, site_code: str) -> bool:
+        """True if the site's key file exists."""
+        return self.site_key_path(site_code).exists()
+
+    def site_key(self, site_code: str) -> bytes:
+        """Read a site's key; a clear error if it is missing or malformed."""
+        path = self.site_key_path(site_code)
+        if not path.exists():
+            raise KeyFileError(f"no key for site {site_code} in {self.directory} (run: caseguard site init {site_code})")
+        return self._read(path)
+
+    def audit_key(self) -> bytes:
+        """The audit-chain key, created on first use."""
+        path = self.directory / "audit.key"
+        if not path.exists():
+            self._write(path, secrets.token_bytes(_KEY_BYTES), exclusive_ok=True)
+        return self._read(path)
+
+    def _write(self, path: Path, key: bytes, exclusive_ok: bool = False) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.directory, 0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            if exclusive_ok:  # another process created it first: use theirs
+                return
+            raise KeyFileError(f"key file {path} already exists") from None
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key.hex() + "\n")
+
+    @staticmethod
+    def _read(path: Path) -> bytes:
+        try:
+            text = path.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise KeyFileError(f"cannot read key file {path}: {exc.__class__.__name__}") from None
+        if not re.fullmatch(r"[0-9a-f]{64}", text):
+            raise KeyFileError(f"key file {path} is malformed (expected 64 hex digits)")
+        return bytes.fromhex(text)

@@ -1,0 +1,58 @@
+"""Keyed pseudonyms and per-subject date shifts.
+
+``subject_id = SITE-<12 base32 chars of HMAC-SHA256(site_key, site_code + id)>`` and
+the date shift (in [-182, +182] days) comes from other bytes of the same HMAC, so a
+local patient id always maps to the same subject and shift at its site, and to a
+different one at any other site. The local id itself is never returned or stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from schemas.errors import CaseguardError
+
+MAX_SHIFT_DAYS = 182
+_ID_CHARS = 12
+
+
+class InvalidLocalId(CaseguardError):
+    """The local patient id is empty or unusable (the id itself is never echoed)."""
+
+    title = "Invalid local patient id"
+
+
+@dataclass(frozen=True)
+class Pseudonym:
+    """A subject's pseudonym and date shift."""
+
+    subject_id: str
+    date_shift_days: int
+
+
+def normalise_local_id(local_id: str) -> str:
+    """Unicode-normalise, drop spaces and case so '12 345' and '12345' are one id."""
+    text = unicodedata.normalize("NFKC", str(local_id))
+    return re.sub(r"\s+", "", text).upper()
+
+
+def pseudonymise(site_key: bytes, site_code: str, local_id: str) -> Pseudonym:
+    """The pseudonym and date shift of a local patient id at a site."""
+    normal = normalise_local_id(local_id)
+    if not normal:
+        raise InvalidLocalId("the local patient id is empty")
+    digest = hmac.new(site_key, f"{site_code}\x1f{normal}".encode(), hashlib.sha256).digest()
+    code = base64.b32encode(digest[:10]).decode("ascii")[:_ID_CHARS]
+    shift = int.from_bytes(digest[16:20], "big") % (2 * MAX_SHIFT_DAYS + 1) - MAX_SHIFT_DAYS
+    return Pseudonym(subject_id=f"{site_code}-{code}", date_shift_days=shift)
+
+
+def shift_date(value: dt.date | None, days: int) -> dt.date | None:
+    """A date moved by ``days`` (None stays None); datetimes keep their time."""
+    return None if value is None else value + dt.timedelta(days=days)

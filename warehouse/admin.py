@@ -1,0 +1,86 @@
+"""Sites, user accounts and the product reference table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from argon2 import PasswordHasher
+
+from schemas import load_reference, validate_table
+from schemas.errors import CaseguardError, Conflict, ValidationFailed
+from warehouse.db import one
+from warehouse.access import MANAGE_SITES, MANAGE_USERS, Session, require
+from warehouse.audit import Event, audited_transaction
+from warehouse.frames import insert
+
+MIN_PASSWORD = 10
+_hasher = PasswordHasher()
+
+
+def add_site(session: Session, site_code: str, name: str, region: str, country: str = "RU") -> None:
+    """Register a centre (its key file is created separately, outside the database)."""
+    require(session, MANAGE_SITES, None, f"add site {site_code}")
+    row = {"site_code": site_code, "name": name, "region": region, "country": country}
+    problems = validate_table("sites", [row])
+    if problems:
+        raise ValidationFailed(problems)
+    with audited_transaction(session.db, session.actor) as (conn, events):
+        if one(conn, "SELECT 1 FROM sites WHERE site_code = ?", [site_code]):
+            raise Conflict(f"site {site_code} already exists")
+        insert(conn, "sites", [row])
+        events.append(Event("insert", "sites", site_code, after=row))
+
+
+def list_sites(db_session: Session) -> pd.DataFrame:
+    """All sites (codes, names, regions)."""
+    with db_session.db.connect(read_only=not db_session.db.in_memory) as conn:
+        return conn.execute("SELECT * FROM sites ORDER BY site_code").df()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of a password (the password itself is never stored)."""
+    if len(password) < MIN_PASSWORD:
+        raise CaseguardError(f"a password needs at least {MIN_PASSWORD} characters")
+    return _hasher.hash(password)
+
+
+def add_user(session: Session, username: str, password: str, role: str, site_code: str | None) -> None:
+    """Create an active account with an argon2id password hash."""
+    require(session, MANAGE_USERS, None, f"add user {username}")
+    row: dict[str, Any] = {
+        "username": username, "password_hash": hash_password(password), "role": role,
+        "site_code": site_code, "active": True, "failed_logins": 0, "locked_until": None,
+    }  # fmt: skip
+    problems = validate_table("users", [row])
+    if problems:
+        raise ValidationFailed(problems)
+    with audited_transaction(session.db, session.actor) as (conn, events):
+        if one(conn, "SELECT 1 FROM users WHERE username = ?", [username]):
+            raise Conflict(f"user {username} already exists")
+        if site_code and not one(conn, "SELECT 1 FROM sites WHERE site_code = ?", [site_code]):
+            raise CaseguardError(f"unknown site {site_code}")
+        insert(conn, "users", [row])
+        shown = {k: v for k, v in row.items() if k != "password_hash"}
+        events.append(Event("insert", "users", username, after=shown))
+
+
+def sync_products(session: Session) -> int:
+    """Load the product reference data into the ``products`` table (idempotent)."""
+    products = load_reference().products
+    columns = ["product_id", "inn", "inn_ru", "brand", "brand_ru", "manufacturer", "is_generic",
+               "reference_product_id", "route", "dose_kind", "dose_unit", "regimen_kind",
+               "loading_days", "maintenance_interval_months"]  # fmt: skip
+    frame = products[columns].reset_index(drop=True)
+    frame = frame.astype(object).where(frame.notna(), None)
+    with audited_transaction(session.db, session.actor) as (conn, events):
+        before = one(conn, "SELECT count(*) FROM products")
+        conn.execute("DELETE FROM products")
+        conn.register("_products", frame)
+        conn.execute(f"INSERT INTO products SELECT {', '.join(columns)} FROM _products")
+        conn.unregister("_products")
+        events.append(Event("sync_reference", "products", None,
+                            before={"rows": before[0] if before else 0},
+                            after={"rows": len(frame), "at": dt.date.today()}))  # fmt: skip
+    return len(frame)

@@ -1,0 +1,204 @@
+"""Saving, reading and correcting cases, one transaction per save.
+
+A case (a subject with consent, treatments, assessments, labs, adverse events and
+narratives) is validated as a whole first; then its rows and one audit entry per
+row are written in a single transaction: all of it or none of it. Every function
+takes a :class:`~warehouse.access.Session` and refuses out-of-scope reads/writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from schemas import CLINICAL_TABLES, TABLES, Case, validate_case
+from schemas.case import case_rule_problems
+from schemas.errors import CaseguardError, Conflict, NotFound, ValidationFailed
+from schemas.problems import Problem
+from schemas.validate import validate_table
+from warehouse.db import one
+from warehouse.access import READ_CLINICAL, WRITE_CLINICAL, Session, require, scope_filter
+from warehouse.audit import Event, audited_transaction
+from warehouse.frames import insert, key_of, records, select
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class SaveSummary:
+    """What a save wrote: subjects and rows per table."""
+
+    subject_ids: list[str]
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """One line for the user, e.g. '1 subject: 4 treatments, 2 assessments'."""
+        parts = [f"{n} {t.replace('_', ' ')}" for t, n in self.rows.items() if n and t != "subjects"]
+        head = f"{len(self.subject_ids)} subject" + ("s" if len(self.subject_ids) != 1 else "")
+        return head + (": " + ", ".join(parts) if parts else "")
+
+
+def _batch_problems(cases: Sequence[Case]) -> list[Problem]:
+    """Validate all cases' tables in one pass per table, then each case's rules."""
+    problems: list[Problem] = []
+    for table in CLINICAL_TABLES:
+        rows = [row for case in cases for row in case.rows(table)]
+        problems += validate_table(table, rows) if rows else []
+    for case in cases:
+        if len(case.subjects) != 1:
+            raise CaseguardError("a case holds exactly one subject row")
+        problems += case_rule_problems(case)
+    return problems
+
+
+def _insert_case_rows(conn: duckdb.DuckDBPyConnection, cases: Sequence[Case], events: list[Event]) -> dict[str, int]:  # noqa: E501
+    counts: dict[str, int] = {}
+    for table in CLINICAL_TABLES:
+        rows = [row for case in cases for row in case.rows(table)]
+        counts[table] = insert(conn, table, rows)
+        events.extend(Event("insert", table, key_of(table, r), after=r) for r in records(pd.DataFrame(rows)))
+    return counts
+
+
+def save_cases(session: Session, cases: Sequence[Case], progress: Progress | None = None) -> SaveSummary:
+    """Save new subjects with all their rows in one transaction; all or nothing."""
+    for case in cases:
+        require(session, WRITE_CLINICAL, case.subject.get("site_code"), "save a case")
+    problems = _batch_problems(cases)
+    if problems:
+        raise ValidationFailed(problems)
+    ids = [str(c.subject["subject_id"]) for c in cases]
+    with audited_transaction(session.db, session.actor) as (conn, events):
+        conn.register("_new_ids", pd.DataFrame({"subject_id": ids}))
+        clash = one(conn, "SELECT count(*) FROM subjects JOIN _new_ids USING (subject_id)")
+        conn.unregister("_new_ids")
+        if clash and clash[0]:
+            raise Conflict(f"{clash[0]} of these subjects already exist; open them to add records")
+        counts = _insert_case_rows(conn, cases, events)
+    if progress:
+        progress(len(cases), len(cases))
+    return SaveSummary(ids, counts)
+
+
+def save_case(session: Session, case: Case) -> SaveSummary:
+    """Save one new subject with everything recorded about them."""
+    return save_cases(session, [case])
+
+
+def _subject_site(conn: duckdb.DuckDBPyConnection, subject_id: str) -> str | None:
+    row = one(conn, "SELECT site_code FROM subjects WHERE subject_id = ?", [subject_id])
+    return str(row[0]) if row else None
+
+
+def _read_case(conn: duckdb.DuckDBPyConnection, subject_id: str) -> Case:
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for table in CLINICAL_TABLES:
+        if table == "ae_causality":
+            where = "ae_id IN (SELECT ae_id FROM adverse_events WHERE subject_id = ?)"
+        else:
+            where = "subject_id = ?"
+        tables[table] = select(conn, table, where, [subject_id])
+    return Case(**tables)
+
+
+def load_case(session: Session, subject_id: str) -> Case:
+    """Everything stored about one subject, if the session may see that subject."""
+    with session.db.connect(read_only=not session.db.in_memory) as conn:
+        site = _subject_site(conn, subject_id)
+        if site is not None and session.allows(READ_CLINICAL, site):
+            return _read_case(conn, subject_id)
+    if site is not None:
+        require(session, READ_CLINICAL, site, f"read subject {subject_id}")
+    raise NotFound(f"no subject {subject_id}")
+
+
+def subject_exists(session: Session, subject_id: str) -> bool:
+    """True if the subject exists within the session's scope."""
+    condition, params = scope_filter(session)
+    with session.db.connect(read_only=not session.db.in_memory) as conn:
+        row = one(conn, f"SELECT count(*) FROM subjects WHERE subject_id = ? AND {condition}",
+                           [subject_id, *params])  # fmt: skip
+    return bool(row and row[0])
+
+
+def list_subjects(session: Session) -> pd.DataFrame:
+    """The subjects the session may see, newest first (no clinical detail)."""
+    require(session, READ_CLINICAL, None, "list subjects")
+    condition, params = scope_filter(session)
+    with session.db.connect(read_only=not session.db.in_memory) as conn:
+        return conn.execute(
+            "SELECT subject_id, site_code, disease, disease_subtype, status, created_at "
+            f"FROM subjects WHERE {condition} ORDER BY created_at DESC, subject_id", params).df()  # fmt: skip
+
+
+def add_records(session: Session, subject_id: str, rows: dict[str, list[dict[str, Any]]]) -> SaveSummary:
+    """Add follow-up rows (visits, doses, AEs, narratives) to an existing subject."""
+    unknown = set(rows) - (set(CLINICAL_TABLES) - {"subjects", "consents"})
+    if unknown:
+        raise CaseguardError(f"cannot add rows to {', '.join(sorted(unknown))} this way")
+    existing = load_case(session, subject_id)
+    require(session, WRITE_CLINICAL, existing.subject["site_code"], f"add to subject {subject_id}")
+    extra = Case(subjects=existing.subjects, **rows)
+    problems = [p for t, r in rows.items() for p in validate_table(t, r)]
+    problems += case_rule_problems(extra, existing)
+    if problems:
+        raise ValidationFailed(problems)
+    with audited_transaction(session.db, session.actor) as (conn, events):
+        counts = _insert_case_rows(conn, [Case(subjects=[], **rows)], events)
+    return SaveSummary([subject_id], counts)
+
+
+@dataclass(frozen=True)
+class Change:
+    """New values for some fields of one row, identified by its key."""
+
+    table: str
+    key: dict[str, Any]
+    values: dict[str, Any]
+
+
+def _apply(case: Case, change: Change) -> tuple[dict[str, Any], dict[str, Any]]:
+    for row in case.rows(change.table):
+        if all(row.get(k) == v for k, v in change.key.items()):
+            before = dict(row)
+            row.update(change.values)  # rows are the case's own dicts
+            return before, row
+    raise NotFound(f"no {change.table} row {'|'.join(map(str, change.key.values()))}")
+
+
+def update_rows(session: Session, subject_id: str, changes: Sequence[Change], reason: str) -> None:
+    """Correct stored values of one subject, with a reason; validated, audited, atomic."""
+    if not reason or not reason.strip():
+        raise CaseguardError("a reason is required to change a saved clinical value")
+    case = load_case(session, subject_id)
+    require(session, WRITE_CLINICAL, case.subject["site_code"], f"change subject {subject_id}")
+    updates = []
+    for change in changes:
+        fixed = set(TABLES[change.table].key) | {"subject_id", "site_code"}
+        bad = [f for f in change.values if f in fixed or f not in TABLES[change.table].columns]
+        if bad or change.table not in CLINICAL_TABLES:
+            raise CaseguardError(f"cannot change {', '.join(bad) or change.table} in {change.table}")
+        updates.append((change, *_apply(case, change)))
+    problems = validate_case(case)
+    if problems:
+        raise ValidationFailed(problems)
+    with audited_transaction(session.db, session.actor) as (conn, events):
+        for change, before, after in updates:
+            sets = ", ".join(f"{c} = ?" for c in change.values)
+            where = " AND ".join(f"{c} = ?" for c in change.key)
+            conn.execute(f"UPDATE {change.table} SET {sets} WHERE {where}",
+                         [*change.values.values(), *change.key.values()])  # fmt: skip
+            events.append(Event("update", change.table, key_of(change.table, after),
+                                before=before, after=after, reason=reason.strip()))  # fmt: skip
+
+
+def withdraw_consent(session: Session, subject_id: str, withdrawn_date: Any, reason: str) -> None:
+    """Record a consent withdrawal: the subject is marked and leaves every export."""
+    update_rows(session, subject_id, [
+        Change("consents", {"subject_id": subject_id}, {"withdrawn_date": withdrawn_date}),
+        Change("subjects", {"subject_id": subject_id}, {"status": "withdrawn"}),
+    ], reason)  # fmt: skip

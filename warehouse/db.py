@@ -1,0 +1,126 @@
+"""The one place that opens DuckDB connections.
+
+DuckDB lets one process write a file at a time, and a process that holds the file
+open blocks every other process. caseguard therefore opens a short-lived connection
+per operation and closes it straight after, retrying with backoff while another
+process holds the lock; so the app and the CLI can share one file. An in-memory
+database (tests) keeps one connection and hands out a cursor per use.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from anonymise.keys import KeyStore
+from schemas.errors import CaseguardError, Conflict, DatabaseBusy, NotFound
+from warehouse.config import default_key_dir
+
+MEMORY = ":memory:"
+
+
+def _is_lock_error(exc: duckdb.Error) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+class Database:
+    """A DuckDB file (or ``:memory:``) plus the key store that goes with it."""
+
+    def __init__(
+        self, path: str | Path, key_dir: str | Path | None = None, busy_timeout: float = 60.0
+    ) -> None:
+        self.path = str(path)
+        self.keys = KeyStore(key_dir if key_dir is not None else default_key_dir(
+            "." if self.path == MEMORY else self.path))  # fmt: skip
+        self.busy_timeout = busy_timeout
+        self._memory: duckdb.DuckDBPyConnection | None = None
+        self._memory_lock = threading.Lock()
+
+    @property
+    def in_memory(self) -> bool:
+        """True for a ``:memory:`` database."""
+        return self.path == MEMORY
+
+    def exists(self) -> bool:
+        """True if the database file exists (always for memory)."""
+        return self.in_memory or Path(self.path).exists()
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one operation, closed afterwards; waits out other writers."""
+        if self.in_memory:
+            with self._memory_lock:
+                if self._memory is None:
+                    self._memory = duckdb.connect(MEMORY)
+            cursor = self._memory.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+            return
+        if read_only and not Path(self.path).exists():
+            raise NotFound(f"no database at {self.path} (run: caseguard init --db {self.path})")
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        conn = self._open(read_only)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.busy_timeout
+        delay = 0.01
+        config = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+        while True:
+            try:
+                return duckdb.connect(self.path, read_only=read_only, config=config)
+            except duckdb.Error as exc:
+                if not _is_lock_error(exc):
+                    raise CaseguardError(f"cannot open the database {self.path}: {exc}") from exc
+                if time.monotonic() >= deadline:
+                    raise DatabaseBusy(
+                        f"the database {self.path} stayed locked by another process "
+                        f"for {self.busy_timeout:.0f} s; try again"
+                    ) from exc
+            time.sleep(delay * (0.5 + random.random()))  # noqa: S311 - jitter, not crypto
+            delay = min(delay * 2, 0.5)
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection inside BEGIN ... COMMIT; rolled back on any error."""
+        with self.connect() as conn:
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
+                _rollback(conn)
+                raise Conflict(f"the write clashes with stored data: {exc}") from exc
+            except duckdb.Error as exc:
+                _rollback(conn)
+                raise CaseguardError(f"database error: {exc}") from exc
+            except BaseException:
+                _rollback(conn)
+                raise
+
+
+def _rollback(conn: duckdb.DuckDBPyConnection) -> None:
+    try:
+        conn.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # already aborted by DuckDB
+
+
+def one(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> tuple[Any, ...] | None:
+    """The first row of a query, with the result fully consumed (DuckDB requires that
+    before the connection registers a frame), or None."""
+    rows = conn.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None

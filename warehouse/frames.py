@@ -1,0 +1,63 @@
+"""Moving rows between pandas frames and DuckDB tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from schemas import TABLES, coerce_table
+
+
+def plain(value: Any) -> Any:
+    """A cell as a plain Python value: NaN/NaT -> None, Timestamp -> date/datetime."""
+    if hasattr(value, "tolist") and not isinstance(value, pd.Timestamp):
+        return value.tolist()
+    if isinstance(value, list | tuple):
+        return list(value)
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date() if value == value.normalize() else value.to_pydatetime()
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame as a list of dicts of plain values."""
+    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def key_of(table: str, row: dict[str, Any]) -> str:
+    """A row's key as text ('a' or 'a|b')."""
+    return "|".join(str(row[c]) for c in TABLES[table].key)
+
+
+def insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> int:
+    """Insert validated rows (types applied by the table's model); return the count."""
+    if not rows:
+        return 0
+    frame = coerce_table(table, rows)
+    columns = ", ".join(TABLES[table].columns)
+    name = f"_incoming_{table}"
+    conn.register(name, frame)
+    try:
+        conn.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {name}")
+    finally:
+        conn.unregister(name)
+    return len(frame)
+
+
+def select(
+    conn: duckdb.DuckDBPyConnection, table: str, where: str, params: list[Any]
+) -> list[dict[str, Any]]:
+    """Rows of ``table`` matching ``where`` (code-built SQL, values as parameters)."""
+    columns = ", ".join(TABLES[table].columns)
+    frame = conn.execute(f"SELECT {columns} FROM {table} WHERE {where}", params).df()
+    return records(frame)
+
+
+def today() -> dt.date:
+    """Today's date (one place, so tests can reason about it)."""
+    return dt.date.today()
