@@ -23,6 +23,10 @@ def as_frame(table: str, rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd
     columns = TABLES[table].columns
     if frame.empty and not len(frame.columns):
         return pd.DataFrame(columns=columns)
+    schema = TABLES[table].model.to_schema()
+    for name in columns:  # an optional field left out is simply empty
+        if name not in frame.columns and schema.columns[name].nullable:
+            frame[name] = None
     extra = [c for c in frame.columns if c not in columns]
     return frame[[c for c in columns if c in frame.columns] + extra].reset_index(drop=True)
 

@@ -12,8 +12,8 @@ from schemas import load_reference, validate_table
 from schemas.errors import CaseguardError, Conflict, ValidationFailed
 from warehouse.db import one
 from warehouse.access import MANAGE_SITES, MANAGE_USERS, Session, require
-from warehouse.audit import Event, audited_transaction
-from warehouse.frames import insert
+from warehouse.audit import Event, audited_transaction, canonical_json
+from warehouse.frames import insert, records
 
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()
@@ -75,6 +75,11 @@ def sync_products(session: Session) -> int:
     frame = products[columns].reset_index(drop=True)
     frame = frame.astype(object).where(frame.notna(), None)
     with audited_transaction(session.db, session.actor) as (conn, events):
+        stored = conn.execute(f"SELECT {', '.join(columns)} FROM products ORDER BY product_id").df()
+        if canonical_json({"rows": records(stored)}) == canonical_json(
+            {"rows": records(frame.sort_values("product_id"))}
+        ):
+            return len(frame)  # already up to date: nothing written, nothing audited
         before = one(conn, "SELECT count(*) FROM products")
         conn.execute("DELETE FROM products")
         conn.register("_products", frame)

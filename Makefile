@@ -1,0 +1,50 @@
+# caseguard: `make run` starts the app with demo data, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB ?= data/caseguard.duckdb
+PORT ?= 8501
+
+.PHONY: install run test lint bench browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Built under a temporary name and renamed, so a failed demo never leaves a half-made database.
+$(DB): | $(STAMP)
+	mkdir -p $(dir $(DB))
+	rm -f $(DB).tmp
+	$(BIN)/caseguard init --db $(DB).tmp
+	$(BIN)/caseguard demo --db $(DB).tmp
+	mv $(DB).tmp $(DB)
+
+run: install $(DB)
+	$(BIN)/caseguard serve --db $(DB) --port $(PORT)
+
+# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python bench/demo_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,154 @@
+"""The ``caseguard`` command line: thin commands over the library.
+
+Each command opens the database, calls one library function and prints the result;
+a :class:`CaseguardError` becomes one clear line on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from schemas.errors import CaseguardError, ValidationFailed
+from warehouse.config import default_db_path
+
+APP_FILE = Path(__file__).resolve().parent.parent / "capture_app.py"
+
+
+def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into one-line CLI errors (no tracebacks for user mistakes)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ValidationFailed as exc:
+            lines = "\n".join(f"  {p.describe('en')}" for p in exc.problems[:50])
+            raise click.ClickException(f"{exc.title}:\n{lines}") from None
+        except CaseguardError as exc:
+            raise click.ClickException(f"{exc.title}: {exc}") from None
+
+    return wrapper
+
+
+def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+                        default=None, help="Database file [default: $CASEGUARD_DB or data/caseguard.duckdb]")(func)  # fmt: skip
+
+
+def _database(db_path: Path | None, must_exist: bool = True) -> Any:
+    from warehouse.db import Database
+
+    db = Database(db_path or default_db_path())
+    if must_exist and not db.exists():
+        raise CaseguardError(f"no database at {db.path} (run: caseguard init --db {db.path})")
+    return db
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="caseguard")
+def main() -> None:
+    """caseguard: case-report capture, pseudonymisation and safety analysis."""
+
+
+@main.command()
+@_db_option
+@_friendly
+def init(db_path: Path | None) -> None:
+    """Create the database or bring it up to date (safe to repeat)."""
+    from warehouse.access import system_session
+    from warehouse.admin import sync_products
+    from warehouse.migrations import migrate
+
+    db = _database(db_path, must_exist=False)
+    applied = migrate(db)
+    products = sync_products(system_session(db, "init"))
+    click.echo(f"{db.path}: {len(applied)} migration(s) applied, {products} products loaded")
+
+
+@main.command()
+@_db_option
+@click.option("--subjects", default=300, show_default=True, type=click.IntRange(0, 2_000_000))
+@click.option("--seed", default=20261121, show_default=True, type=int)
+@_friendly
+def demo(db_path: Path | None, subjects: int, seed: int) -> None:
+    """Create demo centres, accounts, site keys and synthetic subjects."""
+    from rich.progress import Progress
+
+    from warehouse.demo import create_demo
+    from warehouse.migrations import migrate
+
+    db = _database(db_path, must_exist=False)
+    migrate(db)
+    started = time.perf_counter()
+    with Progress(transient=True) as bar:
+        task = bar.add_task("demo subjects", total=subjects)
+        summary = create_demo(db, subjects, seed, progress=lambda done, _total: bar.update(task, completed=done))
+    rows = ", ".join(f"{n} {t}" for t, n in summary.rows.items())
+    click.echo(f"{summary.subjects} demo subjects in {time.perf_counter() - started:.1f} s ({rows})")
+
+
+@main.group()
+def audit() -> None:
+    """Audit-log commands."""
+
+
+@audit.command("verify")
+@_db_option
+@_friendly
+def audit_verify(db_path: Path | None) -> None:
+    """Check the hash chain; name the first altered, deleted or reordered entry."""
+    from warehouse.audit import verify
+
+    result = verify(_database(db_path))
+    anchor = f", anchored at entry {result.anchored_seq}" if result.anchored_seq else ""
+    click.echo(f"audit log OK: {result.entries} entries verified{anchor}")
+
+
+@main.group()
+def site() -> None:
+    """Site commands."""
+
+
+@site.command("init")
+@click.argument("code")
+@_db_option
+@click.option("--name", help="Register the site in the database under this name.")
+@click.option("--region", default="", help="Region of the site (with --name).")
+@click.option("--country", default="RU", show_default=True)
+@_friendly
+def site_init(code: str, db_path: Path | None, name: str | None, region: str, country: str) -> None:
+    """Create the site's secret key file (outside the database; never replaced)."""
+    from warehouse.access import system_session
+    from warehouse.admin import add_site
+
+    db = _database(db_path, must_exist=bool(name))
+    path = db.keys.create_site_key(code)
+    click.echo(f"site {code}: key created at {path} (keep it secret; back it up)")
+    if name:
+        add_site(system_session(db, "site-init"), code, name, region or name, country)
+        click.echo(f"site {code} registered in {db.path}")
+
+
+@main.command()
+@_db_option
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--address", default="localhost", show_default=True)
+@_friendly
+def serve(db_path: Path | None, port: int, address: str) -> None:
+    """Start the web app on http://ADDRESS:PORT."""
+    db = _database(db_path)
+    env = {**os.environ, "CASEGUARD_DB": str(Path(db.path).resolve()),
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}  # fmt: skip
+    command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.port", str(port),
+               "--server.address", address, "--server.headless", "true"]  # fmt: skip
+    click.echo(f"serving {db.path} on http://{address}:{port}")
+    raise SystemExit(subprocess.call(command, env=env, cwd=APP_FILE.parent))  # noqa: S603
