@@ -8,9 +8,9 @@ from schemas.errors import CaseguardError, ValidationFailed
 from schemas.problems import Problem
 from schemas.reference import Reference, load_reference
 from schemas.tables import CLINICAL_TABLES, TABLES, Table
-from schemas.validate import coerce_table, validate_table
+from schemas.validate import checked_table, validate_table
 
 __all__ = [
     "CLINICAL_TABLES", "TABLES", "Case", "CaseguardError", "Problem", "Reference", "Table",
-    "ValidationFailed", "coerce_table", "load_reference", "validate_case", "validate_table",
+    "ValidationFailed", "checked_table", "load_reference", "validate_case", "validate_table",
 ]  # fmt: skip

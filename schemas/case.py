@@ -100,7 +100,7 @@ def _consent(case: Case) -> list[Problem]:
         if surely_minor and c.get("signed_by") == "patient":
             out.append(_problem("consents", i, "signed_by", "patient", "minor_signed_by_representative"))
         if c.get("withdrawn_date") is not None and not pd.isna(c["withdrawn_date"]) \
-                and case.subject.get("status") != "withdrawn":
+                and case.subject.get("status") not in ("withdrawn", "died"):
             out.append(_problem("subjects", 0, "status", case.subject.get("status"), "withdrawal_means_withdrawn"))
     return out  # fmt: skip
 
@@ -127,16 +127,18 @@ def _fatal_status(case: Case) -> list[Problem]:
 
 def case_rule_problems(case: Case, existing: Case | None = None) -> list[Problem]:
     """Rules that span tables; ``existing`` supplies stored rows (e.g. earlier doses)."""
-    merged = merge_cases(existing, case) if existing else case
-    return (_belongs(case) + _fits_disease(case) + _ae_timing(merged) + _consent(merged)
-            + _causality(merged) + _fatal_status(merged))  # fmt: skip
+    merged = merge_cases(case, existing) if existing else case
+    found = (_belongs(case) + _fits_disease(case) + _ae_timing(merged) + _consent(merged)
+             + _causality(merged) + _fatal_status(merged))  # fmt: skip
+    # The submitted rows come first in the merged case: keep only problems about them.
+    return [p for p in found if p.row is None or p.row < len(case.rows(p.table))]
 
 
-def merge_cases(base: Case, extra: Case) -> Case:
-    """A case holding the rows of both (extra's subject and consent win)."""
-    merged = {t: base.rows(t) + extra.rows(t) for t in CLINICAL_TABLES}
-    merged["subjects"] = extra.subjects or base.subjects
-    merged["consents"] = extra.consents or base.consents
+def merge_cases(first: Case, second: Case) -> Case:
+    """A case holding the rows of both, ``first``'s rows (and subject, consent) first."""
+    merged = {t: first.rows(t) + second.rows(t) for t in CLINICAL_TABLES}
+    merged["subjects"] = first.subjects or second.subjects
+    merged["consents"] = first.consents or second.consents
     return Case(**merged)
 
 

@@ -120,6 +120,8 @@ def _ae_terms_frame() -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, ValueError) as exc:
         raise ReferenceDataError(f"cannot read the AE term list {path}: {exc}") from exc
+    if "term_id" not in frame.columns:
+        raise ReferenceDataError(f"the AE term list {path} has no term_id column")
     return frame.set_index("term_id", drop=False)
 
 

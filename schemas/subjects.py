@@ -16,7 +16,8 @@ def _subtype_fits(disease: str, subtype: str) -> bool:
 
 def _genetics_fit(disease: str, genetics: object) -> bool:
     found = REF.diseases.get(disease)
-    values = as_dict(genetics) if genetics is not None else {}
+    empty = genetics is None or genetics == "" or (not isinstance(genetics, str) and pd.isna(genetics))
+    values = {} if empty else as_dict(genetics)
     if found is None or values is None:
         return found is None  # an unknown disease is reported by its own check
     markers = found.genetic_markers

@@ -8,7 +8,10 @@ fields they concern.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+import json
 from typing import Any
+
+import numpy as np
 
 import pandas as pd
 from pandera.errors import SchemaError, SchemaErrors
@@ -27,27 +30,66 @@ def as_frame(table: str, rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd
     for name in columns:  # an optional field left out is simply empty
         if name not in frame.columns and schema.columns[name].nullable:
             frame[name] = None
+        elif name in frame.columns and _is_text(schema.columns[name]):
+            frame[name] = frame[name].map(_json_text)
     extra = [c for c in frame.columns if c not in columns]
     return frame[[c for c in columns if c in frame.columns] + extra].reset_index(drop=True)
 
 
+def _is_text(column: Any) -> bool:
+    return str(column.dtype) in ("str", "string")
+
+
+def _json_text(value: Any) -> Any:
+    """Dicts and lists given for a text field (genetics, counts) as JSON text."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False) if isinstance(value, dict | list) else value
+
+
+def _strict_booleans(table: str, frame: pd.DataFrame) -> list[Problem]:
+    """Yes/no fields take only real booleans: 'no' must not silently become True.
+
+    Offending cells are reported and then blanked to False so the remaining checks
+    can run; the frame is never stored when problems exist.
+    """
+    problems: list[Problem] = []
+    schema = TABLES[table].model.to_schema()
+    for name, column in schema.columns.items():
+        if str(column.dtype) != "bool" or name not in frame.columns:
+            continue
+        for row, value in frame[name].items():
+            if isinstance(value, bool | np.bool_):
+                continue
+            missing = value is None or (not isinstance(value, str) and pd.isna(value))
+            check = "not_nullable" if missing else "boolean"
+            problems.append(translate(table, int(str(row)), name, "" if missing else value, check))
+            frame.at[row, name] = False
+    return problems
+
+
+def checked_table(
+    table: str, rows: pd.DataFrame | Iterable[Mapping[str, Any]]
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Validate rows of ``table``; return the typed frame and every problem found.
+
+    The frame carries the model's types (dates, numbers) and is what gets stored;
+    it is only meaningful when the problem list is empty.
+    """
+    frame = as_frame(table, rows)
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES[table].columns}), []
+    shown = frame.copy()
+    problems = _strict_booleans(table, frame)
+    try:
+        checked = TABLES[table].model.validate(frame, lazy=True)
+    except SchemaErrors as exc:
+        found = from_failure_cases(table, exc.failure_cases, shown)
+        return shown, sorted(problems + found, key=lambda p: (-1 if p.row is None else p.row, p.field))
+    except SchemaError as exc:  # raised by non-lazy paths such as strict column order
+        column = str(getattr(exc, "column_name", "") or "")
+        return shown, [*problems, translate(table, None, column, "", str(exc.check))]
+    return (shown, problems) if problems else (checked, [])
+
+
 def validate_table(table: str, rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[Problem]:
     """Validate rows of ``table`` against its model; return every problem found."""
-    frame = as_frame(table, rows)
-    if frame.empty:
-        return []
-    try:
-        TABLES[table].model.validate(frame, lazy=True)
-    except SchemaErrors as exc:
-        return from_failure_cases(table, exc.failure_cases, frame)
-    except SchemaError as exc:  # raised by non-lazy paths such as strict column order
-        return [translate(table, None, str(getattr(exc, "column_name", "") or ""), "", str(exc.check))]
-    return []
-
-
-def coerce_table(table: str, rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """Rows of a valid table with the model's types applied (call after validating)."""
-    frame = as_frame(table, rows)
-    if frame.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES[table].columns})
-    return TABLES[table].model.validate(frame, lazy=True)
+    return checked_table(table, rows)[1]

@@ -1,0 +1,189 @@
+"""Reference data: what ships, how it hangs together, and a user-supplied AE term list."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from schemas import CaseguardError, load_reference, validate_table
+from schemas.errors import ReferenceDataError
+from schemas.reference import VOCABULARY_NAMES
+
+HEADER = "term_id,term_en,term_ru,body_system_en,body_system_ru"
+MEDDRA_HEADACHE = (
+    "10019211,Headache,Головная боль,Nervous system disorders,Нарушения нервной системы"
+)
+
+
+def adverse_event(coded_term: str, body_system: str = "Nervous system disorders") -> dict[str, Any]:
+    return {"ae_id": "AE-0001", "subject_id": "MSK-ABCDEF123456", "verbatim_term": "headache",
+            "coded_term": coded_term, "body_system": body_system, "onset_date": "2021-03-02",
+            "end_date": "2021-03-04", "ctcae_grade": 1, "serious": False, "seriousness": None,
+            "action_taken": "dose_not_changed", "outcome": "recovered"}  # fmt: skip
+
+
+def use_terms(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *lines: str) -> Path:
+    """Write a term list CSV and point $CASEGUARD_AE_TERMS at it."""
+    path = tmp_path / "meddra_extract.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv("CASEGUARD_AE_TERMS", str(path))
+    return path
+
+
+def term_checks(coded_term: str, body_system: str = "Nervous system disorders") -> set[str]:
+    return {
+        p.check for p in validate_table("adverse_events", [adverse_event(coded_term, body_system)])
+    }
+
+
+# --- the shipped reference data -----------------------------------------------------
+
+
+def test_reference_loads_with_both_disease_areas() -> None:
+    ref = load_reference()
+    assert {"SMA5Q", "AS"} <= set(ref.diseases)
+    assert {
+        "NUS-SPINRAZA",
+        "NUS-LANTESENS",
+        "ONA-ZOLGENSMA",
+        "RIS-EVRYSDI",
+        "SEN-SENIPRUTUG",
+    } <= set(ref.products.index)
+
+
+def test_reference_is_loaded_once() -> None:
+    assert load_reference() is load_reference()
+
+
+@pytest.mark.parametrize("disease", ["SMA5Q", "AS"])
+def test_every_disease_scale_and_lab_test_exists(disease: str) -> None:
+    ref = load_reference()
+    found = ref.diseases[disease]
+    assert found.scales and set(found.scales) <= set(ref.scales.index)
+    assert found.lab_tests and set(found.lab_tests) <= set(ref.lab_tests.index)
+
+
+def test_every_product_names_known_diseases() -> None:
+    ref = load_reference()
+    for product_id, diseases in ref.products["diseases"].items():
+        assert diseases and set(diseases) <= set(ref.diseases), product_id
+
+
+def test_lantesens_is_a_generic_of_spinraza_with_the_same_inn() -> None:
+    ref = load_reference()
+    generic, original = ref.product("NUS-LANTESENS"), ref.product("NUS-SPINRAZA")
+    assert generic["is_generic"] and not original["is_generic"]
+    assert generic["reference_product_id"] == "NUS-SPINRAZA"
+    assert generic["inn"] == original["inn"] == "nusinersen"
+    assert (generic["route"], generic["doses"]) == (original["route"], original["doses"])
+
+
+def test_nusinersen_regimen_is_loading_then_every_4_months() -> None:
+    spinraza = load_reference().product("NUS-SPINRAZA")
+    assert spinraza["loading_days"] == [0, 14, 28, 63]
+    assert spinraza["maintenance_interval_months"] == 4
+    assert spinraza["doses"] == [{"value": 12, "unit": "mg"}]
+
+
+@pytest.mark.parametrize(
+    ("scale", "low", "high"),
+    [("CHOP-INTEND", 0, 64), ("HFMSE", 0, 66), ("RULM", 0, 37), ("HINE-2", 0, 26),
+     ("BASDAI", 0, 10), ("BASFI", 0, 10), ("6MWT", 0, None), ("ASDAS-CRP", 0, None)],
+)  # fmt: skip
+def test_scale_ranges_match_the_design(scale: str, low: float, high: float | None) -> None:
+    found = load_reference().scale(scale)
+    assert found["min"] == low
+    assert math.isnan(found["max"]) if high is None else found["max"] == high
+
+
+@pytest.mark.parametrize("vocabulary", VOCABULARY_NAMES)
+def test_every_code_has_english_and_russian_labels(vocabulary: str) -> None:
+    ref = load_reference()
+    for code in ref.codes(vocabulary):
+        en, ru = ref.label(vocabulary, code, "en"), ref.label(vocabulary, code, "ru")
+        assert en and ru and en != ru, (vocabulary, code)
+
+
+def test_labels_translate_and_unknown_codes_fall_back() -> None:
+    ref = load_reference()
+    assert ref.label("outcomes", "fatal", "ru") == "Смерть"
+    assert ref.label("outcomes", "fatal") == "Fatal"
+    assert ref.label("outcomes", "exploded", "ru") == "exploded"
+
+
+def test_reference_error_is_a_caseguard_error_with_a_title() -> None:
+    assert issubclass(ReferenceDataError, CaseguardError)
+    assert ReferenceDataError.title == "Invalid reference data"
+
+
+# --- a user-supplied AE term list ---------------------------------------------------
+
+
+def test_user_term_list_replaces_the_open_list(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    use_terms(monkeypatch, tmp_path, HEADER, MEDDRA_HEADACHE)
+    assert list(load_reference().ae_terms.index) == ["10019211"]
+    assert validate_table("adverse_events", [adverse_event("10019211")]) == []
+    assert "term_is_listed" in term_checks("HEADACHE")
+
+
+def test_user_term_list_supplies_the_body_system(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    use_terms(monkeypatch, tmp_path, HEADER, MEDDRA_HEADACHE)
+    assert "body_system_fits_term" in term_checks("10019211", "Gastrointestinal disorders")
+
+
+def test_open_list_is_back_once_the_variable_is_gone(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    use_terms(monkeypatch, tmp_path, HEADER, MEDDRA_HEADACHE)
+    assert "term_is_listed" in term_checks("HEADACHE")
+    monkeypatch.undo()
+    assert validate_table("adverse_events", [adverse_event("HEADACHE")]) == []
+    assert "term_is_listed" in term_checks("10019211")
+
+
+MALFORMED = {
+    "missing_column": ([HEADER.rsplit(",", 1)[0], MEDDRA_HEADACHE.rsplit(",", 1)[0]],
+                       ["body_system_ru"]),
+    "duplicate_term_id": ([HEADER, MEDDRA_HEADACHE,
+                           MEDDRA_HEADACHE.replace("Headache,", "Cephalgia,")],
+                          ["term_id", "10019211"]),
+    "extra_column": ([HEADER + ",llt_code", MEDDRA_HEADACHE + ",10019211"], ["llt_code"]),
+    "blank_term_id": ([HEADER, "," + MEDDRA_HEADACHE.split(",", 1)[1]], ["term_id"]),
+    "short_term": ([HEADER, "10019211,H,Г,Nervous system disorders,Нарушения"],
+                   ["term_en", "term_ru"]),
+    "empty_file": ([""], ["meddra_extract.csv"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("lines", "named"), MALFORMED.values(), ids=MALFORMED.keys())
+def test_malformed_term_list_is_refused_clearly(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, lines: list[str], named: list[str]
+) -> None:
+    use_terms(monkeypatch, tmp_path, *lines)
+    with pytest.raises(ReferenceDataError) as raised:
+        load_reference()
+    assert all(word in str(raised.value) for word in named), str(raised.value)
+
+
+def test_missing_term_list_file_is_refused_with_its_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = tmp_path / "nowhere.csv"
+    monkeypatch.setenv("CASEGUARD_AE_TERMS", str(missing))
+    with pytest.raises(ReferenceDataError, match="nowhere.csv"):
+        load_reference()
+
+
+def test_term_list_without_term_id_column_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    use_terms(monkeypatch, tmp_path, HEADER.split(",", 1)[1], MEDDRA_HEADACHE.split(",", 1)[1])
+    with pytest.raises(ReferenceDataError, match="term_id"):
+        load_reference()
