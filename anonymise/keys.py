@@ -50,10 +50,17 @@ class KeyStore:
             raise KeyFileError(f"no key for site {site_code} in {self.directory} (run: caseguard site init {site_code})")
         return self._read(path)
 
-    def audit_key(self) -> bytes:
-        """The audit-chain key, created on first use."""
+    def audit_key(self, create: bool = False) -> bytes:
+        """The audit-chain key; created only when ``create`` (a log with no entries yet).
+
+        A missing key for a log that has entries is an error, not a new key: a new key
+        would make the whole chain look forged, or continue it under another key.
+        """
         path = self.directory / "audit.key"
         if not path.exists():
+            if not create:
+                raise KeyFileError(f"no audit key at {path}: is the key directory right? "
+                                   "(set $CASEGUARD_KEY_DIR)")  # fmt: skip
             self._write(path, secrets.token_bytes(_KEY_BYTES), exclusive_ok=True)
         return self._read(path)
 

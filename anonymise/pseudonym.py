@@ -37,8 +37,15 @@ class Pseudonym:
 
 
 def normalise_local_id(local_id: str) -> str:
-    """Unicode-normalise, drop spaces and case so '12 345' and '12345' are one id."""
+    """Unicode-normalise, drop spaces, invisible characters and case ('12 345' = '12345').
+
+    A missing id (None, NaN from an empty spreadsheet cell) is refused rather than
+    turned into the text 'None', which would merge every such patient into one.
+    """
+    if not isinstance(local_id, str | int):
+        raise InvalidLocalId("the local patient id is missing")
     text = unicodedata.normalize("NFKC", str(local_id))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # zero-width, soft hyphen
     return re.sub(r"\s+", "", text).upper()
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 from argon2 import PasswordHasher
 
-from schemas import load_reference, validate_table
+from schemas import checked_table, load_reference
 from schemas.errors import CaseguardError, Conflict, ValidationFailed
 from warehouse.db import one
 from warehouse.access import MANAGE_SITES, MANAGE_USERS, Session, require
@@ -23,13 +23,13 @@ def add_site(session: Session, site_code: str, name: str, region: str, country: 
     """Register a centre (its key file is created separately, outside the database)."""
     require(session, MANAGE_SITES, None, f"add site {site_code}")
     row = {"site_code": site_code, "name": name, "region": region, "country": country}
-    problems = validate_table("sites", [row])
+    frame, problems = checked_table("sites", [row])
     if problems:
         raise ValidationFailed(problems)
     with audited_transaction(session.db, session.actor) as (conn, events):
         if one(conn, "SELECT 1 FROM sites WHERE site_code = ?", [site_code]):
             raise Conflict(f"site {site_code} already exists")
-        insert(conn, "sites", [row])
+        insert(conn, "sites", frame)
         events.append(Event("insert", "sites", site_code, after=row))
 
 
@@ -53,7 +53,7 @@ def add_user(session: Session, username: str, password: str, role: str, site_cod
         "username": username, "password_hash": hash_password(password), "role": role,
         "site_code": site_code, "active": True, "failed_logins": 0, "locked_until": None,
     }  # fmt: skip
-    problems = validate_table("users", [row])
+    frame, problems = checked_table("users", [row])
     if problems:
         raise ValidationFailed(problems)
     with audited_transaction(session.db, session.actor) as (conn, events):
@@ -61,7 +61,7 @@ def add_user(session: Session, username: str, password: str, role: str, site_cod
             raise Conflict(f"user {username} already exists")
         if site_code and not one(conn, "SELECT 1 FROM sites WHERE site_code = ?", [site_code]):
             raise CaseguardError(f"unknown site {site_code}")
-        insert(conn, "users", [row])
+        insert(conn, "users", frame)
         shown = {k: v for k, v in row.items() if k != "password_hash"}
         events.append(Event("insert", "users", username, after=shown))
 

@@ -93,9 +93,9 @@ def append(
     """Append events inside the caller's transaction; return the new chain head."""
     if not events:
         return None
-    key = db.keys.audit_key()
     last = one(conn, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
     seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
+    key = db.keys.audit_key(create=last is None)
     ts, rows = _now(), []
     for event in events:
         seq += 1
@@ -165,10 +165,10 @@ class Verification:
 
 def verify(db: Database) -> Verification:
     """Check the whole chain; raise :class:`AuditChainBroken` naming the first bad entry."""
-    key = db.keys.audit_key()
     with db.connect(read_only=not db.in_memory) as conn:
         rows = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_log ORDER BY seq").fetchall()
         anchor = _read_anchor(_anchor_path(conn, db))
+    key = db.keys.audit_key(create=not rows and anchor is None)
     prev, expected_seq = GENESIS, 1
     for row in rows:
         seq, ts, *rest = row

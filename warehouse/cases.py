@@ -19,7 +19,7 @@ from schemas import CLINICAL_TABLES, TABLES, Case, validate_case
 from schemas.case import case_rule_problems
 from schemas.errors import CaseguardError, Conflict, NotFound, ValidationFailed
 from schemas.problems import Problem
-from schemas.validate import validate_table
+from schemas.validate import checked_table
 from warehouse.db import one
 from warehouse.access import READ_CLINICAL, WRITE_CLINICAL, Session, require, scope_filter
 from warehouse.audit import Event, audited_transaction
@@ -42,25 +42,27 @@ class SaveSummary:
         return head + (": " + ", ".join(parts) if parts else "")
 
 
-def _batch_problems(cases: Sequence[Case]) -> list[Problem]:
+def _check_batch(cases: Sequence[Case]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Validate all cases' tables in one pass per table, then each case's rules."""
+    frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for table in CLINICAL_TABLES:
-        rows = [row for case in cases for row in case.rows(table)]
-        problems += validate_table(table, rows) if rows else []
+        frames[table], found = checked_table(table, [row for case in cases for row in case.rows(table)])
+        problems += found
     for case in cases:
         if len(case.subjects) != 1:
             raise CaseguardError("a case holds exactly one subject row")
         problems += case_rule_problems(case)
-    return problems
+    return frames, problems
 
 
-def _insert_case_rows(conn: duckdb.DuckDBPyConnection, cases: Sequence[Case], events: list[Event]) -> dict[str, int]:  # noqa: E501
+def _insert_frames(conn: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], events: list[Event]) -> dict[str, int]:  # noqa: E501
     counts: dict[str, int] = {}
     for table in CLINICAL_TABLES:
-        rows = [row for case in cases for row in case.rows(table)]
-        counts[table] = insert(conn, table, rows)
-        events.extend(Event("insert", table, key_of(table, r), after=r) for r in records(pd.DataFrame(rows)))
+        if table not in frames:
+            continue
+        counts[table] = insert(conn, table, frames[table])
+        events.extend(Event("insert", table, key_of(table, r), after=r) for r in records(frames[table]))
     return counts
 
 
@@ -68,7 +70,7 @@ def save_cases(session: Session, cases: Sequence[Case], progress: Progress | Non
     """Save new subjects with all their rows in one transaction; all or nothing."""
     for case in cases:
         require(session, WRITE_CLINICAL, case.subject.get("site_code"), "save a case")
-    problems = _batch_problems(cases)
+    frames, problems = _check_batch(cases)
     if problems:
         raise ValidationFailed(problems)
     ids = [str(c.subject["subject_id"]) for c in cases]
@@ -78,7 +80,7 @@ def save_cases(session: Session, cases: Sequence[Case], progress: Progress | Non
         conn.unregister("_new_ids")
         if clash and clash[0]:
             raise Conflict(f"{clash[0]} of these subjects already exist; open them to add records")
-        counts = _insert_case_rows(conn, cases, events)
+        counts = _insert_frames(conn, frames, events)
     if progress:
         progress(len(cases), len(cases))
     return SaveSummary(ids, counts)
@@ -142,13 +144,13 @@ def add_records(session: Session, subject_id: str, rows: dict[str, list[dict[str
         raise CaseguardError(f"cannot add rows to {', '.join(sorted(unknown))} this way")
     existing = load_case(session, subject_id)
     require(session, WRITE_CLINICAL, existing.subject["site_code"], f"add to subject {subject_id}")
-    extra = Case(subjects=existing.subjects, **rows)
-    problems = [p for t, r in rows.items() for p in validate_table(t, r)]
-    problems += case_rule_problems(extra, existing)
+    checked = {table: checked_table(table, table_rows) for table, table_rows in rows.items()}
+    problems = [p for _, found in checked.values() for p in found]
+    problems += case_rule_problems(Case(subjects=existing.subjects, **rows), existing)
     if problems:
         raise ValidationFailed(problems)
     with audited_transaction(session.db, session.actor) as (conn, events):
-        counts = _insert_case_rows(conn, [Case(subjects=[], **rows)], events)
+        counts = _insert_frames(conn, {t: frame for t, (frame, _) in checked.items()}, events)
     return SaveSummary([subject_id], counts)
 
 
@@ -178,9 +180,13 @@ def update_rows(session: Session, subject_id: str, changes: Sequence[Change], re
     require(session, WRITE_CLINICAL, case.subject["site_code"], f"change subject {subject_id}")
     updates = []
     for change in changes:
+        if change.table not in CLINICAL_TABLES:
+            raise CaseguardError(f"{change.table} is not a clinical table")
+        if set(change.key) != set(TABLES[change.table].key):
+            raise CaseguardError(f"name the row by its full key ({', '.join(TABLES[change.table].key)})")
         fixed = set(TABLES[change.table].key) | {"subject_id", "site_code"}
         bad = [f for f in change.values if f in fixed or f not in TABLES[change.table].columns]
-        if bad or change.table not in CLINICAL_TABLES:
+        if bad:
             raise CaseguardError(f"cannot change {', '.join(bad) or change.table} in {change.table}")
         updates.append((change, *_apply(case, change)))
     problems = validate_case(case)

@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from schemas import TABLES, coerce_table
+from schemas import TABLES
 
 
 def plain(value: Any) -> Any:
@@ -34,11 +34,10 @@ def key_of(table: str, row: dict[str, Any]) -> str:
     return "|".join(str(row[c]) for c in TABLES[table].key)
 
 
-def insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> int:
-    """Insert validated rows (types applied by the table's model); return the count."""
-    if not rows:
+def insert(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
+    """Insert a frame already checked by :func:`schemas.checked_table`; return the count."""
+    if frame.empty:
         return 0
-    frame = coerce_table(table, rows)
     columns = ", ".join(TABLES[table].columns)
     name = f"_incoming_{table}"
     conn.register(name, frame)
