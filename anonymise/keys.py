@@ -35,7 +35,9 @@ class KeyStore:
         """Create a new random key for a site; refuse if one exists."""
         path = self.site_key_path(site_code)
         if path.exists():
-            raise KeyFileError(f"site {site_code} already has a key at {path}; it is never replaced")
+            raise KeyFileError(
+                f"site {site_code} already has a key at {path}; it is never replaced"
+            )
         self._write(path, secrets.token_bytes(_KEY_BYTES))
         return path
 
@@ -47,7 +49,10 @@ class KeyStore:
         """Read a site's key; a clear error if it is missing or malformed."""
         path = self.site_key_path(site_code)
         if not path.exists():
-            raise KeyFileError(f"no key for site {site_code} in {self.directory} (run: caseguard site init {site_code})")
+            raise KeyFileError(
+                f"no key for site {site_code} in {self.directory} "
+                f"(run: caseguard site init {site_code})"
+            )
         return self._read(path)
 
     def audit_key(self, create: bool = False) -> bytes:
@@ -59,8 +64,9 @@ class KeyStore:
         path = self.directory / "audit.key"
         if not path.exists():
             if not create:
-                raise KeyFileError(f"no audit key at {path}: is the key directory right? "
-                                   "(set $CASEGUARD_KEY_DIR)")  # fmt: skip
+                raise KeyFileError(
+                    f"no audit key at {path}: is the key directory right? (set $CASEGUARD_KEY_DIR)"
+                )
             self._write(path, secrets.token_bytes(_KEY_BYTES), exclusive_ok=True)
         return self._read(path)
 

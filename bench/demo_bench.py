@@ -55,7 +55,8 @@ def bench_size(subjects: int, workdir: Path) -> list[str]:
     _, load_s = _timed(load_case, session, subject_id)
     return [
         f"| {subjects:,} | {seconds:.1f} s | {subjects / seconds:.0f} | {rows:,} | "
-        f"{verification.entries:,} in {verify_s:.2f} s | {latencies[len(latencies) // 2] * 1000:.0f} ms / "
+        f"{verification.entries:,} in {verify_s:.2f} s | "
+        f"{latencies[len(latencies) // 2] * 1000:.0f} ms / "
         f"{latencies[-2] * 1000:.0f} ms | {load_s * 1000:.0f} ms | {size_mb:.1f} MB |"
     ]
 
@@ -76,16 +77,25 @@ def main() -> None:
             lines += bench_size(size, Path(tmp))
             print(lines[-1], flush=True)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    section = "\n".join([SECTION, "", f"Measured {dt.date.today()} on {machine} "
-                         "(each save validates the whole case, opens and closes its own "
-                         "connection and appends HMAC-chained audit entries).", "",
-                         *header, *lines, ""])  # fmt: skip
+    section = "\n".join(
+        [
+            SECTION,
+            "",
+            f"Measured {dt.date.today()} on {machine} "
+            "(each save validates the whole case, opens and closes its own "
+            "connection and appends HMAC-chained audit entries).",
+            "",
+            *header,
+            *lines,
+            "",
+        ]
+    )
     out = ROOT / "docs" / "BENCHMARKS.md"
     text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n\n"
     if SECTION in text:
         start = text.index(SECTION)
         end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
+        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     out.write_text(text, encoding="utf-8")

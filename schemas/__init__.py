@@ -11,6 +11,16 @@ from schemas.tables import CLINICAL_TABLES, TABLES, Table
 from schemas.validate import checked_table, validate_table
 
 __all__ = [
-    "CLINICAL_TABLES", "TABLES", "Case", "CaseguardError", "Problem", "Reference", "Table",
-    "ValidationFailed", "checked_table", "load_reference", "validate_case", "validate_table",
-]  # fmt: skip
+    "CLINICAL_TABLES",
+    "TABLES",
+    "Case",
+    "CaseguardError",
+    "Problem",
+    "Reference",
+    "Table",
+    "ValidationFailed",
+    "checked_table",
+    "load_reference",
+    "validate_case",
+    "validate_table",
+]

@@ -34,12 +34,12 @@ class UsersModel(pa.DataFrameModel):
     locked_until: Series[DateTime] = pa.Field(nullable=True)
 
     @pa.check("password_hash", name="password_is_argon2")
-    def password_is_argon2(cls, series: Series[str]) -> Series[bool]:
+    def password_is_argon2(cls, series: Series[str]) -> pd.Series:
         """Only argon2id hashes are stored, never a clear password."""
         return series.str.startswith("$argon2id$")
 
     @pa.dataframe_check(name="site_user_has_site")
-    def site_user_has_site(cls, df: pd.DataFrame) -> Series[bool]:
+    def site_user_has_site(cls, df: pd.DataFrame) -> pd.Series:
         """A site neurologist is tied to a site."""
         return (df["role"] != "site_user") | df["site_code"].notna()
 

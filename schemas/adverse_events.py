@@ -33,14 +33,14 @@ class AdverseEventsModel(pa.DataFrameModel):
     outcome: Series[str] = pa.Field(isin=vocab("outcomes"))
 
     @pa.check("coded_term", name="term_is_listed")
-    def term_is_listed(cls, series: Series[str]) -> Series[bool]:
+    def term_is_listed(cls, series: Series[str]) -> pd.Series:
         """Coded terms come from the term list in use (the open list or MedDRA)."""
         from schemas.reference import load_reference
 
         return series.isin(load_reference().ae_terms.index)
 
     @pa.dataframe_check(name="body_system_fits_term")
-    def body_system_fits_term(cls, df: pd.DataFrame) -> Series[bool]:
+    def body_system_fits_term(cls, df: pd.DataFrame) -> pd.Series:
         """The body system is the coded term's own."""
         from schemas.reference import load_reference
 
@@ -48,35 +48,35 @@ class AdverseEventsModel(pa.DataFrameModel):
         return expected.isna() | (df["body_system"] == expected)
 
     @pa.dataframe_check(name="end_not_before_start")
-    def end_not_before_start(cls, df: pd.DataFrame) -> Series[bool]:
+    def end_not_before_start(cls, df: pd.DataFrame) -> pd.Series:
         """An event ends on or after its onset."""
         return df["end_date"].isna() | (df["end_date"] >= df["onset_date"])
 
     @pa.dataframe_check(name="criteria_are_known")
-    def criteria_are_known(cls, df: pd.DataFrame) -> Series[bool]:
+    def criteria_are_known(cls, df: pd.DataFrame) -> pd.Series:
         """Only the six ICH seriousness criteria are accepted."""
         known = set(vocab("seriousness_criteria"))
         return _criteria(df).map(lambda items: set(items) <= known)
 
     @pa.dataframe_check(name="serious_iff_criteria")
-    def serious_iff_criteria(cls, df: pd.DataFrame) -> Series[bool]:
+    def serious_iff_criteria(cls, df: pd.DataFrame) -> pd.Series:
         """Serious exactly when at least one criterion is ticked."""
         return df["serious"] == _criteria(df).map(bool)
 
     @pa.dataframe_check(name="grade5_is_fatal_death")
-    def grade5_is_fatal_death(cls, df: pd.DataFrame) -> Series[bool]:
+    def grade5_is_fatal_death(cls, df: pd.DataFrame) -> pd.Series:
         """CTCAE grade 5 is death: outcome fatal, serious with criterion death."""
         death = _criteria(df).map(lambda items: "death" in items)
         return (df["ctcae_grade"] != 5) | ((df["outcome"] == "fatal") & death)
 
     @pa.dataframe_check(name="fatal_is_grade5")
-    def fatal_is_grade5(cls, df: pd.DataFrame) -> Series[bool]:
+    def fatal_is_grade5(cls, df: pd.DataFrame) -> pd.Series:
         """A fatal outcome (or criterion death) is graded 5."""
         death = _criteria(df).map(lambda items: "death" in items)
         return ~((df["outcome"] == "fatal") | death) | (df["ctcae_grade"] == 5)
 
     @pa.dataframe_check(name="end_date_fits_outcome")
-    def end_date_fits_outcome(cls, df: pd.DataFrame) -> Series[bool]:
+    def end_date_fits_outcome(cls, df: pd.DataFrame) -> pd.Series:
         """Resolved and fatal events have an end date; ongoing ones do not."""
         has_end = df["end_date"].notna()
         return ~(df["outcome"].isin(RESOLVED) & ~has_end) & ~(df["outcome"].isin(ONGOING) & has_end)

@@ -51,13 +51,17 @@ def _belongs(case: Case) -> list[Problem]:
     sid = case.subject.get("subject_id")
     return [
         _problem(table, i, "subject_id", r.get("subject_id"), "rows_belong_to_subject")
-        for table, rows in case.tables().items() if table not in ("subjects", "ae_causality")
-        for i, r in enumerate(rows) if r.get("subject_id") != sid
-    ]  # fmt: skip
+        for table, rows in case.tables().items()
+        if table not in ("subjects", "ae_causality")
+        for i, r in enumerate(rows)
+        if r.get("subject_id") != sid
+    ]
 
 
 def _first_dose(case: Case) -> pd.Timestamp | None:
-    starts = [pd.Timestamp(t["start_date"]) for t in case.treatments if t.get("start_date") is not None]
+    starts = [
+        pd.Timestamp(t["start_date"]) for t in case.treatments if t.get("start_date") is not None
+    ]
     return min(starts) if starts else None
 
 
@@ -65,15 +69,25 @@ def _fits_disease(case: Case) -> list[Problem]:
     disease = REF.diseases.get(case.subject.get("disease", ""))
     if disease is None:
         return []
-    out = [_problem("assessments", i, "scale", a.get("scale"), "scale_fits_disease")
-           for i, a in enumerate(case.assessments) if a.get("scale") not in disease.scales]
-    out += [_problem("labs", i, "test", lab.get("test"), "test_fits_disease")
-            for i, lab in enumerate(case.labs) if lab.get("test") not in disease.lab_tests]
+    out = [
+        _problem("assessments", i, "scale", a.get("scale"), "scale_fits_disease")
+        for i, a in enumerate(case.assessments)
+        if a.get("scale") not in disease.scales
+    ]
+    out += [
+        _problem("labs", i, "test", lab.get("test"), "test_fits_disease")
+        for i, lab in enumerate(case.labs)
+        if lab.get("test") not in disease.lab_tests
+    ]
     for i, t in enumerate(case.treatments):
         pid = t.get("product_id")
-        if pid in REF.products.index and disease.code not in REF.product(pid)["diseases"]:
+        if (
+            isinstance(pid, str)
+            and pid in REF.products.index
+            and disease.code not in REF.product(pid)["diseases"]
+        ):
             out.append(_problem("treatments", i, "product_id", pid, "product_fits_disease"))
-    return out  # fmt: skip
+    return out
 
 
 def _ae_timing(case: Case) -> list[Problem]:
@@ -98,11 +112,24 @@ def _consent(case: Case) -> list[Problem]:
         # Dates are shifted by up to half a year, so only a surely-minor age is enforced.
         surely_minor = pd.Timestamp(signed).year - int(birth_year) <= CONSENT_AGE - 2
         if surely_minor and c.get("signed_by") == "patient":
-            out.append(_problem("consents", i, "signed_by", "patient", "minor_signed_by_representative"))
-        if c.get("withdrawn_date") is not None and not pd.isna(c["withdrawn_date"]) \
-                and case.subject.get("status") not in ("withdrawn", "died"):
-            out.append(_problem("subjects", 0, "status", case.subject.get("status"), "withdrawal_means_withdrawn"))
-    return out  # fmt: skip
+            out.append(
+                _problem("consents", i, "signed_by", "patient", "minor_signed_by_representative")
+            )
+        if (
+            c.get("withdrawn_date") is not None
+            and not pd.isna(c["withdrawn_date"])
+            and case.subject.get("status") not in ("withdrawn", "died")
+        ):
+            out.append(
+                _problem(
+                    "subjects",
+                    0,
+                    "status",
+                    case.subject.get("status"),
+                    "withdrawal_means_withdrawn",
+                )
+            )
+    return out
 
 
 def _causality(case: Case) -> list[Problem]:
@@ -111,25 +138,39 @@ def _causality(case: Case) -> list[Problem]:
     out = []
     for i, c in enumerate(case.ae_causality):
         if c.get("ae_id") not in ae_ids:
-            out.append(_problem("ae_causality", i, "ae_id", c.get("ae_id"), "causality_for_known_event"))
+            out.append(
+                _problem("ae_causality", i, "ae_id", c.get("ae_id"), "causality_for_known_event")
+            )
         if c.get("product_id") not in given:
-            out.append(_problem("ae_causality", i, "product_id", c.get("product_id"), "suspect_was_given"))
-    return out  # fmt: skip
+            out.append(
+                _problem("ae_causality", i, "product_id", c.get("product_id"), "suspect_was_given")
+            )
+    return out
 
 
 def _fatal_status(case: Case) -> list[Problem]:
-    fatal = any(ae.get("outcome") == "fatal" or "death" in as_list(ae.get("seriousness"))
-                for ae in case.adverse_events)  # fmt: skip
+    fatal = any(
+        ae.get("outcome") == "fatal" or "death" in as_list(ae.get("seriousness"))
+        for ae in case.adverse_events
+    )
     if fatal and case.subject.get("status") != "died":
-        return [_problem("subjects", 0, "status", case.subject.get("status"), "fatal_event_means_died")]
+        return [
+            _problem("subjects", 0, "status", case.subject.get("status"), "fatal_event_means_died")
+        ]
     return []
 
 
 def case_rule_problems(case: Case, existing: Case | None = None) -> list[Problem]:
     """Rules that span tables; ``existing`` supplies stored rows (e.g. earlier doses)."""
     merged = merge_cases(case, existing) if existing else case
-    found = (_belongs(case) + _fits_disease(case) + _ae_timing(merged) + _consent(merged)
-             + _causality(merged) + _fatal_status(merged))  # fmt: skip
+    found = (
+        _belongs(case)
+        + _fits_disease(case)
+        + _ae_timing(merged)
+        + _consent(merged)
+        + _causality(merged)
+        + _fatal_status(merged)
+    )
     # The submitted rows come first in the merged case: keep only problems about them.
     return [p for p in found if p.row is None or p.row < len(case.rows(p.table))]
 

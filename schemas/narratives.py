@@ -29,7 +29,7 @@ class NarrativesModel(pa.DataFrameModel):
     created_at: Series[DateTime]
 
     @pa.dataframe_check(name="redaction_counts_json")
-    def redaction_counts_json(cls, df: pd.DataFrame) -> Series[bool]:
+    def redaction_counts_json(cls, df: pd.DataFrame) -> pd.Series:
         """Counts are a JSON object of entity type to whole number."""
         return df["redaction_counts"].map(_counts_ok)
 

@@ -18,25 +18,27 @@ class AssessmentsModel(pa.DataFrameModel):
     scale: Series[str] = pa.Field(isin=list(REF.scales.index))
     score: Series[float] = pa.Field(ge=0)
     ventilation: Series[str] = pa.Field(nullable=True, isin=vocab("ventilation"))
-    niv_hours_per_day: Series[float] = pa.Field(nullable=True, in_range={"min_value": 0, "max_value": 24})  # noqa: E501
+    niv_hours_per_day: Series[float] = pa.Field(
+        nullable=True, in_range={"min_value": 0, "max_value": 24}
+    )  # noqa: E501
     feeding: Series[str] = pa.Field(nullable=True, isin=vocab("feeding"))
     motor_function: Series[str] = pa.Field(nullable=True, isin=vocab("motor_function"))
 
     @pa.dataframe_check(name="score_in_scale_range")
-    def score_in_scale_range(cls, df: pd.DataFrame) -> Series[bool]:
+    def score_in_scale_range(cls, df: pd.DataFrame) -> pd.Series:
         """CHOP INTEND 0-64, HFMSE 0-66, RULM 0-37, HINE-2 0-26, BASDAI/BASFI 0-10..."""
         low = df["scale"].map(REF.scales["min"])
         high = df["scale"].map(REF.scales["max"])
         return low.isna() | ((df["score"] >= low) & (high.isna() | (df["score"] <= high)))
 
     @pa.dataframe_check(name="score_is_whole")
-    def score_is_whole(cls, df: pd.DataFrame) -> Series[bool]:
+    def score_is_whole(cls, df: pd.DataFrame) -> pd.Series:
         """Point scales are scored in whole points."""
         whole = df["scale"].map(REF.scales["integer"]).fillna(False).astype(bool)
         return ~whole | (df["score"] == df["score"].round())
 
     @pa.dataframe_check(name="niv_hours_with_niv")
-    def niv_hours_with_niv(cls, df: pd.DataFrame) -> Series[bool]:
+    def niv_hours_with_niv(cls, df: pd.DataFrame) -> pd.Series:
         """NIV hours belong to, and are needed for, non-invasive ventilation."""
         return (df["ventilation"] == "niv") == df["niv_hours_per_day"].notna()
 
@@ -58,13 +60,13 @@ class LabsModel(pa.DataFrameModel):
     upper: Series[float] = pa.Field(nullable=True, gt=0)
 
     @pa.dataframe_check(name="unit_fits_test")
-    def unit_fits_test(cls, df: pd.DataFrame) -> Series[bool]:
+    def unit_fits_test(cls, df: pd.DataFrame) -> pd.Series:
         """Each test is stored in its one unit (ALT U/L, platelets 10^9/L...)."""
         expected = df["test"].map(REF.lab_tests["unit"])
         return expected.isna() | (df["unit"] == expected)
 
     @pa.dataframe_check(name="range_ordered")
-    def range_ordered(cls, df: pd.DataFrame) -> Series[bool]:
+    def range_ordered(cls, df: pd.DataFrame) -> pd.Series:
         """The normal range's upper limit lies above its lower limit."""
         return df["lower"].isna() | df["upper"].isna() | (df["upper"] > df["lower"])
 

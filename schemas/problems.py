@@ -104,15 +104,30 @@ def translate(table: str, row: int | None, field: str, value: Any, check: str) -
         value = ""
     named = check_messages().get(check)
     if named:
-        return Problem(table, row, field or named["field"], short_value(value), check,
-                       named["en"], named["ru"])  # fmt: skip
+        return Problem(
+            table, row, field or named["field"], short_value(value), check, named["en"], named["ru"]
+        )
     for prefix, en, ru in _BUILTIN:
         if check == prefix or check.startswith(prefix + "("):
             args = _args(check).replace("'", "")
-            return Problem(table, row, field, short_value(value), check,
-                           en.format(args=args), ru.format(args=args))  # fmt: skip
-    return Problem(table, row, field, short_value(value), check,
-                   f"fails the check {check}", f"не проходит проверку {check}")  # fmt: skip
+            return Problem(
+                table,
+                row,
+                field,
+                short_value(value),
+                check,
+                en.format(args=args),
+                ru.format(args=args),
+            )
+    return Problem(
+        table,
+        row,
+        field,
+        short_value(value),
+        check,
+        f"fails the check {check}",
+        f"не проходит проверку {check}",
+    )
 
 
 def from_failure_cases(table: str, cases: pd.DataFrame, frame: pd.DataFrame) -> list[Problem]:
@@ -127,7 +142,8 @@ def from_failure_cases(table: str, cases: pd.DataFrame, frame: pd.DataFrame) -> 
     bad_types = set(cases.loc[cases["check"].astype(str).str.contains("dtype"), "column"])
     for case in cases.itertuples(index=False):
         check, column = str(case.check), str(case.column)
-        row = None if _is_missing(case.index) else int(case.index)
+        index = getattr(case, "index")  # noqa: B009 - the field, not tuple.index
+        row = None if _is_missing(index) else int(index)
         if bad_types and isinstance(case.failure_case, str) and _CRASH.match(case.failure_case):
             continue  # this check could not run because of a type problem reported anyway
         if check in ("column_in_schema", "column_in_dataframe"):

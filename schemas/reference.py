@@ -22,10 +22,21 @@ from schemas.errors import ReferenceDataError
 
 REFERENCE_DIR = Path(__file__).parent / "reference"
 VOCABULARY_NAMES = (
-    "sexes", "subject_statuses", "roles", "consent_signers", "routes", "ventilation",
-    "feeding", "motor_function", "ctcae_grades", "seriousness_criteria", "causality",
-    "action_taken", "outcomes", "languages",
-)  # fmt: skip
+    "sexes",
+    "subject_statuses",
+    "roles",
+    "consent_signers",
+    "routes",
+    "ventilation",
+    "feeding",
+    "motor_function",
+    "ctcae_grades",
+    "seriousness_criteria",
+    "causality",
+    "action_taken",
+    "outcomes",
+    "languages",
+)
 
 
 @dataclass(frozen=True)
@@ -94,23 +105,30 @@ def _build_disease(raw: dict[str, Any]) -> Disease:
         for name, spec in (raw.get("genetic_markers") or {}).items()
     }
     return Disease(
-        code=raw["code"], name_en=raw["name_en"], name_ru=raw["name_ru"], subtypes=subtypes,
-        genetic_markers=markers, scales=tuple(raw["scales"]), lab_tests=tuple(raw["lab_tests"]),
-    )  # fmt: skip
+        code=raw["code"],
+        name_en=raw["name_en"],
+        name_ru=raw["name_ru"],
+        subtypes=subtypes,
+        genetic_markers=markers,
+        scales=tuple(raw["scales"]),
+        lab_tests=tuple(raw["lab_tests"]),
+    )
 
 
 def _products_frame(raw: list[dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for item in raw:
         regimen = item.get("regimen") or {}
-        rows.append({
-            **{k: v for k, v in item.items() if k != "regimen"},
-            "regimen_kind": regimen.get("kind"),
-            "loading_days": regimen.get("loading_days") or [],
-            "maintenance_interval_months": regimen.get("maintenance_interval_months"),
-            "regimen_en": regimen.get("text_en"),
-            "regimen_ru": regimen.get("text_ru"),
-        })  # fmt: skip
+        rows.append(
+            {
+                **{k: v for k, v in item.items() if k != "regimen"},
+                "regimen_kind": regimen.get("kind"),
+                "loading_days": regimen.get("loading_days") or [],
+                "maintenance_interval_months": regimen.get("maintenance_interval_months"),
+                "regimen_en": regimen.get("text_en"),
+                "regimen_ru": regimen.get("text_ru"),
+            }
+        )
     return pd.DataFrame(rows).set_index("product_id", drop=False)
 
 
@@ -134,16 +152,26 @@ def _cross_check(ref: Reference) -> list[str]:
             if ref_id not in products.index:
                 problems.append(f"product {pid}: reference product {ref_id!r} is not listed")
             elif products.loc[ref_id, "is_generic"] or products.loc[ref_id, "inn"] != row["inn"]:
-                problems.append(f"product {pid}: reference {ref_id} must be an original of {row['inn']}")
+                problems.append(
+                    f"product {pid}: reference {ref_id} must be an original of {row['inn']}"
+                )
         elif pd.notna(row["reference_product_id"]):
             problems.append(f"product {pid}: only a generic may name a reference product")
         for disease in row["diseases"]:
             if disease not in ref.diseases:
                 problems.append(f"product {pid}: unknown disease {disease!r}")
     for code, disease in ref.diseases.items():
-        problems += [f"disease {code}: unknown scale {s!r}" for s in disease.scales if s not in ref.scales.index]
-        problems += [f"disease {code}: unknown lab test {t!r}" for t in disease.lab_tests if t not in ref.lab_tests.index]
-    return problems  # fmt: skip
+        problems += [
+            f"disease {code}: unknown scale {s!r}"
+            for s in disease.scales
+            if s not in ref.scales.index
+        ]
+        problems += [
+            f"disease {code}: unknown lab test {t!r}"
+            for t in disease.lab_tests
+            if t not in ref.lab_tests.index
+        ]
+    return problems
 
 
 @lru_cache(maxsize=4)
@@ -162,10 +190,12 @@ def _load(ae_terms_env: str | None) -> Reference:
         diseases=diseases,
         products=_products_frame(_read_yaml("products.yaml")["products"]),
         scales=pd.DataFrame(_read_yaml("scales.yaml")["scales"]).set_index("code", drop=False),
-        lab_tests=pd.DataFrame(_read_yaml("lab_tests.yaml")["lab_tests"]).set_index("code", drop=False),
+        lab_tests=pd.DataFrame(_read_yaml("lab_tests.yaml")["lab_tests"]).set_index(
+            "code", drop=False
+        ),
         ae_terms=_ae_terms_frame(),
         vocabularies=vocabularies,
-    )  # fmt: skip
+    )
     problems = validate_reference_frames(ref) + _cross_check(ref)
     if problems:
         raise ReferenceDataError("reference data is invalid: " + "; ".join(problems))

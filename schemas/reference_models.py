@@ -35,7 +35,7 @@ class ProductsModel(pa.DataFrameModel):
     maintenance_interval_months: Series[float] = pa.Field(nullable=True, gt=0)
 
     @pa.dataframe_check(name="fixed_dose_listed")
-    def fixed_dose_listed(cls, df: pd.DataFrame) -> Series[bool]:
+    def fixed_dose_listed(cls, df: pd.DataFrame) -> pd.Series:
         """A fixed or weight-based dose product lists its allowed doses."""
         return (df["dose_kind"] == "protocol") | df["doses"].map(len).gt(0)
 
@@ -56,7 +56,7 @@ class ScalesModel(pa.DataFrameModel):
     meaningful_change: Series[float] = pa.Field(nullable=True, gt=0)
 
     @pa.dataframe_check(name="scale_min_below_max")
-    def min_below_max(cls, df: pd.DataFrame) -> Series[bool]:
+    def min_below_max(cls, df: pd.DataFrame) -> pd.Series:
         """The lower end of a scale lies below its upper end."""
         return df["max"].isna() | (df["min"] < df["max"])
 

@@ -16,12 +16,18 @@ def _subtype_fits(disease: str, subtype: str) -> bool:
 
 def _genetics_fit(disease: str, genetics: object) -> bool:
     found = REF.diseases.get(disease)
-    empty = genetics is None or genetics == "" or (not isinstance(genetics, str) and pd.isna(genetics))
+    empty = (
+        genetics is None
+        or genetics == ""
+        or (not isinstance(genetics, str) and bool(pd.isna(genetics)))  # type: ignore[call-overload]
+    )
     values = {} if empty else as_dict(genetics)
     if found is None or values is None:
         return found is None  # an unknown disease is reported by its own check
     markers = found.genetic_markers
-    if any(name not in markers or str(v) not in markers[name]["codes"] for name, v in values.items()):
+    if any(
+        name not in markers or str(v) not in markers[name]["codes"] for name, v in values.items()
+    ):
         return False
     return all(name in values for name, spec in markers.items() if spec.get("required"))
 
@@ -57,38 +63,44 @@ class SubjectsModel(pa.DataFrameModel):
     created_by: Series[str]
 
     @pa.dataframe_check(name="subject_id_has_site_prefix")
-    def subject_id_has_site_prefix(cls, df: pd.DataFrame) -> Series[bool]:
+    def subject_id_has_site_prefix(cls, df: pd.DataFrame) -> pd.Series:
         """The pseudonym carries its site's code."""
-        return pd.Series([s.startswith(f"{c}-") for s, c in zip(df["subject_id"], df["site_code"], strict=True)], index=df.index)  # noqa: E501
+        return pd.Series(
+            [s.startswith(f"{c}-") for s, c in zip(df["subject_id"], df["site_code"], strict=True)],
+            index=df.index,
+        )  # noqa: E501
 
     @pa.dataframe_check(name="subtype_fits_disease")
-    def subtype_fits_disease(cls, df: pd.DataFrame) -> Series[bool]:
+    def subtype_fits_disease(cls, df: pd.DataFrame) -> pd.Series:
         """The subtype is one of the disease's subtypes."""
         return df.apply(lambda r: _subtype_fits(r["disease"], r["disease_subtype"]), axis=1)
 
     @pa.dataframe_check(name="genetics_fit_disease")
-    def genetics_fit_disease(cls, df: pd.DataFrame) -> Series[bool]:
+    def genetics_fit_disease(cls, df: pd.DataFrame) -> pd.Series:
         """Genetic findings use the disease's markers and values; required ones are given."""
         return df.apply(lambda r: _genetics_fit(r["disease"], r["genetics"]), axis=1)
 
     @pa.dataframe_check(name="onset_fits_subtype")
-    def onset_fits_subtype(cls, df: pd.DataFrame) -> Series[bool]:
+    def onset_fits_subtype(cls, df: pd.DataFrame) -> pd.Series:
         """Age at onset lies in the subtype's range (none for presymptomatic)."""
-        return df.apply(lambda r: _onset_fits(r["disease"], r["disease_subtype"], r["age_at_onset_months"]), axis=1)  # noqa: E501
+        return df.apply(
+            lambda r: _onset_fits(r["disease"], r["disease_subtype"], r["age_at_onset_months"]),
+            axis=1,
+        )  # noqa: E501
 
     @pa.dataframe_check(name="onset_before_index")
-    def onset_before_index(cls, df: pd.DataFrame) -> Series[bool]:
+    def onset_before_index(cls, df: pd.DataFrame) -> pd.Series:
         """Onset cannot come after the index date."""
         onset, index = df["age_at_onset_months"], df["age_at_index_months"]
         return onset.isna() | index.isna() | (onset <= index)
 
     @pa.dataframe_check(name="birth_year_not_future")
-    def birth_year_not_future(cls, df: pd.DataFrame) -> Series[bool]:
+    def birth_year_not_future(cls, df: pd.DataFrame) -> pd.Series:
         """Nobody is born in the future."""
         return df["birth_year"] <= this_year()
 
     @pa.dataframe_check(name="index_after_birth")
-    def index_after_birth(cls, df: pd.DataFrame) -> Series[bool]:
+    def index_after_birth(cls, df: pd.DataFrame) -> pd.Series:
         """The (shifted) index date is not before the birth year, allowing for the shift."""
         return df["index_date"].dt.year >= df["birth_year"] - 1
 
@@ -109,16 +121,15 @@ class ConsentsModel(pa.DataFrameModel):
     withdrawn_date: Series[DateTime] = pa.Field(nullable=True)
 
     @pa.check("processing", name="processing_consent_given")
-    def processing_consent_given(cls, series: Series[bool]) -> Series[bool]:
+    def processing_consent_given(cls, series: Series[bool]) -> pd.Series:
         """Without consent to processing nothing may be stored."""
         return series
 
     @pa.dataframe_check(name="withdrawal_after_signing")
-    def withdrawal_after_signing(cls, df: pd.DataFrame) -> Series[bool]:
+    def withdrawal_after_signing(cls, df: pd.DataFrame) -> pd.Series:
         """Consent is withdrawn on or after the day it was signed."""
         return df["withdrawn_date"].isna() | (df["withdrawn_date"] >= df["signed_date"])
 
     class Config:
         strict = True
         coerce = True
-

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pandera.pandas as pa
 
-from schemas.adverse_events import AdverseEventsModel, AECausalityModel
 from schemas.administration import SitesModel, UsersModel
+from schemas.adverse_events import AdverseEventsModel, AECausalityModel
 from schemas.narratives import NarrativesModel
 from schemas.observations import AssessmentsModel, LabsModel
 from schemas.reference_models import ProductsModel
@@ -48,6 +48,12 @@ TABLES: dict[str, Table] = {
 
 # Tables holding one subject's clinical data, in the order a case is written.
 CLINICAL_TABLES = (
-    "subjects", "consents", "treatments", "assessments", "labs",
-    "adverse_events", "ae_causality", "narratives",
-)  # fmt: skip
+    "subjects",
+    "consents",
+    "treatments",
+    "assessments",
+    "labs",
+    "adverse_events",
+    "ae_causality",
+    "narratives",
+)

@@ -40,37 +40,39 @@ class TreatmentsModel(pa.DataFrameModel):
     switch_reason: Series[str] = pa.Field(nullable=True, str_length={"max_value": 500})
 
     @pa.dataframe_check(name="end_not_before_start")
-    def end_not_before_start(cls, df: pd.DataFrame) -> Series[bool]:
+    def end_not_before_start(cls, df: pd.DataFrame) -> pd.Series:
         """A course ends on or after its start."""
         return df["end_date"].isna() | (df["end_date"] >= df["start_date"])
 
     @pa.dataframe_check(name="dose_fits_regimen")
-    def dose_fits_regimen(cls, df: pd.DataFrame) -> Series[bool]:
+    def dose_fits_regimen(cls, df: pd.DataFrame) -> pd.Series:
         """Nusinersen 12 mg, Zolgensma 1.1e14 vg/kg, risdiplam by age/weight band."""
         return df.apply(lambda r: dose_fits(r["product_id"], r["dose"], r["dose_unit"]), axis=1)
 
     @pa.dataframe_check(name="route_fits_product")
-    def route_fits_product(cls, df: pd.DataFrame) -> Series[bool]:
+    def route_fits_product(cls, df: pd.DataFrame) -> pd.Series:
         """Each product has one route (nusinersen intrathecal, Zolgensma IV...)."""
         known = df["product_id"].isin(REF.products.index)
         expected = df["product_id"].map(REF.products["route"])
         return ~known | (df["route"] == expected)
 
     @pa.dataframe_check(name="switch_has_reason")
-    def switch_has_reason(cls, df: pd.DataFrame) -> Series[bool]:
+    def switch_has_reason(cls, df: pd.DataFrame) -> pd.Series:
         """A switch and its reason come together."""
         reason = df["switch_reason"].fillna("").str.strip() != ""
         return df["switched_from"].notna() == reason
 
     @pa.dataframe_check(name="switch_from_other_product")
-    def switch_from_other_product(cls, df: pd.DataFrame) -> Series[bool]:
+    def switch_from_other_product(cls, df: pd.DataFrame) -> pd.Series:
         """Switching from the same product is not a switch."""
         return df["switched_from"].isna() | (df["switched_from"] != df["product_id"])
 
     @pa.check("lot", name="lot_format")
-    def lot_format(cls, series: Series[str]) -> Series[bool]:
+    def lot_format(cls, series: Series[str]) -> pd.Series:
         """Lot numbers are short codes, never free text."""
-        return series.isna() | series.str.fullmatch(r"[0-9A-Za-zА-Яа-яЁё][0-9A-Za-zА-Яа-яЁё\-/.]{0,39}")
+        return series.isna() | series.str.fullmatch(
+            r"[0-9A-Za-zА-Яа-яЁё][0-9A-Za-zА-Яа-яЁё\-/.]{0,39}"
+        )
 
     class Config:
         strict = True

@@ -7,12 +7,11 @@ fields they concern.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
-
 import pandas as pd
 from pandera.errors import SchemaError, SchemaErrors
 
@@ -42,7 +41,11 @@ def _is_text(column: Any) -> bool:
 
 def _json_text(value: Any) -> Any:
     """Dicts and lists given for a text field (genetics, counts) as JSON text."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False) if isinstance(value, dict | list) else value
+    return (
+        json.dumps(value, sort_keys=True, ensure_ascii=False)
+        if isinstance(value, dict | list)
+        else value
+    )
 
 
 def _strict_booleans(table: str, frame: pd.DataFrame) -> list[Problem]:
@@ -83,7 +86,9 @@ def checked_table(
         checked = TABLES[table].model.validate(frame, lazy=True)
     except SchemaErrors as exc:
         found = from_failure_cases(table, exc.failure_cases, shown)
-        return shown, sorted(problems + found, key=lambda p: (-1 if p.row is None else p.row, p.field))
+        return shown, sorted(
+            problems + found, key=lambda p: (-1 if p.row is None else p.row, p.field)
+        )
     except SchemaError as exc:  # raised by non-lazy paths such as strict column order
         column = str(getattr(exc, "column_name", "") or "")
         return shown, [*problems, translate(table, None, column, "", str(exc.check))]

@@ -24,13 +24,22 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     # site neurologists: their own site's clinical records, read and write
     "site_user": frozenset({READ_CLINICAL, WRITE_CLINICAL, READ_AGGREGATE}),
     # coordinators: all sites; writes (imports, corrections) always audited with reasons
-    "coordinator": frozenset({READ_CLINICAL, WRITE_CLINICAL, READ_AGGREGATE, EXPORT_POOLED,
-                              IMPORT_BUNDLE, MANAGE_SITES, MANAGE_USERS}),
+    "coordinator": frozenset(
+        {
+            READ_CLINICAL,
+            WRITE_CLINICAL,
+            READ_AGGREGATE,
+            EXPORT_POOLED,
+            IMPORT_BUNDLE,
+            MANAGE_SITES,
+            MANAGE_USERS,
+        }
+    ),
     # monitors: read-only across sites, no row-level export
     "monitor": frozenset({READ_CLINICAL, READ_AGGREGATE}),
     # administrators: accounts, sites and keys; no row-level clinical data
     "admin": frozenset({READ_AGGREGATE, MANAGE_SITES, MANAGE_USERS}),
-}  # fmt: skip
+}
 SITE_SCOPED_ROLES = frozenset({"site_user"})
 
 
@@ -78,8 +87,12 @@ def require(session: Session, action: str, site_code: str | None = None, what: s
     target = f" {what}" if what else ""
     scope = f" at site {site_code}" if site_code else ""
     with audited_transaction(session.db, session.actor) as (_conn, events):
-        events.append(Event("access_denied", key=what or None, after={"action": action, "site": site_code}))
-    raise AccessDenied(f"{session.username} ({session.role}) may not {action.replace('_', ' ')}{target}{scope}")
+        events.append(
+            Event("access_denied", key=what or None, after={"action": action, "site": site_code})
+        )
+    raise AccessDenied(
+        f"{session.username} ({session.role}) may not {action.replace('_', ' ')}{target}{scope}"
+    )
 
 
 def scope_filter(session: Session, column: str = "site_code") -> tuple[str, list[str]]:

@@ -10,9 +10,9 @@ from argon2 import PasswordHasher
 
 from schemas import checked_table, load_reference
 from schemas.errors import CaseguardError, Conflict, ValidationFailed
-from warehouse.db import one
 from warehouse.access import MANAGE_SITES, MANAGE_USERS, Session, require
 from warehouse.audit import Event, audited_transaction, canonical_json
+from warehouse.db import one
 from warehouse.frames import insert, records
 
 MIN_PASSWORD = 10
@@ -46,13 +46,20 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def add_user(session: Session, username: str, password: str, role: str, site_code: str | None) -> None:
+def add_user(
+    session: Session, username: str, password: str, role: str, site_code: str | None
+) -> None:
     """Create an active account with an argon2id password hash."""
     require(session, MANAGE_USERS, None, f"add user {username}")
     row: dict[str, Any] = {
-        "username": username, "password_hash": hash_password(password), "role": role,
-        "site_code": site_code, "active": True, "failed_logins": 0, "locked_until": None,
-    }  # fmt: skip
+        "username": username,
+        "password_hash": hash_password(password),
+        "role": role,
+        "site_code": site_code,
+        "active": True,
+        "failed_logins": 0,
+        "locked_until": None,
+    }
     frame, problems = checked_table("users", [row])
     if problems:
         raise ValidationFailed(problems)
@@ -69,9 +76,22 @@ def add_user(session: Session, username: str, password: str, role: str, site_cod
 def sync_products(session: Session) -> int:
     """Load the product reference data into the ``products`` table (idempotent)."""
     products = load_reference().products
-    columns = ["product_id", "inn", "inn_ru", "brand", "brand_ru", "manufacturer", "is_generic",
-               "reference_product_id", "route", "dose_kind", "dose_unit", "regimen_kind",
-               "loading_days", "maintenance_interval_months"]  # fmt: skip
+    columns = [
+        "product_id",
+        "inn",
+        "inn_ru",
+        "brand",
+        "brand_ru",
+        "manufacturer",
+        "is_generic",
+        "reference_product_id",
+        "route",
+        "dose_kind",
+        "dose_unit",
+        "regimen_kind",
+        "loading_days",
+        "maintenance_interval_months",
+    ]
     frame = products[columns].reset_index(drop=True)
     frame = frame.astype(object).where(frame.notna(), None)
     with audited_transaction(session.db, session.actor) as (conn, events):
@@ -85,7 +105,13 @@ def sync_products(session: Session) -> int:
         conn.register("_products", frame)
         conn.execute(f"INSERT INTO products SELECT {', '.join(columns)} FROM _products")
         conn.unregister("_products")
-        events.append(Event("sync_reference", "products", None,
-                            before={"rows": before[0] if before else 0},
-                            after={"rows": len(frame), "at": dt.date.today()}))  # fmt: skip
+        events.append(
+            Event(
+                "sync_reference",
+                "products",
+                None,
+                before={"rows": before[0] if before else 0},
+                after={"rows": len(frame), "at": dt.date.today()},
+            )
+        )
     return len(frame)

@@ -29,8 +29,21 @@ from schemas.errors import AuditChainBroken
 from warehouse.db import Database, one
 
 GENESIS = "0" * 64
-COLUMNS = ("seq", "ts", "username", "role", "site_code", "action", "table_name", "row_key",
-           "before", "after", "reason", "prev_hash", "hash")  # fmt: skip
+COLUMNS = (
+    "seq",
+    "ts",
+    "username",
+    "role",
+    "site_code",
+    "action",
+    "table_name",
+    "row_key",
+    "before",
+    "after",
+    "reason",
+    "prev_hash",
+    "hash",
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +71,9 @@ def canonical_json(value: dict[str, Any] | None) -> str | None:
     """Stable JSON text (sorted keys, ISO dates) used both for storage and hashing."""
     if value is None:
         return None
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain)
+    return json.dumps(
+        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -82,9 +97,19 @@ def _now() -> dt.datetime:
 
 
 def _fields(seq: int, ts: dt.datetime, actor: Actor, event: Event) -> list[Any]:
-    return [seq, ts.isoformat(), actor.username, actor.role, actor.site_code, event.action,
-            event.table, event.key, canonical_json(event.before), canonical_json(event.after),
-            event.reason]  # fmt: skip
+    return [
+        seq,
+        ts.isoformat(),
+        actor.username,
+        actor.role,
+        actor.site_code,
+        event.action,
+        event.table,
+        event.key,
+        canonical_json(event.before),
+        canonical_json(event.after),
+        event.reason,
+    ]
 
 
 def append(
@@ -174,9 +199,13 @@ def verify(db: Database) -> Verification:
         seq, ts, *rest = row
         what = f"entry {seq} ({rest[3]} {rest[4] or ''} {rest[5] or ''})".replace("  ", " ")
         if seq != expected_seq:
-            raise AuditChainBroken(f"entry {expected_seq} is missing or out of order (found {what} there)")
+            raise AuditChainBroken(
+                f"entry {expected_seq} is missing or out of order (found {what} there)"
+            )
         if rest[-2] != prev:
-            raise AuditChainBroken(f"{what}: does not follow entry {seq - 1} (deleted or reordered)")
+            raise AuditChainBroken(
+                f"{what}: does not follow entry {seq - 1} (deleted or reordered)"
+            )
         fields = [seq, ts.isoformat(), *rest[:-2]]
         if not hmac.compare_digest(entry_hash(key, prev, fields), rest[-1]):
             raise AuditChainBroken(f"{what}: content was altered")
@@ -189,6 +218,8 @@ def verify(db: Database) -> Verification:
 def _check_anchor(anchor: tuple[int, str], rows: list[tuple[Any, ...]]) -> None:
     seq, digest = anchor
     if seq > len(rows):
-        raise AuditChainBroken(f"entries {len(rows) + 1}..{seq} were deleted from the end of the log")
+        raise AuditChainBroken(
+            f"entries {len(rows) + 1}..{seq} were deleted from the end of the log"
+        )
     if rows[seq - 1][-1] != digest:
         raise AuditChainBroken(f"entry {seq} does not match the recorded chain head")

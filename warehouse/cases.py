@@ -20,9 +20,9 @@ from schemas.case import case_rule_problems
 from schemas.errors import CaseguardError, Conflict, NotFound, ValidationFailed
 from schemas.problems import Problem
 from schemas.validate import checked_table
-from warehouse.db import one
 from warehouse.access import READ_CLINICAL, WRITE_CLINICAL, Session, require, scope_filter
 from warehouse.audit import Event, audited_transaction
+from warehouse.db import one
 from warehouse.frames import insert, key_of, records, select
 
 Progress = Callable[[int, int], None]
@@ -37,7 +37,9 @@ class SaveSummary:
 
     def describe(self) -> str:
         """One line for the user, e.g. '1 subject: 4 treatments, 2 assessments'."""
-        parts = [f"{n} {t.replace('_', ' ')}" for t, n in self.rows.items() if n and t != "subjects"]
+        parts = [
+            f"{n} {t.replace('_', ' ')}" for t, n in self.rows.items() if n and t != "subjects"
+        ]
         head = f"{len(self.subject_ids)} subject" + ("s" if len(self.subject_ids) != 1 else "")
         return head + (": " + ", ".join(parts) if parts else "")
 
@@ -47,7 +49,9 @@ def _check_batch(cases: Sequence[Case]) -> tuple[dict[str, pd.DataFrame], list[P
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for table in CLINICAL_TABLES:
-        frames[table], found = checked_table(table, [row for case in cases for row in case.rows(table)])
+        frames[table], found = checked_table(
+            table, [row for case in cases for row in case.rows(table)]
+        )
         problems += found
     for case in cases:
         if len(case.subjects) != 1:
@@ -56,17 +60,23 @@ def _check_batch(cases: Sequence[Case]) -> tuple[dict[str, pd.DataFrame], list[P
     return frames, problems
 
 
-def _insert_frames(conn: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], events: list[Event]) -> dict[str, int]:  # noqa: E501
+def _insert_frames(
+    conn: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], events: list[Event]
+) -> dict[str, int]:  # noqa: E501
     counts: dict[str, int] = {}
     for table in CLINICAL_TABLES:
         if table not in frames:
             continue
         counts[table] = insert(conn, table, frames[table])
-        events.extend(Event("insert", table, key_of(table, r), after=r) for r in records(frames[table]))
+        events.extend(
+            Event("insert", table, key_of(table, r), after=r) for r in records(frames[table])
+        )
     return counts
 
 
-def save_cases(session: Session, cases: Sequence[Case], progress: Progress | None = None) -> SaveSummary:
+def save_cases(
+    session: Session, cases: Sequence[Case], progress: Progress | None = None
+) -> SaveSummary:
     """Save new subjects with all their rows in one transaction; all or nothing."""
     for case in cases:
         require(session, WRITE_CLINICAL, case.subject.get("site_code"), "save a case")
@@ -122,8 +132,11 @@ def subject_exists(session: Session, subject_id: str) -> bool:
     """True if the subject exists within the session's scope."""
     condition, params = scope_filter(session)
     with session.db.connect(read_only=not session.db.in_memory) as conn:
-        row = one(conn, f"SELECT count(*) FROM subjects WHERE subject_id = ? AND {condition}",
-                           [subject_id, *params])  # fmt: skip
+        row = one(
+            conn,
+            f"SELECT count(*) FROM subjects WHERE subject_id = ? AND {condition}",
+            [subject_id, *params],
+        )
     return bool(row and row[0])
 
 
@@ -134,10 +147,14 @@ def list_subjects(session: Session) -> pd.DataFrame:
     with session.db.connect(read_only=not session.db.in_memory) as conn:
         return conn.execute(
             "SELECT subject_id, site_code, disease, disease_subtype, status, created_at "
-            f"FROM subjects WHERE {condition} ORDER BY created_at DESC, subject_id", params).df()  # fmt: skip
+            f"FROM subjects WHERE {condition} ORDER BY created_at DESC, subject_id",
+            params,
+        ).df()
 
 
-def add_records(session: Session, subject_id: str, rows: dict[str, list[dict[str, Any]]]) -> SaveSummary:
+def add_records(
+    session: Session, subject_id: str, rows: dict[str, list[dict[str, Any]]]
+) -> SaveSummary:
     """Add follow-up rows (visits, doses, AEs, narratives) to an existing subject."""
     unknown = set(rows) - (set(CLINICAL_TABLES) - {"subjects", "consents"})
     if unknown:
@@ -183,11 +200,15 @@ def update_rows(session: Session, subject_id: str, changes: Sequence[Change], re
         if change.table not in CLINICAL_TABLES:
             raise CaseguardError(f"{change.table} is not a clinical table")
         if set(change.key) != set(TABLES[change.table].key):
-            raise CaseguardError(f"name the row by its full key ({', '.join(TABLES[change.table].key)})")
+            raise CaseguardError(
+                f"name the row by its full key ({', '.join(TABLES[change.table].key)})"
+            )
         fixed = set(TABLES[change.table].key) | {"subject_id", "site_code"}
         bad = [f for f in change.values if f in fixed or f not in TABLES[change.table].columns]
         if bad:
-            raise CaseguardError(f"cannot change {', '.join(bad) or change.table} in {change.table}")
+            raise CaseguardError(
+                f"cannot change {', '.join(bad) or change.table} in {change.table}"
+            )
         updates.append((change, *_apply(case, change)))
     problems = validate_case(case)
     if problems:
@@ -196,15 +217,30 @@ def update_rows(session: Session, subject_id: str, changes: Sequence[Change], re
         for change, before, after in updates:
             sets = ", ".join(f"{c} = ?" for c in change.values)
             where = " AND ".join(f"{c} = ?" for c in change.key)
-            conn.execute(f"UPDATE {change.table} SET {sets} WHERE {where}",
-                         [*change.values.values(), *change.key.values()])  # fmt: skip
-            events.append(Event("update", change.table, key_of(change.table, after),
-                                before=before, after=after, reason=reason.strip()))  # fmt: skip
+            conn.execute(
+                f"UPDATE {change.table} SET {sets} WHERE {where}",
+                [*change.values.values(), *change.key.values()],
+            )
+            events.append(
+                Event(
+                    "update",
+                    change.table,
+                    key_of(change.table, after),
+                    before=before,
+                    after=after,
+                    reason=reason.strip(),
+                )
+            )
 
 
 def withdraw_consent(session: Session, subject_id: str, withdrawn_date: Any, reason: str) -> None:
     """Record a consent withdrawal: the subject is marked and leaves every export."""
-    update_rows(session, subject_id, [
-        Change("consents", {"subject_id": subject_id}, {"withdrawn_date": withdrawn_date}),
-        Change("subjects", {"subject_id": subject_id}, {"status": "withdrawn"}),
-    ], reason)  # fmt: skip
+    update_rows(
+        session,
+        subject_id,
+        [
+            Change("consents", {"subject_id": subject_id}, {"withdrawn_date": withdrawn_date}),
+            Change("subjects", {"subject_id": subject_id}, {"status": "withdrawn"}),
+        ],
+        reason,
+    )

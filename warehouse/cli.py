@@ -40,8 +40,13 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-                        default=None, help="Database file [default: $CASEGUARD_DB or data/caseguard.duckdb]")(func)  # fmt: skip
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Database file [default: $CASEGUARD_DB or data/caseguard.duckdb]",
+    )(func)
 
 
 def _database(db_path: Path | None, must_exist: bool = True) -> Any:
@@ -91,9 +96,13 @@ def demo(db_path: Path | None, subjects: int, seed: int) -> None:
     started = time.perf_counter()
     with Progress(transient=True) as bar:
         task = bar.add_task("demo subjects", total=subjects)
-        summary = create_demo(db, subjects, seed, progress=lambda done, _total: bar.update(task, completed=done))
+        summary = create_demo(
+            db, subjects, seed, progress=lambda done, _total: bar.update(task, completed=done)
+        )
     rows = ", ".join(f"{n} {t}" for t, n in summary.rows.items())
-    click.echo(f"{summary.subjects} demo subjects in {time.perf_counter() - started:.1f} s ({rows})")
+    click.echo(
+        f"{summary.subjects} demo subjects in {time.perf_counter() - started:.1f} s ({rows})"
+    )
 
 
 @main.group()
@@ -146,9 +155,23 @@ def site_init(code: str, db_path: Path | None, name: str | None, region: str, co
 def serve(db_path: Path | None, port: int, address: str) -> None:
     """Start the web app on http://ADDRESS:PORT."""
     db = _database(db_path)
-    env = {**os.environ, "CASEGUARD_DB": str(Path(db.path).resolve()),
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}  # fmt: skip
-    command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.port", str(port),
-               "--server.address", address, "--server.headless", "true"]  # fmt: skip
+    env = {
+        **os.environ,
+        "CASEGUARD_DB": str(Path(db.path).resolve()),
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_FILE),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "true",
+    ]
     click.echo(f"serving {db.path} on http://{address}:{port}")
     raise SystemExit(subprocess.call(command, env=env, cwd=APP_FILE.parent))  # noqa: S603

@@ -9,6 +9,7 @@ database (tests) keeps one connection and hands out a cursor per use.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -38,8 +39,11 @@ class Database:
         self, path: str | Path, key_dir: str | Path | None = None, busy_timeout: float = 60.0
     ) -> None:
         self.path = str(path)
-        self.keys = KeyStore(key_dir if key_dir is not None else default_key_dir(
-            "." if self.path == MEMORY else self.path))  # fmt: skip
+        self.keys = KeyStore(
+            key_dir
+            if key_dir is not None
+            else default_key_dir("." if self.path == MEMORY else self.path)
+        )
         self.busy_timeout = busy_timeout
         self._memory: duckdb.DuckDBPyConnection | None = None
         self._memory_lock = threading.Lock()
@@ -78,7 +82,10 @@ class Database:
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.busy_timeout
         delay = 0.01
-        config = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "autoinstall_known_extensions": "false",
+            "autoload_known_extensions": "false",
+        }
         while True:
             try:
                 return duckdb.connect(self.path, read_only=read_only, config=config)
@@ -113,13 +120,13 @@ class Database:
 
 
 def _rollback(conn: duckdb.DuckDBPyConnection) -> None:
-    try:
+    with contextlib.suppress(duckdb.Error):  # already aborted by DuckDB
         conn.execute("ROLLBACK")
-    except duckdb.Error:
-        pass  # already aborted by DuckDB
 
 
-def one(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> tuple[Any, ...] | None:
+def one(
+    conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+) -> tuple[Any, ...] | None:
     """The first row of a query, with the result fully consumed (DuckDB requires that
     before the connection registers a frame), or None."""
     rows = conn.execute(sql, params or []).fetchall()

@@ -37,7 +37,8 @@ SCALES_BY_TYPE = {
     "4": {"HFMSE": ((45, 62), 0.3), "6MWT": ((250, 500), 5.0)},
 }
 
-# Label-consistent adverse events: product -> [(term, rate per patient-year, grade weights, serious chance)]
+# Label-consistent adverse events:
+# product -> [(term, rate per patient-year, grade weights, chance of being serious)]
 AE_PROFILES = {
     "nusinersen": [
         ("POST-LP-SYNDROME", 0.25, {1: 0.6, 2: 0.35, 3: 0.05}, 0.02),
@@ -77,18 +78,19 @@ AE_PROFILES = {
 
 NARRATIVES = {
     "ru": [
-        "Пациент [PERSON], {age} мес., СМА {subtype}. Получает {product}. Переносимость удовлетворительная, "
-        "на фоне терапии отмечается прирост по шкале {scale}. Родители ([PERSON]) информированы.",
+        "Пациент [PERSON], {age} мес., СМА {subtype}. Получает {product}. "
+        "Переносимость удовлетворительная, на фоне терапии отмечается прирост по шкале {scale}. "
+        "Родители ([PERSON]) информированы.",
         "Госпитализирован в [LOCATION] для очередного введения препарата {product}. Жалоб нет, "
         "показатели анализов в пределах нормы. Следующий визит через 4 месяца.",
-        "Нежелательное явление: {term}, степень {grade}. Связь с препаратом {product} оценена как возможная. "
-        "Лечащий врач [PERSON], тел. [PHONE].",
+        "Нежелательное явление: {term}, степень {grade}. "
+        "Связь с препаратом {product} оценена как возможная. Лечащий врач [PERSON], тел. [PHONE].",
     ],
     "en": [
-        "Patient [PERSON], {age} months, SMA type {subtype}, treated with {product}. Tolerating therapy well; "
-        "{scale} improved since baseline. Parents informed on [DATE].",
-        "Admitted to [LOCATION] for the scheduled {product} dose. No complaints; labs within normal limits. "
-        "Next visit in 4 months.",
+        "Patient [PERSON], {age} months, SMA type {subtype}, treated with {product}. "
+        "Tolerating therapy well; {scale} improved since baseline. Parents informed on [DATE].",
+        "Admitted to [LOCATION] for the scheduled {product} dose. No complaints; "
+        "labs within normal limits. Next visit in 4 months.",
         "Adverse event: {term}, CTCAE grade {grade}; causality to {product} assessed as possible. "
         "Reported by Dr [PERSON].",
     ],

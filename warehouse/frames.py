@@ -26,7 +26,7 @@ def plain(value: Any) -> Any:
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """A frame as a list of dicts of plain values."""
-    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return [{str(k): plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def key_of(table: str, row: dict[str, Any]) -> str:
