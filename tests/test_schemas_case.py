@@ -21,64 +21,141 @@ OTHER_SID = "MSK-ZZZZZZZZZZZZ"
 
 
 def treatment(i: int, product_id: str, start: str, **values: Any) -> dict[str, Any]:
-    return {"treatment_id": f"TR-000{i}", "subject_id": SID, "product_id": product_id, "dose": 12.0,
-            "dose_unit": "mg", "route": "intrathecal", "start_date": start, "end_date": None,
-            "lot": "AB123", "switched_from": None, "switch_reason": None, **values}  # fmt: skip
+    return {
+        "treatment_id": f"TR-000{i}",
+        "subject_id": SID,
+        "product_id": product_id,
+        "dose": 12.0,
+        "dose_unit": "mg",
+        "route": "intrathecal",
+        "start_date": start,
+        "end_date": None,
+        "lot": "AB123",
+        "switched_from": None,
+        "switch_reason": None,
+        **values,
+    }
 
 
 def assessment(i: int, visit: str, score: float, **values: Any) -> dict[str, Any]:
-    return {"assessment_id": f"AS-000{i}", "subject_id": SID, "visit_date": visit, "scale": "HFMSE",
-            "score": score, "ventilation": "none", "niv_hours_per_day": None, "feeding": "oral",
-            "motor_function": "sitter", **values}  # fmt: skip
+    return {
+        "assessment_id": f"AS-000{i}",
+        "subject_id": SID,
+        "visit_date": visit,
+        "scale": "HFMSE",
+        "score": score,
+        "ventilation": "none",
+        "niv_hours_per_day": None,
+        "feeding": "oral",
+        "motor_function": "sitter",
+        **values,
+    }
 
 
 def lab(i: int, **values: Any) -> dict[str, Any]:
-    return {"lab_id": f"LB-000{i}", "subject_id": SID, "date": "2021-09-01", "test": "PLT",
-            "value": 250.0, "unit": "10^9/L", "lower": 150.0, "upper": 450.0, **values}  # fmt: skip
+    return {
+        "lab_id": f"LB-000{i}",
+        "subject_id": SID,
+        "date": "2021-09-01",
+        "test": "PLT",
+        "value": 250.0,
+        "unit": "10^9/L",
+        "lower": 150.0,
+        "upper": 450.0,
+        **values,
+    }
 
 
 def adverse_event(i: int, **values: Any) -> dict[str, Any]:
-    return {"ae_id": f"AE-000{i}", "subject_id": SID, "verbatim_term": "headache after LP",
-            "coded_term": "POST-LP-SYNDROME", "body_system": "Injury and procedural complications",
-            "onset_date": "2021-09-02", "end_date": "2021-09-04", "ctcae_grade": 2,
-            "serious": False, "seriousness": None, "action_taken": "dose_not_changed",
-            "outcome": "recovered", **values}  # fmt: skip
+    return {
+        "ae_id": f"AE-000{i}",
+        "subject_id": SID,
+        "verbatim_term": "headache after LP",
+        "coded_term": "POST-LP-SYNDROME",
+        "body_system": "Injury and procedural complications",
+        "onset_date": "2021-09-02",
+        "end_date": "2021-09-04",
+        "ctcae_grade": 2,
+        "serious": False,
+        "seriousness": None,
+        "action_taken": "dose_not_changed",
+        "outcome": "recovered",
+        **values,
+    }
 
 
 FATAL_AE = adverse_event(
-    2, coded_term="RESPIRATORY-FAILURE",
+    2,
+    coded_term="RESPIRATORY-FAILURE",
     body_system="Respiratory, thoracic and mediastinal disorders",
-    onset_date="2022-02-01", end_date="2022-02-03", ctcae_grade=5, serious=True,
-    seriousness=["death"], outcome="fatal",
-)  # fmt: skip
+    onset_date="2022-02-01",
+    end_date="2022-02-03",
+    ctcae_grade=5,
+    serious=True,
+    seriousness=["death"],
+    outcome="fatal",
+)
 
 
 def full_case() -> Case:
     """A valid SMA case with every clinical table filled."""
     return Case(
-        subjects=[{"subject_id": SID, "site_code": "MSK", "sex": "male", "birth_year": 2019,
-                   "disease": "SMA5Q", "disease_subtype": "2a",
-                   "genetics": '{"smn1_status": "homozygous_deletion", "smn2_copies": "3"}',
-                   "age_at_onset_months": 9.0, "age_at_index_months": 26.0,
-                   "index_date": "2021-09-01", "status": "active",
-                   "created_at": "2021-09-01T10:00:00", "created_by": "dr_petrova"}],
-        consents=[{"subject_id": SID, "processing": True, "pooled_research": True,
-                   "publication": False, "signed_by": "legal_representative",
-                   "signed_date": "2021-08-20", "withdrawn_date": None}],
+        subjects=[
+            {
+                "subject_id": SID,
+                "site_code": "MSK",
+                "sex": "male",
+                "birth_year": 2019,
+                "disease": "SMA5Q",
+                "disease_subtype": "2a",
+                "genetics": '{"smn1_status": "homozygous_deletion", "smn2_copies": "3"}',
+                "age_at_onset_months": 9.0,
+                "age_at_index_months": 26.0,
+                "index_date": "2021-09-01",
+                "status": "active",
+                "created_at": "2021-09-01T10:00:00",
+                "created_by": "dr_petrova",
+            }
+        ],
+        consents=[
+            {
+                "subject_id": SID,
+                "processing": True,
+                "pooled_research": True,
+                "publication": False,
+                "signed_by": "legal_representative",
+                "signed_date": "2021-08-20",
+                "withdrawn_date": None,
+            }
+        ],
         treatments=[
             treatment(1, "NUS-SPINRAZA", "2021-09-01"),
             treatment(2, "NUS-SPINRAZA", "2021-09-15"),
-            treatment(3, "NUS-LANTESENS", "2022-01-15", lot="LN-0042",
-                      switched_from="NUS-SPINRAZA", switch_reason="supply interruption"),
+            treatment(
+                3,
+                "NUS-LANTESENS",
+                "2022-01-15",
+                lot="LN-0042",
+                switched_from="NUS-SPINRAZA",
+                switch_reason="supply interruption",
+            ),
         ],
         assessments=[assessment(1, "2021-09-01", 20.0), assessment(2, "2022-03-01", 24.0)],
         labs=[lab(1), lab(2, test="ALT", value=22.0, unit="U/L", lower=0.0, upper=40.0)],
         adverse_events=[adverse_event(1)],
         ae_causality=[{"ae_id": "AE-0001", "product_id": "NUS-SPINRAZA", "causality": "probable"}],
-        narratives=[{"narrative_id": "NR-0001", "subject_id": SID, "visit_date": "2021-09-01",
-                     "language": "ru", "text_scrubbed": "Пациент <PERSON> перенёс введение хорошо.",
-                     "redaction_counts": '{"PERSON": 1}', "created_at": "2021-09-01T12:00:00"}],
-    )  # fmt: skip
+        narratives=[
+            {
+                "narrative_id": "NR-0001",
+                "subject_id": SID,
+                "visit_date": "2021-09-01",
+                "language": "ru",
+                "text_scrubbed": "Пациент <PERSON> перенёс введение хорошо.",
+                "redaction_counts": '{"PERSON": 1}',
+                "created_at": "2021-09-01T12:00:00",
+            }
+        ],
+    )
 
 
 def change(**tables: Callable[[Case], list[dict[str, Any]]]) -> Callable[[Case], Case]:
@@ -121,61 +198,87 @@ def test_subject_only_case_passes() -> None:
 
 BROKEN = {
     "ae_31_days_before_first_dose": (
-        with_row("adverse_events",
-                 adverse_event(2, onset_date="2021-08-01", end_date="2021-08-03")),
-        ("adverse_events", 1, "onset_date", "ae_after_first_dose")),
+        with_row(
+            "adverse_events", adverse_event(2, onset_date="2021-08-01", end_date="2021-08-03")
+        ),
+        ("adverse_events", 1, "onset_date", "ae_after_first_dose"),
+    ),
     "scale_of_other_disease": (
         with_row("assessments", assessment(3, "2022-06-01", 3.0, scale="BASDAI")),
-        ("assessments", 2, "scale", "scale_fits_disease")),
+        ("assessments", 2, "scale", "scale_fits_disease"),
+    ),
     "lab_of_other_disease": (
         with_row("labs", lab(3, test="CRP", value=3.0, unit="mg/L", lower=0.0, upper=5.0)),
-        ("labs", 2, "test", "test_fits_disease")),
+        ("labs", 2, "test", "test_fits_disease"),
+    ),
     "product_of_other_disease": (
-        with_row("treatments", treatment(4, "SEN-SENIPRUTUG", "2022-05-01", dose=3.0,
-                                         dose_unit="mg/kg", route="intravenous")),
-        ("treatments", 3, "product_id", "product_fits_disease")),
+        with_row(
+            "treatments",
+            treatment(
+                4, "SEN-SENIPRUTUG", "2022-05-01", dose=3.0, dose_unit="mg/kg", route="intravenous"
+            ),
+        ),
+        ("treatments", 3, "product_id", "product_fits_disease"),
+    ),
     "minor_signs_alone": (
         edit("consents", 0, signed_by="patient"),
-        ("consents", 0, "signed_by", "minor_signed_by_representative")),
+        ("consents", 0, "signed_by", "minor_signed_by_representative"),
+    ),
     "causality_for_unknown_ae": (
-        with_row("ae_causality", {"ae_id": "AE-0099", "product_id": "NUS-SPINRAZA",
-                                  "causality": "possible"}),
-        ("ae_causality", 1, "ae_id", "causality_for_known_event")),
+        with_row(
+            "ae_causality",
+            {"ae_id": "AE-0099", "product_id": "NUS-SPINRAZA", "causality": "possible"},
+        ),
+        ("ae_causality", 1, "ae_id", "causality_for_known_event"),
+    ),
     "suspect_not_given": (
-        with_row("ae_causality", {"ae_id": "AE-0001", "product_id": "RIS-EVRYSDI",
-                                  "causality": "unlikely"}),
-        ("ae_causality", 1, "product_id", "suspect_was_given")),
+        with_row(
+            "ae_causality",
+            {"ae_id": "AE-0001", "product_id": "RIS-EVRYSDI", "causality": "unlikely"},
+        ),
+        ("ae_causality", 1, "product_id", "suspect_was_given"),
+    ),
     "fatal_ae_subject_active": (
         with_row("adverse_events", FATAL_AE),
-        ("subjects", 0, "status", "fatal_event_means_died")),
+        ("subjects", 0, "status", "fatal_event_means_died"),
+    ),
     "withdrawn_consent_subject_active": (
         edit("consents", 0, withdrawn_date="2022-04-01"),
-        ("subjects", 0, "status", "withdrawal_means_withdrawn")),
+        ("subjects", 0, "status", "withdrawal_means_withdrawn"),
+    ),
     "lab_of_other_subject": (
         edit("labs", 1, subject_id=OTHER_SID),
-        ("labs", 1, "subject_id", "rows_belong_to_subject")),
+        ("labs", 1, "subject_id", "rows_belong_to_subject"),
+    ),
     "treatment_of_other_subject": (
         edit("treatments", 2, subject_id=OTHER_SID),
-        ("treatments", 2, "subject_id", "rows_belong_to_subject")),
+        ("treatments", 2, "subject_id", "rows_belong_to_subject"),
+    ),
     "consent_of_other_subject": (
         edit("consents", 0, subject_id=OTHER_SID),
-        ("consents", 0, "subject_id", "rows_belong_to_subject")),
+        ("consents", 0, "subject_id", "rows_belong_to_subject"),
+    ),
     "assessment_of_other_subject": (
         edit("assessments", 1, subject_id=OTHER_SID),
-        ("assessments", 1, "subject_id", "rows_belong_to_subject")),
+        ("assessments", 1, "subject_id", "rows_belong_to_subject"),
+    ),
     "ae_of_other_subject": (
         edit("adverse_events", 0, subject_id=OTHER_SID),
-        ("adverse_events", 0, "subject_id", "rows_belong_to_subject")),
+        ("adverse_events", 0, "subject_id", "rows_belong_to_subject"),
+    ),
     "narrative_of_other_subject": (
         edit("narratives", 0, subject_id=OTHER_SID),
-        ("narratives", 0, "subject_id", "rows_belong_to_subject")),
+        ("narratives", 0, "subject_id", "rows_belong_to_subject"),
+    ),
     "two_subjects": (
         change(subjects=lambda c: c.subjects + [dict(c.subject, subject_id="MSK-ABCDEF123457")]),
-        ("subjects", 0, "subject_id", "rows_belong_to_subject")),
+        ("subjects", 0, "subject_id", "rows_belong_to_subject"),
+    ),
     "table_rule_inside_case": (
         edit("assessments", 1, score=67.0),
-        ("assessments", 1, "score", "score_in_scale_range")),
-}  # fmt: skip
+        ("assessments", 1, "score", "score_in_scale_range"),
+    ),
+}
 
 
 @pytest.mark.parametrize(("breaker", "expected"), BROKEN.values(), ids=BROKEN.keys())
@@ -189,17 +292,20 @@ def test_broken_rule_names_table_row_and_field(
 
 FIXED = {
     "ae_30_days_before_first_dose": with_row(
-        "adverse_events", adverse_event(2, onset_date="2021-08-02", end_date="2021-08-03")),
+        "adverse_events", adverse_event(2, onset_date="2021-08-02", end_date="2021-08-03")
+    ),
     "fatal_ae_subject_died": change(
         adverse_events=lambda c: c.adverse_events + [FATAL_AE],
-        subjects=lambda c: [dict(c.subject, status="died")]),
+        subjects=lambda c: [dict(c.subject, status="died")],
+    ),
     "withdrawn_consent_subject_withdrawn": change(
         consents=lambda c: [dict(c.consents[0], withdrawn_date="2022-04-01")],
-        subjects=lambda c: [dict(c.subject, status="withdrawn")]),
+        subjects=lambda c: [dict(c.subject, status="withdrawn")],
+    ),
     "causality_for_generic_given": with_row(
-        "ae_causality",
-        {"ae_id": "AE-0001", "product_id": "NUS-LANTESENS", "causality": "unlikely"}),
-}  # fmt: skip
+        "ae_causality", {"ae_id": "AE-0001", "product_id": "NUS-LANTESENS", "causality": "unlikely"}
+    ),
+}
 
 
 @pytest.mark.parametrize("fixer", FIXED.values(), ids=FIXED.keys())
@@ -210,18 +316,27 @@ def test_near_miss_case_passes(fixer: Callable[[Case], Case]) -> None:
 @pytest.mark.parametrize(("birth_year", "flagged"), [(2008, True), (2006, False), (2001, False)])
 def test_patient_signs_alone_only_when_surely_15(birth_year: int, flagged: bool) -> None:
     teenager = change(
-        subjects=lambda c: [dict(c.subject, birth_year=birth_year, disease_subtype="3b",
-                                 age_at_onset_months=40.0, age_at_index_months=150.0)],
+        subjects=lambda c: [
+            dict(
+                c.subject,
+                birth_year=birth_year,
+                disease_subtype="3b",
+                age_at_onset_months=40.0,
+                age_at_index_months=150.0,
+            )
+        ],
         consents=lambda c: [dict(c.consents[0], signed_by="patient")],
-    )  # fmt: skip
+    )
     expected = [("consents", 0, "signed_by", "minor_signed_by_representative")] if flagged else []
     assert problems_of(teenager(full_case())) == expected
 
 
 def test_causality_may_refer_to_stored_event_and_doses() -> None:
     stored = full_case()
-    follow_up = Case(subjects=stored.subjects, ae_causality=[
-        {"ae_id": "AE-0001", "product_id": "NUS-LANTESENS", "causality": "possible"}])  # fmt: skip
+    follow_up = Case(
+        subjects=stored.subjects,
+        ae_causality=[{"ae_id": "AE-0001", "product_id": "NUS-LANTESENS", "causality": "possible"}],
+    )
     assert {p[3] for p in problems_of(follow_up)} == {
         "causality_for_known_event",
         "suspect_was_given",
@@ -255,8 +370,10 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 
 @FAST
-@given(scale=st.sampled_from(sorted(REF.scales.index)),
-       score=st.integers(min_value=-(2**53), max_value=2**53))  # fmt: skip
+@given(
+    scale=st.sampled_from(sorted(REF.scales.index)),
+    score=st.integers(min_value=-(2**53), max_value=2**53),
+)
 def test_score_flagged_exactly_when_outside_scale_range(scale: str, score: int) -> None:
     low, high = REF.scales.loc[scale, "min"], REF.scales.loc[scale, "max"]
     outside = score < low or (not math.isnan(high) and score > high)
@@ -270,13 +387,17 @@ CRITERIA = REF.codes("seriousness_criteria")
 
 
 @FAST
-@given(grade=st.integers(min_value=1, max_value=5), outcome=st.sampled_from(OUTCOMES),
-       criteria=st.lists(st.sampled_from(CRITERIA), unique=True, max_size=3))  # fmt: skip
+@given(
+    grade=st.integers(min_value=1, max_value=5),
+    outcome=st.sampled_from(OUTCOMES),
+    criteria=st.lists(st.sampled_from(CRITERIA), unique=True, max_size=3),
+)
 def test_grade5_and_fatal_rules_flag_exactly_per_rule(
     grade: int, outcome: str, criteria: list[str]
 ) -> None:
-    ae = adverse_event(2, ctcae_grade=grade, outcome=outcome, serious=bool(criteria),
-                       seriousness=criteria or None)  # fmt: skip
+    ae = adverse_event(
+        2, ctcae_grade=grade, outcome=outcome, serious=bool(criteria), seriousness=criteria or None
+    )
     checks = {
         (p.row, p.field, p.check) for p in validate_table("adverse_events", [adverse_event(1), ae])
     }

@@ -19,10 +19,20 @@ MEDDRA_HEADACHE = (
 
 
 def adverse_event(coded_term: str, body_system: str = "Nervous system disorders") -> dict[str, Any]:
-    return {"ae_id": "AE-0001", "subject_id": "MSK-ABCDEF123456", "verbatim_term": "headache",
-            "coded_term": coded_term, "body_system": body_system, "onset_date": "2021-03-02",
-            "end_date": "2021-03-04", "ctcae_grade": 1, "serious": False, "seriousness": None,
-            "action_taken": "dose_not_changed", "outcome": "recovered"}  # fmt: skip
+    return {
+        "ae_id": "AE-0001",
+        "subject_id": "MSK-ABCDEF123456",
+        "verbatim_term": "headache",
+        "coded_term": coded_term,
+        "body_system": body_system,
+        "onset_date": "2021-03-02",
+        "end_date": "2021-03-04",
+        "ctcae_grade": 1,
+        "serious": False,
+        "seriousness": None,
+        "action_taken": "dose_not_changed",
+        "outcome": "recovered",
+    }
 
 
 def use_terms(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *lines: str) -> Path:
@@ -90,9 +100,17 @@ def test_nusinersen_regimen_is_loading_then_every_4_months() -> None:
 
 @pytest.mark.parametrize(
     ("scale", "low", "high"),
-    [("CHOP-INTEND", 0, 64), ("HFMSE", 0, 66), ("RULM", 0, 37), ("HINE-2", 0, 26),
-     ("BASDAI", 0, 10), ("BASFI", 0, 10), ("6MWT", 0, None), ("ASDAS-CRP", 0, None)],
-)  # fmt: skip
+    [
+        ("CHOP-INTEND", 0, 64),
+        ("HFMSE", 0, 66),
+        ("RULM", 0, 37),
+        ("HINE-2", 0, 26),
+        ("BASDAI", 0, 10),
+        ("BASFI", 0, 10),
+        ("6MWT", 0, None),
+        ("ASDAS-CRP", 0, None),
+    ],
+)
 def test_scale_ranges_match_the_design(scale: str, low: float, high: float | None) -> None:
     found = load_reference().scale(scale)
     assert found["min"] == low
@@ -149,17 +167,22 @@ def test_open_list_is_back_once_the_variable_is_gone(
 
 
 MALFORMED = {
-    "missing_column": ([HEADER.rsplit(",", 1)[0], MEDDRA_HEADACHE.rsplit(",", 1)[0]],
-                       ["body_system_ru"]),
-    "duplicate_term_id": ([HEADER, MEDDRA_HEADACHE,
-                           MEDDRA_HEADACHE.replace("Headache,", "Cephalgia,")],
-                          ["term_id", "10019211"]),
+    "missing_column": (
+        [HEADER.rsplit(",", 1)[0], MEDDRA_HEADACHE.rsplit(",", 1)[0]],
+        ["body_system_ru"],
+    ),
+    "duplicate_term_id": (
+        [HEADER, MEDDRA_HEADACHE, MEDDRA_HEADACHE.replace("Headache,", "Cephalgia,")],
+        ["term_id", "10019211"],
+    ),
     "extra_column": ([HEADER + ",llt_code", MEDDRA_HEADACHE + ",10019211"], ["llt_code"]),
     "blank_term_id": ([HEADER, "," + MEDDRA_HEADACHE.split(",", 1)[1]], ["term_id"]),
-    "short_term": ([HEADER, "10019211,H,Г,Nervous system disorders,Нарушения"],
-                   ["term_en", "term_ru"]),
+    "short_term": (
+        [HEADER, "10019211,H,Г,Nervous system disorders,Нарушения"],
+        ["term_en", "term_ru"],
+    ),
     "empty_file": ([""], ["meddra_extract.csv"]),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize(("lines", "named"), MALFORMED.values(), ids=MALFORMED.keys())

@@ -153,10 +153,17 @@ def narrative(i: int) -> dict[str, Any]:
 
 
 FACTORIES: dict[str, Callable[[int], dict[str, Any]]] = {
-    "sites": site, "users": user, "subjects": subject, "consents": consent,
-    "treatments": treatment, "assessments": assessment, "labs": lab,
-    "adverse_events": adverse_event, "ae_causality": causality, "narratives": narrative,
-}  # fmt: skip
+    "sites": site,
+    "users": user,
+    "subjects": subject,
+    "consents": consent,
+    "treatments": treatment,
+    "assessments": assessment,
+    "labs": lab,
+    "adverse_events": adverse_event,
+    "ae_causality": causality,
+    "narratives": narrative,
+}
 
 
 def frame(table: str, **bad: Any) -> list[dict[str, Any]]:
@@ -168,8 +175,13 @@ def frame(table: str, **bad: Any) -> list[dict[str, Any]]:
 
 def find(problems: list[Problem], row: int | None, field: str, check: str) -> Problem:
     """The problem at (row, field) whose check is ``check`` or ``check(...)``."""
-    hits = [p for p in problems if p.row == row and p.field == field
-            and (p.check == check or p.check.startswith(check + "("))]  # fmt: skip
+    hits = [
+        p
+        for p in problems
+        if p.row == row
+        and p.field == field
+        and (p.check == check or p.check.startswith(check + "("))
+    ]
     assert hits, f"no {check} problem at row {row}, field {field}; got {problems}"
     return hits[0]
 
@@ -222,24 +234,36 @@ ENUM = [
 RANGE = [
     ("users", {"failed_logins": -1}, "failed_logins", "greater_than_or_equal_to"),
     ("subjects", {"birth_year": 1899}, "birth_year", "greater_than_or_equal_to"),
-    ("subjects", {"disease_subtype": "4", "age_at_onset_months": 1201.0,
-                  "age_at_index_months": 1300.0}, "age_at_onset_months", "less_than_or_equal_to"),
+    (
+        "subjects",
+        {"disease_subtype": "4", "age_at_onset_months": 1201.0, "age_at_index_months": 1300.0},
+        "age_at_onset_months",
+        "less_than_or_equal_to",
+    ),
     ("subjects", {"age_at_index_months": 1501.0}, "age_at_index_months", "less_than_or_equal_to"),
     ("treatments", {"dose": 0.0}, "dose", "greater_than"),
     ("assessments", {"score": -1.0}, "score", "greater_than_or_equal_to"),
-    ("assessments", {"ventilation": "niv", "niv_hours_per_day": 25.0},
-     "niv_hours_per_day", "in_range"),
+    (
+        "assessments",
+        {"ventilation": "niv", "niv_hours_per_day": 25.0},
+        "niv_hours_per_day",
+        "in_range",
+    ),
     ("labs", {"value": -1.0}, "value", "greater_than_or_equal_to"),
     ("labs", {"lower": None, "upper": 0.0}, "upper", "greater_than"),
     ("adverse_events", {"ctcae_grade": 0}, "ctcae_grade", "in_range"),
     ("adverse_events", {"ctcae_grade": 6}, "ctcae_grade", "in_range"),
     ("adverse_events", {"verbatim_term": "x"}, "verbatim_term", "str_length"),
     ("sites", {"name": "X"}, "name", "str_length"),
-    ("treatments", {"switched_from": "NUS-LANTESENS", "switch_reason": "x" * 501},
-     "switch_reason", "str_length"),
+    (
+        "treatments",
+        {"switched_from": "NUS-LANTESENS", "switch_reason": "x" * 501},
+        "switch_reason",
+        "str_length",
+    ),
     ("narratives", {"text_scrubbed": ""}, "text_scrubbed", "str_length"),
     ("narratives", {"text_scrubbed": "a" * 20_001}, "text_scrubbed", "str_length"),
-]  # fmt: skip
+]
 
 WRONG_TYPE = [
     ("users", {"failed_logins": "many"}, "failed_logins", "coerce_dtype"),
@@ -293,27 +317,58 @@ SUBJECT_RULES = [
     ("subjects", {"disease_subtype": "5"}, "disease_subtype", "subtype_fits_disease"),
     ("subjects", {"disease_subtype": "r-axSpA"}, "disease_subtype", "subtype_fits_disease"),
     ("subjects", {"genetics": None}, "genetics", "genetics_fit_disease"),
-    ("subjects", {"genetics": '{"smn1_status": "homozygous_deletion"}'},
-     "genetics", "genetics_fit_disease"),
-    ("subjects", {"genetics": '{"smn1_status": "homozygous_deletion", "smn2_copies": "6"}'},
-     "genetics", "genetics_fit_disease"),
-    ("subjects", {"genetics": '{"smn1_status": "deleted", "smn2_copies": "2"}'},
-     "genetics", "genetics_fit_disease"),
-    ("subjects", {"genetics": SMA_GENETICS[:-1] + ', "hla_b27": "positive"}'},
-     "genetics", "genetics_fit_disease"),
+    (
+        "subjects",
+        {"genetics": '{"smn1_status": "homozygous_deletion"}'},
+        "genetics",
+        "genetics_fit_disease",
+    ),
+    (
+        "subjects",
+        {"genetics": '{"smn1_status": "homozygous_deletion", "smn2_copies": "6"}'},
+        "genetics",
+        "genetics_fit_disease",
+    ),
+    (
+        "subjects",
+        {"genetics": '{"smn1_status": "deleted", "smn2_copies": "2"}'},
+        "genetics",
+        "genetics_fit_disease",
+    ),
+    (
+        "subjects",
+        {"genetics": SMA_GENETICS[:-1] + ', "hla_b27": "positive"}'},
+        "genetics",
+        "genetics_fit_disease",
+    ),
     ("subjects", {"genetics": "SMN1 deleted"}, "genetics", "genetics_fit_disease"),
-    ("subjects", {"disease_subtype": "1c", "age_at_onset_months": 2.0},
-     "age_at_onset_months", "onset_fits_subtype"),
-    ("subjects", {"disease_subtype": "presymptomatic", "age_at_onset_months": 2.0},
-     "age_at_onset_months", "onset_fits_subtype"),
+    (
+        "subjects",
+        {"disease_subtype": "1c", "age_at_onset_months": 2.0},
+        "age_at_onset_months",
+        "onset_fits_subtype",
+    ),
+    (
+        "subjects",
+        {"disease_subtype": "presymptomatic", "age_at_onset_months": 2.0},
+        "age_at_onset_months",
+        "onset_fits_subtype",
+    ),
     ("subjects", {"age_at_onset_months": None}, "age_at_onset_months", "onset_fits_subtype"),
-    ("subjects", {"disease_subtype": "2a", "age_at_onset_months": 12.0,
-                  "age_at_index_months": 10.0},
-     "age_at_onset_months", "onset_before_index"),
-    ("subjects", {"birth_year": NEXT_YEAR, "index_date": f"{NEXT_YEAR}-06-01"},
-     "birth_year", "birth_year_not_future"),
+    (
+        "subjects",
+        {"disease_subtype": "2a", "age_at_onset_months": 12.0, "age_at_index_months": 10.0},
+        "age_at_onset_months",
+        "onset_before_index",
+    ),
+    (
+        "subjects",
+        {"birth_year": NEXT_YEAR, "index_date": f"{NEXT_YEAR}-06-01"},
+        "birth_year",
+        "birth_year_not_future",
+    ),
     ("subjects", {"index_date": "2018-12-31"}, "index_date", "index_after_birth"),
-]  # fmt: skip
+]
 
 CONSENT_RULES = [
     ("consents", {"processing": False}, "processing", "processing_consent_given"),
@@ -326,27 +381,60 @@ TREATMENT_RULES = [
     ("treatments", {"end_date": "2021-02-28"}, "end_date", "end_not_before_start"),
     ("treatments", {"dose": 10.0}, "dose", "dose_fits_regimen"),
     ("treatments", {"dose": 12.0, "dose_unit": "mL"}, "dose", "dose_fits_regimen"),
-    ("treatments", {"product_id": "ONA-ZOLGENSMA", "route": "intravenous", "dose": 1.0e14,
-                    "dose_unit": "vg/kg"}, "dose", "dose_fits_regimen"),
-    ("treatments", {"product_id": "ONA-ZOLGENSMA", "route": "intravenous", "dose": 1.1e14,
-                    "dose_unit": "vg"}, "dose", "dose_fits_regimen"),
-    ("treatments", {"product_id": "RIS-EVRYSDI", "route": "oral", "dose": 5.0,
-                    "dose_unit": "mg/kg"}, "dose", "dose_fits_regimen"),
-    ("treatments", {"product_id": "RIS-EVRYSDI", "route": "oral", "dose": 0.3,
-                    "dose_unit": "mg/kg"}, "dose", "dose_fits_regimen"),
-    ("treatments", {"product_id": "SEN-SENIPRUTUG", "route": "intravenous", "dose": 3.0,
-                    "dose_unit": "mg"}, "dose", "dose_fits_regimen"),
+    (
+        "treatments",
+        {
+            "product_id": "ONA-ZOLGENSMA",
+            "route": "intravenous",
+            "dose": 1.0e14,
+            "dose_unit": "vg/kg",
+        },
+        "dose",
+        "dose_fits_regimen",
+    ),
+    (
+        "treatments",
+        {"product_id": "ONA-ZOLGENSMA", "route": "intravenous", "dose": 1.1e14, "dose_unit": "vg"},
+        "dose",
+        "dose_fits_regimen",
+    ),
+    (
+        "treatments",
+        {"product_id": "RIS-EVRYSDI", "route": "oral", "dose": 5.0, "dose_unit": "mg/kg"},
+        "dose",
+        "dose_fits_regimen",
+    ),
+    (
+        "treatments",
+        {"product_id": "RIS-EVRYSDI", "route": "oral", "dose": 0.3, "dose_unit": "mg/kg"},
+        "dose",
+        "dose_fits_regimen",
+    ),
+    (
+        "treatments",
+        {"product_id": "SEN-SENIPRUTUG", "route": "intravenous", "dose": 3.0, "dose_unit": "mg"},
+        "dose",
+        "dose_fits_regimen",
+    ),
     ("treatments", {"route": "intravenous"}, "route", "route_fits_product"),
-    ("treatments", {"product_id": "ONA-ZOLGENSMA", "dose": 1.1e14, "dose_unit": "vg/kg",
-                    "route": "oral"}, "route", "route_fits_product"),
+    (
+        "treatments",
+        {"product_id": "ONA-ZOLGENSMA", "dose": 1.1e14, "dose_unit": "vg/kg", "route": "oral"},
+        "route",
+        "route_fits_product",
+    ),
     ("treatments", {**SWITCH, "switch_reason": None}, "switch_reason", "switch_has_reason"),
     ("treatments", {**SWITCH, "switch_reason": "   "}, "switch_reason", "switch_has_reason"),
     ("treatments", {"switch_reason": "supply interruption"}, "switch_reason", "switch_has_reason"),
-    ("treatments", {"switched_from": "NUS-SPINRAZA", "switch_reason": "x"},
-     "switched_from", "switch_from_other_product"),
+    (
+        "treatments",
+        {"switched_from": "NUS-SPINRAZA", "switch_reason": "x"},
+        "switched_from",
+        "switch_from_other_product",
+    ),
     ("treatments", {"lot": "lot no. 5, box 2"}, "lot", "lot_format"),
     ("treatments", {"lot": "A" * 41}, "lot", "lot_format"),
-]  # fmt: skip
+]
 
 ASSESSMENT_RULES = [
     ("assessments", {"scale": "CHOP-INTEND", "score": 65.0}, "score", "score_in_scale_range"),
@@ -357,62 +445,125 @@ ASSESSMENT_RULES = [
     ("assessments", {"scale": "BASFI", "score": 11.0}, "score", "score_in_scale_range"),
     ("assessments", {"scale": "CHOP-INTEND", "score": 30.5}, "score", "score_is_whole"),
     ("assessments", {"scale": "HFMSE", "score": 0.5}, "score", "score_is_whole"),
-    ("assessments", {"ventilation": "niv", "niv_hours_per_day": None},
-     "niv_hours_per_day", "niv_hours_with_niv"),
-    ("assessments", {"ventilation": "invasive", "niv_hours_per_day": 8.0},
-     "niv_hours_per_day", "niv_hours_with_niv"),
-    ("assessments", {"ventilation": None, "niv_hours_per_day": 8.0},
-     "niv_hours_per_day", "niv_hours_with_niv"),
-]  # fmt: skip
+    (
+        "assessments",
+        {"ventilation": "niv", "niv_hours_per_day": None},
+        "niv_hours_per_day",
+        "niv_hours_with_niv",
+    ),
+    (
+        "assessments",
+        {"ventilation": "invasive", "niv_hours_per_day": 8.0},
+        "niv_hours_per_day",
+        "niv_hours_with_niv",
+    ),
+    (
+        "assessments",
+        {"ventilation": None, "niv_hours_per_day": 8.0},
+        "niv_hours_per_day",
+        "niv_hours_with_niv",
+    ),
+]
 
 LAB_RULES = [
     ("labs", {"unit": "mmol/L"}, "unit", "unit_fits_test"),
-    ("labs", {"test": "PLT", "unit": "U/L", "lower": 150.0, "upper": 450.0},
-     "unit", "unit_fits_test"),
+    (
+        "labs",
+        {"test": "PLT", "unit": "U/L", "lower": 150.0, "upper": 450.0},
+        "unit",
+        "unit_fits_test",
+    ),
     ("labs", {"lower": 40.0, "upper": 40.0}, "upper", "range_ordered"),
-]  # fmt: skip
+]
 
 DEATH = {"serious": True, "seriousness": ["death"]}
 AE_RULES = [
     ("adverse_events", {"coded_term": "MIGRAINE"}, "coded_term", "term_is_listed"),
     ("adverse_events", {"coded_term": "Headache"}, "coded_term", "term_is_listed"),
-    ("adverse_events", {"body_system": "Gastrointestinal disorders"},
-     "body_system", "body_system_fits_term"),
+    (
+        "adverse_events",
+        {"body_system": "Gastrointestinal disorders"},
+        "body_system",
+        "body_system_fits_term",
+    ),
     ("adverse_events", {"end_date": "2021-03-01"}, "end_date", "end_not_before_start"),
-    ("adverse_events", {"serious": True, "seriousness": ["hospitalised"]},
-     "seriousness", "criteria_are_known"),
+    (
+        "adverse_events",
+        {"serious": True, "seriousness": ["hospitalised"]},
+        "seriousness",
+        "criteria_are_known",
+    ),
     ("adverse_events", {"serious": True}, "serious", "serious_iff_criteria"),
     ("adverse_events", {"seriousness": ["hospitalisation"]}, "serious", "serious_iff_criteria"),
     ("adverse_events", {"ctcae_grade": 5, **DEATH}, "outcome", "grade5_is_fatal_death"),
-    ("adverse_events", {"ctcae_grade": 5, "serious": True, "seriousness": ["hospitalisation"],
-                        "outcome": "fatal"}, "outcome", "grade5_is_fatal_death"),
-    ("adverse_events", {"ctcae_grade": 4, **DEATH, "outcome": "fatal"},
-     "ctcae_grade", "fatal_is_grade5"),
+    (
+        "adverse_events",
+        {"ctcae_grade": 5, "serious": True, "seriousness": ["hospitalisation"], "outcome": "fatal"},
+        "outcome",
+        "grade5_is_fatal_death",
+    ),
+    (
+        "adverse_events",
+        {"ctcae_grade": 4, **DEATH, "outcome": "fatal"},
+        "ctcae_grade",
+        "fatal_is_grade5",
+    ),
     ("adverse_events", {"ctcae_grade": 3, **DEATH}, "ctcae_grade", "fatal_is_grade5"),
     ("adverse_events", {"end_date": None}, "end_date", "end_date_fits_outcome"),
-    ("adverse_events", {"ctcae_grade": 5, **DEATH, "outcome": "fatal", "end_date": None},
-     "end_date", "end_date_fits_outcome"),
+    (
+        "adverse_events",
+        {"ctcae_grade": 5, **DEATH, "outcome": "fatal", "end_date": None},
+        "end_date",
+        "end_date_fits_outcome",
+    ),
     ("adverse_events", {"outcome": "recovering"}, "end_date", "end_date_fits_outcome"),
     ("adverse_events", {"outcome": "not_recovered"}, "end_date", "end_date_fits_outcome"),
-]  # fmt: skip
+]
 
 NARRATIVE_RULES = [
     ("narratives", {"redaction_counts": value}, "redaction_counts", "redaction_counts_json")
-    for value in ('{"PERSON": -1}', '{"PERSON": 1.5}', '{"PERSON": true}', '{"PERSON": "1"}',
-                  "[1, 2]", "PERSON=1", "")
-]  # fmt: skip
+    for value in (
+        '{"PERSON": -1}',
+        '{"PERSON": 1.5}',
+        '{"PERSON": true}',
+        '{"PERSON": "1"}',
+        "[1, 2]",
+        "PERSON=1",
+        "",
+    )
+]
 
 USER_RULES = [
-    ("users", {"password_hash": "$argon2i$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"},
-     "password_hash", "password_is_argon2"),
-    ("users", {"password_hash": "$2b$12$abcdefghijklmnopqrstuv"},
-     "password_hash", "password_is_argon2"),
+    (
+        "users",
+        {"password_hash": "$argon2i$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"},
+        "password_hash",
+        "password_is_argon2",
+    ),
+    (
+        "users",
+        {"password_hash": "$2b$12$abcdefghijklmnopqrstuv"},
+        "password_hash",
+        "password_is_argon2",
+    ),
     ("users", {"site_code": None}, "site_code", "site_user_has_site"),
-]  # fmt: skip
+]
 
-INVALID = (ENUM + RANGE + WRONG_TYPE + MISSING + PATTERN + SUBJECT_RULES + CONSENT_RULES
-           + TREATMENT_RULES + ASSESSMENT_RULES + LAB_RULES + AE_RULES + NARRATIVE_RULES
-           + USER_RULES)  # fmt: skip
+INVALID = (
+    ENUM
+    + RANGE
+    + WRONG_TYPE
+    + MISSING
+    + PATTERN
+    + SUBJECT_RULES
+    + CONSENT_RULES
+    + TREATMENT_RULES
+    + ASSESSMENT_RULES
+    + LAB_RULES
+    + AE_RULES
+    + NARRATIVE_RULES
+    + USER_RULES
+)
 
 
 def case_id(case: Any) -> str:
@@ -489,14 +640,33 @@ VALID_EDGES = [
     ("subjects", {"disease_subtype": "presymptomatic", "age_at_onset_months": None}),
     ("subjects", {"disease_subtype": "1c", "age_at_onset_months": 3.0}),
     ("subjects", {"disease_subtype": "1c", "age_at_onset_months": 6.0}),
-    ("subjects", {"disease_subtype": "3b", "age_at_onset_months": 36.0,
-                  "age_at_index_months": 36.0}),
+    (
+        "subjects",
+        {"disease_subtype": "3b", "age_at_onset_months": 36.0, "age_at_index_months": 36.0},
+    ),
     ("subjects", {"genetics": '{"smn1_status": "compound_heterozygous", "smn2_copies": ">=5"}'}),
     ("subjects", {"genetics": '{"smn1_status": "other", "smn2_copies": 3}'}),
-    ("subjects", {"disease": "AS", "disease_subtype": "r-axSpA", "age_at_onset_months": None,
-                  "genetics": '{"hla_b27": "positive"}', "birth_year": 1990}),
-    ("subjects", {"disease": "AS", "disease_subtype": "nr-axSpA", "age_at_onset_months": 300.0,
-                  "genetics": "{}", "birth_year": 1990, "age_at_index_months": 370.0}),
+    (
+        "subjects",
+        {
+            "disease": "AS",
+            "disease_subtype": "r-axSpA",
+            "age_at_onset_months": None,
+            "genetics": '{"hla_b27": "positive"}',
+            "birth_year": 1990,
+        },
+    ),
+    (
+        "subjects",
+        {
+            "disease": "AS",
+            "disease_subtype": "nr-axSpA",
+            "age_at_onset_months": 300.0,
+            "genetics": "{}",
+            "birth_year": 1990,
+            "age_at_index_months": 370.0,
+        },
+    ),
     ("subjects", {"index_date": "2019-01-01"}),
     ("consents", {"withdrawn_date": "2021-02-20"}),
     ("consents", {"pooled_research": False, "publication": False}),
@@ -505,13 +675,24 @@ VALID_EDGES = [
     ("treatments", {"lot": "Л-2021/05.1"}),
     ("treatments", {**SWITCH, "switch_reason": "supply interruption"}),
     ("treatments", {"product_id": "NUS-LANTESENS", "dose": 12.0}),
-    ("treatments", {"product_id": "ONA-ZOLGENSMA", "route": "intravenous", "dose": 1.1e14,
-                    "dose_unit": "vg/kg"}),
+    (
+        "treatments",
+        {
+            "product_id": "ONA-ZOLGENSMA",
+            "route": "intravenous",
+            "dose": 1.1e14,
+            "dose_unit": "vg/kg",
+        },
+    ),
     ("treatments", {"product_id": "RIS-EVRYSDI", "route": "oral", "dose": 5.0, "dose_unit": "mg"}),
-    ("treatments", {"product_id": "RIS-EVRYSDI", "route": "oral", "dose": 0.15,
-                    "dose_unit": "mg/kg"}),
-    ("treatments", {"product_id": "SEN-SENIPRUTUG", "route": "intravenous", "dose": 7.5,
-                    "dose_unit": "mg/kg"}),
+    (
+        "treatments",
+        {"product_id": "RIS-EVRYSDI", "route": "oral", "dose": 0.15, "dose_unit": "mg/kg"},
+    ),
+    (
+        "treatments",
+        {"product_id": "SEN-SENIPRUTUG", "route": "intravenous", "dose": 7.5, "dose_unit": "mg/kg"},
+    ),
     ("assessments", {"scale": "CHOP-INTEND", "score": 0.0}),
     ("assessments", {"scale": "CHOP-INTEND", "score": 64.0}),
     ("assessments", {"scale": "HFMSE", "score": 66.0}),
@@ -530,15 +711,22 @@ VALID_EDGES = [
     ("adverse_events", {"outcome": "unknown", "end_date": None}),
     ("adverse_events", {"outcome": "unknown"}),
     ("adverse_events", {"outcome": "recovering", "end_date": None}),
-    ("adverse_events", {"ctcae_grade": 3, "serious": True, "outcome": "recovered_with_sequelae",
-                        "seriousness": ["hospitalisation", "disability"]}),
+    (
+        "adverse_events",
+        {
+            "ctcae_grade": 3,
+            "serious": True,
+            "outcome": "recovered_with_sequelae",
+            "seriousness": ["hospitalisation", "disability"],
+        },
+    ),
     ("adverse_events", {"ctcae_grade": 3, "serious": True, "seriousness": '["hospitalisation"]'}),
     ("adverse_events", {"ctcae_grade": 5, **DEATH, "outcome": "fatal"}),
     ("ae_causality", {"ae_id": "AE-0000", "product_id": "NUS-LANTESENS"}),
     ("narratives", {"redaction_counts": "{}"}),
     ("narratives", {"redaction_counts": '{"PERSON": 0, "RU_SNILS": 2}'}),
     ("narratives", {"language": "en", "text_scrubbed": "a" * 20_000}),
-]  # fmt: skip
+]
 
 
 def edge_id(edge: tuple[str, dict[str, Any]]) -> str:
@@ -552,8 +740,13 @@ def test_near_miss_passes(table: str, values: dict[str, Any]) -> None:
 
 
 def test_subject_without_genetics_passes_when_no_marker_is_required() -> None:
-    values = {"disease": "AS", "disease_subtype": "r-axSpA", "age_at_onset_months": None,
-              "genetics": None, "birth_year": 1990}  # fmt: skip
+    values = {
+        "disease": "AS",
+        "disease_subtype": "r-axSpA",
+        "age_at_onset_months": None,
+        "genetics": None,
+        "birth_year": 1990,
+    }
     assert validate_table("subjects", frame("subjects", **values)) == []
 
 

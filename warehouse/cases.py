@@ -36,12 +36,12 @@ class SaveSummary:
     rows: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> str:
-        """One line for the user, e.g. '1 subject: 4 treatments, 2 assessments'."""
+        """One line for the user, e.g. '1 subject (treatments: 4, assessments: 2)'."""
         parts = [
-            f"{n} {t.replace('_', ' ')}" for t, n in self.rows.items() if n and t != "subjects"
+            f"{t.replace('_', ' ')}: {n}" for t, n in self.rows.items() if n and t != "subjects"
         ]
         head = f"{len(self.subject_ids)} subject" + ("s" if len(self.subject_ids) != 1 else "")
-        return head + (": " + ", ".join(parts) if parts else "")
+        return head + (f" ({', '.join(parts)})" if parts else "")
 
 
 def _check_batch(cases: Sequence[Case]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
