@@ -85,7 +85,7 @@ def browser_demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(browser_demo_db: Path, chromium_path: Path) -> Iterator[str]:
+def app_url(chromium_path: Path, browser_demo_db: Path) -> Iterator[str]:
     """``caseguard serve`` on a free port; yields its URL once /_stcore/health says ok."""
     caseguard = Path(sys.executable).parent / "caseguard"
     if not caseguard.exists():

@@ -88,7 +88,7 @@ def test_init_uses_caseguard_db_by_default(tmp_path: Path, monkeypatch: pytest.M
 
 def test_audit_verify_ok_after_demo(demo_copy: Path) -> None:
     with duckdb.connect(str(demo_copy), read_only=True) as conn:
-        entries = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+        (entries,) = conn.execute("SELECT count(*) FROM audit_log").fetchall()[0]
     assert entries > 20
     result = run("audit", "verify", "--db", demo_copy)
     assert result.exit_code == 0, result.output

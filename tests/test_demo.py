@@ -49,7 +49,9 @@ def test_five_centres_with_their_accounts(demo: Path) -> None:
     sites = query(demo, "SELECT site_code FROM sites ORDER BY 1")
     assert sites["site_code"].tolist() == SITES
     users = query(demo, "SELECT username, role, site_code FROM users")
-    expected = {(f"{s.lower()}_neuro", "site_user", s) for s in SITES}
+    expected: set[tuple[str, str, str | None]] = {
+        (f"{s.lower()}_neuro", "site_user", s) for s in SITES
+    }
     expected |= {
         ("coordinator", "coordinator", None),
         ("monitor", "monitor", None),

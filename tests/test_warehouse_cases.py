@@ -58,7 +58,7 @@ def test_saved_case_reads_back_exactly(any_db: Database) -> None:
     sid = case.subject["subject_id"]
     assert summary.subject_ids == [sid]
     assert summary.rows == {t: len(case.rows(t)) for t in CLINICAL_TABLES}
-    assert summary.describe().startswith("1 subject: 1 consents, 2 treatments")
+    assert summary.describe().startswith("1 subject (consents: 1, treatments: 2")
     loaded = load_case(site_user(any_db), sid)
     for table in CLINICAL_TABLES:
         assert loaded.rows(table) == case.rows(table), table
