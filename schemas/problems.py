@@ -104,30 +104,15 @@ def translate(table: str, row: int | None, field: str, value: Any, check: str) -
         value = ""
     named = check_messages().get(check)
     if named:
-        return Problem(
-            table, row, field or named["field"], short_value(value), check, named["en"], named["ru"]
-        )
-    for prefix, en, ru in _BUILTIN:
-        if check == prefix or check.startswith(prefix + "("):
-            args = _args(check).replace("'", "")
-            return Problem(
-                table,
-                row,
-                field,
-                short_value(value),
-                check,
-                en.format(args=args),
-                ru.format(args=args),
-            )
-    return Problem(
-        table,
-        row,
-        field,
-        short_value(value),
-        check,
-        f"fails the check {check}",
-        f"не проходит проверку {check}",
-    )
+        field, en, ru = field or named["field"], named["en"], named["ru"]
+    else:
+        en, ru = f"fails the check {check}", f"не проходит проверку {check}"
+        for prefix, en_text, ru_text in _BUILTIN:
+            if check == prefix or check.startswith(prefix + "("):
+                args = _args(check).replace("'", "")
+                en, ru = en_text.format(args=args), ru_text.format(args=args)
+                break
+    return Problem(table, row, field, short_value(value), check, en, ru)
 
 
 def from_failure_cases(table: str, cases: pd.DataFrame, frame: pd.DataFrame) -> list[Problem]:

@@ -6,6 +6,7 @@ explicitly (see tests/warehouse_fixtures.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -49,15 +50,24 @@ def _healthy(url: str) -> bool:
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate the server's whole process group (caseguard and its streamlit child)."""
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
+    """Stop the server's whole process group (caseguard and its streamlit child).
+
+    SIGINT first, like Ctrl-C: streamlit shuts down and caseguard's subprocess.call
+    reaps it (SIGTERM would kill caseguard first and orphan streamlit); then escalate.
+    """
+    for sig, grace in ((signal.SIGINT, 15), (signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+        if proc.poll() is not None:
+            break
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
+    with contextlib.suppress(ProcessLookupError):  # anything left (normally nothing)
         os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -8,29 +8,45 @@ from typing import Any
 import pandas as pd
 from argon2 import PasswordHasher
 
-from schemas import checked_table, load_reference
+from schemas import TABLES, checked_table, load_reference
 from schemas.errors import CaseguardError, Conflict, ValidationFailed
 from warehouse.access import MANAGE_SITES, MANAGE_USERS, Session, require
 from warehouse.audit import Event, audited_transaction, canonical_json
 from warehouse.db import one
-from warehouse.frames import insert, records
+from warehouse.frames import insert, key_of, records
 
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()
+
+
+def _insert_new(
+    session: Session, table: str, row: dict[str, Any], hidden: tuple[str, ...] = ()
+) -> None:
+    """Validate and insert one new sites/users row with its audit entry (secrets left out)."""
+    frame, problems = checked_table(table, [row])
+    if problems:
+        raise ValidationFailed(problems)
+    key = key_of(table, row)
+    with audited_transaction(session.db, session.actor) as (conn, events):
+        if one(conn, f"SELECT 1 FROM {table} WHERE {TABLES[table].key[0]} = ?", [key]):
+            raise Conflict(f"{table[:-1]} {key} already exists")
+        site = row.get("site_code")
+        if (
+            table == "users"
+            and site
+            and not one(conn, "SELECT 1 FROM sites WHERE site_code = ?", [site])
+        ):
+            raise CaseguardError(f"unknown site {site}")
+        insert(conn, table, frame)
+        shown = {k: v for k, v in row.items() if k not in hidden}
+        events.append(Event("insert", table, key, after=shown))
 
 
 def add_site(session: Session, site_code: str, name: str, region: str, country: str = "RU") -> None:
     """Register a centre (its key file is created separately, outside the database)."""
     require(session, MANAGE_SITES, None, f"add site {site_code}")
     row = {"site_code": site_code, "name": name, "region": region, "country": country}
-    frame, problems = checked_table("sites", [row])
-    if problems:
-        raise ValidationFailed(problems)
-    with audited_transaction(session.db, session.actor) as (conn, events):
-        if one(conn, "SELECT 1 FROM sites WHERE site_code = ?", [site_code]):
-            raise Conflict(f"site {site_code} already exists")
-        insert(conn, "sites", frame)
-        events.append(Event("insert", "sites", site_code, after=row))
+    _insert_new(session, "sites", row)
 
 
 def list_sites(db_session: Session) -> pd.DataFrame:
@@ -60,17 +76,7 @@ def add_user(
         "failed_logins": 0,
         "locked_until": None,
     }
-    frame, problems = checked_table("users", [row])
-    if problems:
-        raise ValidationFailed(problems)
-    with audited_transaction(session.db, session.actor) as (conn, events):
-        if one(conn, "SELECT 1 FROM users WHERE username = ?", [username]):
-            raise Conflict(f"user {username} already exists")
-        if site_code and not one(conn, "SELECT 1 FROM sites WHERE site_code = ?", [site_code]):
-            raise CaseguardError(f"unknown site {site_code}")
-        insert(conn, "users", frame)
-        shown = {k: v for k, v in row.items() if k != "password_hash"}
-        events.append(Event("insert", "users", username, after=shown))
+    _insert_new(session, "users", row, hidden=("password_hash",))
 
 
 def sync_products(session: Session) -> int:
