@@ -28,11 +28,6 @@ def this_year() -> int:
     return dt.date.today().year
 
 
-def present(series: pd.Series) -> pd.Series:
-    """True where a value is given (not null/NaN/NaT)."""
-    return series.notna()
-
-
 def as_list(value: Any) -> list[Any]:
     """A list-like cell (list, tuple, numpy array, JSON text) as a list; None -> []."""
     if value is None:

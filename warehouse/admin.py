@@ -51,7 +51,7 @@ def add_site(session: Session, site_code: str, name: str, region: str, country: 
 
 def list_sites(db_session: Session) -> pd.DataFrame:
     """All sites (codes, names, regions)."""
-    with db_session.db.connect(read_only=not db_session.db.in_memory) as conn:
+    with db_session.db.connect(read_only=True) as conn:
         return conn.execute("SELECT * FROM sites ORDER BY site_code").df()
 
 

@@ -190,7 +190,7 @@ class Verification:
 
 def verify(db: Database) -> Verification:
     """Check the whole chain; raise :class:`AuditChainBroken` naming the first bad entry."""
-    with db.connect(read_only=not db.in_memory) as conn:
+    with db.connect(read_only=True) as conn:
         rows = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_log ORDER BY seq").fetchall()
         anchor = _read_anchor(_anchor_path(conn, db))
     key = db.keys.audit_key(create=not rows and anchor is None)

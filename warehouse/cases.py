@@ -119,7 +119,7 @@ def _read_case(conn: duckdb.DuckDBPyConnection, subject_id: str) -> Case:
 
 def load_case(session: Session, subject_id: str) -> Case:
     """Everything stored about one subject, if the session may see that subject."""
-    with session.db.connect(read_only=not session.db.in_memory) as conn:
+    with session.db.connect(read_only=True) as conn:
         site = _subject_site(conn, subject_id)
         if site is not None and session.allows(READ_CLINICAL, site):
             return _read_case(conn, subject_id)
@@ -131,7 +131,7 @@ def load_case(session: Session, subject_id: str) -> Case:
 def subject_exists(session: Session, subject_id: str) -> bool:
     """True if the subject exists within the session's scope."""
     condition, params = scope_filter(session)
-    with session.db.connect(read_only=not session.db.in_memory) as conn:
+    with session.db.connect(read_only=True) as conn:
         row = one(
             conn,
             f"SELECT count(*) FROM subjects WHERE subject_id = ? AND {condition}",
@@ -144,7 +144,7 @@ def list_subjects(session: Session) -> pd.DataFrame:
     """The subjects the session may see, newest first (no clinical detail)."""
     require(session, READ_CLINICAL, None, "list subjects")
     condition, params = scope_filter(session)
-    with session.db.connect(read_only=not session.db.in_memory) as conn:
+    with session.db.connect(read_only=True) as conn:
         return conn.execute(
             "SELECT subject_id, site_code, disease, disease_subtype, status, created_at "
             f"FROM subjects WHERE {condition} ORDER BY created_at DESC, subject_id",

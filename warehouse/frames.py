@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import duckdb
@@ -55,8 +54,3 @@ def select(
     columns = ", ".join(TABLES[table].columns)
     frame = conn.execute(f"SELECT {columns} FROM {table} WHERE {where}", params).df()
     return records(frame)
-
-
-def today() -> dt.date:
-    """Today's date (one place, so tests can reason about it)."""
-    return dt.date.today()

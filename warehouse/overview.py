@@ -34,5 +34,5 @@ def site_overview(session: Session) -> pd.DataFrame:
     scope, params = scope_filter(session)
     site_scope, site_params = scope_filter(session, "si.site_code")
     sql = OVERVIEW_SQL.format(scope=scope, site_scope=site_scope)
-    with session.db.connect(read_only=not session.db.in_memory) as conn:
+    with session.db.connect(read_only=True) as conn:
         return conn.execute(sql, [*params, *site_params]).df()
