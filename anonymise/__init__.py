@@ -1,10 +1,45 @@
-"""Anonymisation: keyed pseudonyms and date shifts for structured identifiers.
+"""Anonymisation: keyed pseudonyms, date shifts and free-text scrubbing.
 
-Free-text scrubbing (Presidio) joins this package in its own issue; importing the
-package stays light so the warehouse and CLI start fast.
+The scrubber (Presidio, spaCy, Natasha) is imported lazily on first use of
+:func:`scrub_text` / :func:`scrub_texts`, so the warehouse and CLI start fast.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from anonymise.keys import KeyStore
 from anonymise.pseudonym import Pseudonym, pseudonymise, shift_date
 
-__all__ = ["KeyStore", "Pseudonym", "pseudonymise", "shift_date"]
+if TYPE_CHECKING:
+    from anonymise.scrubber import (
+        ScrubbedEntity,
+        Scrubber,
+        ScrubResult,
+        get_scrubber,
+        scrub_text,
+        scrub_texts,
+    )
+
+_LAZY = {"ScrubResult", "ScrubbedEntity", "Scrubber", "get_scrubber", "scrub_text", "scrub_texts"}
+
+__all__ = [
+    "KeyStore",
+    "Pseudonym",
+    "ScrubResult",
+    "ScrubbedEntity",
+    "Scrubber",
+    "get_scrubber",
+    "pseudonymise",
+    "scrub_text",
+    "scrub_texts",
+    "shift_date",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from anonymise import scrubber
+
+        return getattr(scrubber, name)
+    raise AttributeError(f"module 'anonymise' has no attribute {name!r}")

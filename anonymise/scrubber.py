@@ -1,0 +1,268 @@
+"""The free-text scrubber: Presidio analyzer + anonymizer for Russian and English.
+
+Build it once (:func:`get_scrubber` caches it per process) and call
+:meth:`Scrubber.scrub` or :meth:`Scrubber.scrub_batch`. Entities are reported
+with offsets into the ORIGINAL text; the scrubbed text has typed placeholders
+("[PERSON]") or, for full dates when the subject's date shift is known, the
+shifted date.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from anonymise import offline
+from anonymise.clinical_terms import ClinicalTerms
+from anonymise.config import EngineConfig, load_config
+from anonymise.errors import ScrubInputError
+from anonymise.language import detect_language, secondary_language
+from anonymise.postprocess import (
+    Found,
+    drop_implausible_names,
+    propagate_names,
+    remove_clinical,
+    resolve_overlaps,
+)
+
+offline.enforce()
+
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry  # noqa: E402
+from presidio_analyzer.nlp_engine import NlpArtifacts  # noqa: E402
+from presidio_anonymizer import AnonymizerEngine  # noqa: E402
+from presidio_anonymizer.entities import OperatorConfig, RecognizerResult  # noqa: E402
+
+from anonymise.date_shift import shift_date_text  # noqa: E402
+from anonymise.nlp_engine import CaseguardNlpEngine  # noqa: E402
+
+MAX_SHIFT_DAYS = 3650
+
+
+@dataclass(frozen=True)
+class ScrubbedEntity:
+    """An identifier that was removed: offsets in the original text, type, score."""
+
+    start: int
+    end: int
+    type: str
+    score: float
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form used by the command line."""
+        return {
+            "start": self.start,
+            "end": self.end,
+            "type": self.type,
+            "score": round(self.score, 3),
+        }
+
+
+@dataclass(frozen=True)
+class ScrubResult:
+    """A scrubbed text, what was removed from it and the language it was read as."""
+
+    text: str
+    entities: list[ScrubbedEntity] = field(default_factory=list)
+    language: str = "en"
+
+    def counts(self) -> dict[str, int]:
+        """Number of redactions per type."""
+        counts: dict[str, int] = {}
+        for entity in self.entities:
+            counts[entity.type] = counts.get(entity.type, 0) + 1
+        return counts
+
+    def __repr__(self) -> str:  # the scrubbed text is safe, but keep logs short
+        entities = len(self.entities)
+        chars = len(self.text)
+        return f"ScrubResult(language={self.language!r}, entities={entities}, chars={chars})"
+
+
+class Scrubber:
+    """Presidio engines configured for caseguard; thread-safe for reading."""
+
+    def __init__(self, config: EngineConfig | None = None) -> None:
+        self.config = config or load_config()
+        self.nlp_engine = CaseguardNlpEngine(self.config.languages)
+        self.nlp_engine.load()
+        registry = RecognizerRegistry(supported_languages=self.config.supported_languages)
+        for spec in self.config.recognizers:
+            cls = spec.load_class()
+            for language in spec.languages:
+                registry.add_recognizer(cls(supported_language=language))
+        self.analyzer = AnalyzerEngine(
+            registry=registry,
+            nlp_engine=self.nlp_engine,
+            supported_languages=self.config.supported_languages,
+            default_score_threshold=self.config.score_threshold,
+        )
+        self.anonymizer = AnonymizerEngine()
+        self.terms = ClinicalTerms.default()
+        self._lock = threading.Lock()
+
+    # -- public API ---------------------------------------------------------------
+
+    def scrub(
+        self, text: str, language: str | None = None, date_shift_days: int | None = None
+    ) -> ScrubResult:
+        """Scrub one text (see :func:`anonymise.scrub_text`)."""
+        return self.scrub_batch([text], [language], [date_shift_days])[0]
+
+    def scrub_batch(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+        date_shifts: Sequence[int | None] | None = None,
+    ) -> list[ScrubResult]:
+        """Scrub many texts, batching the NER of each language through ``nlp.pipe``."""
+        languages = list(languages) if languages is not None else [None] * len(texts)
+        date_shifts = list(date_shifts) if date_shifts is not None else [None] * len(texts)
+        if not (len(texts) == len(languages) == len(date_shifts)):
+            raise ScrubInputError("texts, languages and date shifts must have the same length")
+        resolved = [
+            self._language(text, lang, i)
+            for i, (text, lang) in enumerate(zip(texts, languages, strict=True))
+        ]
+        for i, shift in enumerate(date_shifts):
+            _check_shift(shift, i)
+        artifacts: dict[int, NlpArtifacts] = {}
+        for language in set(resolved):
+            indexes = [i for i, lang in enumerate(resolved) if lang == language]
+            batch = self.nlp_engine.process_batch(
+                (texts[i] for i in indexes), language, batch_size=self.config.batch_size
+            )
+            for i, (_, nlp_artifacts) in zip(indexes, batch, strict=True):
+                artifacts[i] = nlp_artifacts
+        return [
+            self._scrub_one(texts[i], resolved[i], date_shifts[i], artifacts[i])
+            if texts[i]
+            else ScrubResult("", [], resolved[i])
+            for i in range(len(texts))
+        ]
+
+    # -- internals ----------------------------------------------------------------
+
+    def _language(self, text: object, language: str | None, index: int) -> str:
+        if not isinstance(text, str):
+            raise ScrubInputError(
+                f"item {index + 1}: text must be a string, not {type(text).__name__}"
+            )
+        if language in (None, "", "auto"):
+            return detect_language(text, self.config.cyrillic_share_for_russian)
+        if language not in self.config.languages:
+            raise ScrubInputError(
+                f"item {index + 1}: language {language!r} is not supported "
+                f"(supported: {', '.join(self.config.languages)}); the text was not scrubbed"
+            )
+        return str(language)
+
+    def _analyze(self, text: str, language: str, nlp_artifacts: NlpArtifacts | None) -> list[Found]:
+        results = self.analyzer.analyze(text, language, nlp_artifacts=nlp_artifacts)
+        found = [_found(r) for r in results]
+        other = secondary_language(text, language, self.config.secondary_script_share)
+        if other is not None:
+            extra = self.analyzer.analyze(
+                text, other, entities=["PERSON", "LOCATION", "ORGANIZATION"]
+            )
+            found += [_found(r) for r in extra]
+        return found
+
+    def _scrub_one(
+        self, text: str, language: str, shift: int | None, nlp_artifacts: NlpArtifacts
+    ) -> ScrubResult:
+        found = self._analyze(text, language, nlp_artifacts)
+        found = [f for f in found if f.score >= self.config.score_threshold]
+        found = remove_clinical(text, found, self.terms)
+        found = drop_implausible_names(text, found)
+        if self.config.propagate_names:
+            found = propagate_names(text, found, self.terms)
+        found = resolve_overlaps(found)
+        operators = {
+            entity: OperatorConfig("replace", {"new_value": placeholder})
+            for entity, placeholder in self.config.placeholders.items()
+        }
+        if shift is not None:
+            operators["DATE"] = OperatorConfig(
+                "custom",
+                {
+                    "lambda": partial(
+                        _shifted_or_placeholder, shift, language, self.config.placeholders["DATE"]
+                    )
+                },
+            )
+        results = [RecognizerResult(f.entity_type, f.start, f.end, f.score) for f in found]
+        anonymized = self.anonymizer.anonymize(
+            text=text, analyzer_results=results, operators=operators
+        )  # type: ignore[arg-type]
+        entities = [ScrubbedEntity(f.start, f.end, f.entity_type, f.score) for f in found]
+        return ScrubResult(anonymized.text, entities, language)
+
+
+NER_RECOGNIZERS = {
+    "SpacyNerRecognizer",
+    "NatashaNerRecognizer",
+    "RussianNameRecognizer",
+    "TransliteratedNameRecognizer",
+}
+
+
+def _found(result: Any) -> Found:
+    name = (result.recognition_metadata or {}).get("recognizer_name", "")
+    return Found(
+        result.start,
+        result.end,
+        result.entity_type,
+        result.score,
+        "ner" if name in NER_RECOGNIZERS else "pattern",
+    )
+
+
+def _shifted_or_placeholder(shift: int, language: str, placeholder: str, value: str) -> str:
+    return shift_date_text(value, shift, language) or placeholder
+
+
+def _check_shift(shift: object, index: int) -> None:
+    if shift is None:
+        return
+    if isinstance(shift, bool) or not isinstance(shift, int) or abs(shift) > MAX_SHIFT_DAYS:
+        raise ScrubInputError(
+            f"item {index + 1}: date shift must be a whole number of days within ±{MAX_SHIFT_DAYS}"
+        )
+
+
+_SCRUBBER: Scrubber | None = None
+_SCRUBBER_LOCK = threading.Lock()
+
+
+def get_scrubber() -> Scrubber:
+    """The process-wide scrubber, built on first use."""
+    global _SCRUBBER
+    with _SCRUBBER_LOCK:
+        if _SCRUBBER is None:
+            _SCRUBBER = Scrubber()
+        return _SCRUBBER
+
+
+def scrub_text(
+    text: str, language: str | None = None, date_shift_days: int | None = None
+) -> ScrubResult:
+    """Remove identifiers from one Russian or English text.
+
+    ``language`` is "ru", "en" or ``None`` (detected from the share of Cyrillic).
+    With ``date_shift_days`` full dates become the shifted date; otherwise "[DATE]".
+    Raises :class:`~anonymise.errors.ScrubberUnavailable` if the text cannot be
+    scanned — callers must then refuse the text, never store it unscanned.
+    """
+    return get_scrubber().scrub(text, language, date_shift_days)
+
+
+def scrub_texts(
+    texts: Iterable[str],
+    languages: Sequence[str | None] | None = None,
+    date_shifts: Sequence[int | None] | None = None,
+) -> list[ScrubResult]:
+    """Batch form of :func:`scrub_text` (NER batched per language with ``nlp.pipe``)."""
+    return get_scrubber().scrub_batch(list(texts), languages, date_shifts)
