@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from anonymise.clinical_terms import ClinicalTerms, merge_spans
+from anonymise.clinical_terms import merge_spans
 from anonymise.recognizers.morphology import (
     ENGLISH_NON_NAMES,
     is_common_word,
@@ -42,9 +42,8 @@ class Found:
     source: str = "pattern"
 
 
-def remove_clinical(text: str, found: list[Found], terms: ClinicalTerms) -> list[Found]:
-    """Cut clinical vocabulary out of results; drop what is left with no substance."""
-    protected = terms.spans(text)
+def remove_clinical(text: str, found: list[Found], protected: list[tuple[int, int]]) -> list[Found]:
+    """Cut clinical vocabulary (``protected`` spans) out of results; drop what is left empty."""
     if not protected:
         return found
     kept: list[Found] = []
@@ -161,9 +160,8 @@ def _looks_like_name_piece(piece: str) -> bool:
     return any(ch.isupper() or ch.isdigit() for ch in piece)
 
 
-def propagate_names(text: str, found: list[Found], terms: ClinicalTerms) -> list[Found]:
+def propagate_names(text: str, found: list[Found], protected: list[tuple[int, int]]) -> list[Found]:
     """Add every other mention of each name word already found as PERSON."""
-    protected = terms.spans(text)
     words: set[str] = set()
     for item in found:
         if item.entity_type != "PERSON":

@@ -175,10 +175,11 @@ class Scrubber:
     ) -> ScrubResult:
         found = self._analyze(text, language, nlp_artifacts)
         found = [f for f in found if f.score >= self.config.score_threshold]
-        found = remove_clinical(text, found, self.terms)
+        protected = self.terms.spans(text)
+        found = remove_clinical(text, found, protected)
         found = drop_implausible_names(text, found)
         if self.config.propagate_names:
-            found = propagate_names(text, found, self.terms)
+            found = propagate_names(text, found, protected)
         found = resolve_overlaps(found)
         operators = {
             entity: OperatorConfig("replace", {"new_value": placeholder})
