@@ -1,0 +1,274 @@
+"""Follow-up views for the monitor: motor-scale change from baseline, data completeness
+per site and overdue maintenance doses. Same conventions as :mod:`warehouse.safety`
+(one DuckDB query each over the cohort snapshot of :mod:`warehouse.cohort`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from anonymise.pseudonym import MAX_SHIFT_DAYS
+from schemas import load_reference
+from schemas.errors import CaseguardError
+from warehouse.access import Session
+from warehouse.cohort import (
+    ALL,
+    BASELINE_WINDOW_DAYS,
+    SafetyFilter,
+    authorise,
+    cohort_sql,
+    period_where,
+    product_where,
+    run,
+    run_listing,
+)
+from warehouse.safety_stats import mean_ci
+
+MONTH_DAYS = 30.4375
+ASSESSMENT_INTERVAL_DAYS = 183  # motor assessments every 6 months (SMA standards of care)
+ASSESSMENT_GRACE_DAYS = 31
+OVERDUE_GRACE_DAYS = 30
+
+# --- motor scales --------------------------------------------------------------------
+
+MOTOR_SQL = """,
+visits AS MATERIALIZED (
+    SELECT f.sid, a.scale, a.score, a.visit_date - f.first_dose AS day,
+           f.fu_end - f.first_dose AS last_day, a.visit_date, f.first_product
+    FROM assessments a JOIN fu f USING (subject_id)
+),
+base AS (
+    SELECT sid, scale, arg_max(score, day) AS baseline FROM visits
+    WHERE day BETWEEN -$baseline_days AND 0 GROUP BY ALL
+),
+post AS (
+    SELECT v.sid, v.scale, v.visit_date, v.day, v.score - b.baseline AS change,
+           round(v.day / $month_days / $bin) * $bin AS month, {product} AS product_id
+    FROM visits v JOIN base b ON b.sid = v.sid AND b.scale = v.scale
+    {product_join}
+    WHERE v.day > 0 AND v.day <= v.last_day
+),
+chosen AS (
+    SELECT sid, scale, month,
+           arg_min(product_id, 2 * abs(day - month * $month_days)
+                               + (day > month * $month_days)::INTEGER) AS product_id,
+           arg_min(change, 2 * abs(day - month * $month_days)
+                           + (day > month * $month_days)::INTEGER) AS change
+    FROM post WHERE month >= $bin AND {product_where} AND {visit_where}
+    GROUP BY sid, scale, month
+),
+thr AS (
+    SELECT unnest($thr_scales::VARCHAR[]) AS scale, unnest($thr_values::DOUBLE[]) AS threshold,
+           unnest($thr_signs::DOUBLE[]) AS sign
+)
+SELECT product_id, scale, month::INTEGER AS month, count(*) AS n, avg(change) AS mean_change,
+       stddev_samp(change) AS sd_change, any_value(threshold) AS meaningful_change,
+       count(*) FILTER (WHERE change * sign >= threshold) AS n_meaningful
+FROM chosen LEFT JOIN thr USING (scale) GROUP BY product_id, scale, month ORDER BY ALL"""
+
+_CURRENT_PRODUCT_JOIN = """JOIN ep e ON e.sid = v.sid AND e.ep_start <= v.visit_date
+      AND (e.next_start IS NULL OR v.visit_date < e.next_start)"""
+
+
+def _thresholds() -> dict[str, Any]:
+    scales = load_reference().scales
+    known = scales[scales["meaningful_change"].notna()]
+    return {
+        "thr_scales": known["code"].tolist(),
+        "thr_values": known["meaningful_change"].astype(float).tolist(),
+        "thr_signs": [1.0 if bool(h) else -1.0 for h in known["higher_is_better"]],
+    }
+
+
+def motor_change(
+    session: Session,
+    filters: SafetyFilter = ALL,
+    bin_months: int = 6,
+    attribution: Literal["initial", "current"] = "initial",
+) -> pd.DataFrame:
+    """Change from baseline in each scale by product and months since the first dose.
+
+    Baseline: the subject's last assessment of the scale in the 30 days up to and
+    including the first dose (none: the subject is left out for that scale). Later
+    assessments (up to the end of follow-up) fall into windows centred on multiples of
+    ``bin_months``; per subject and window the one nearest the centre counts, and
+    windows before ``bin_months`` are left out. ``attribution="initial"`` groups by
+    the product the subject started on (motor change accrues over the whole course,
+    switchers stay with their first product); ``"current"`` by the product at the
+    assessment. The meaningful change is the scale's ``meaningful_change`` in
+    schemas/reference/scales.yaml (CHOP INTEND 4, HFMSE 3, RULM 2, HINE-2 2), reached
+    when the change is at least that in the scale's better direction; scales without
+    one get NaN.
+
+    Columns: product_id, scale, month, n, mean_change, sd_change, ci_lower, ci_upper
+    (Student's t 95 %), meaningful_change, n_meaningful, share_meaningful.
+    """
+    authorise(session, filters, "view motor-scale change")
+    if bin_months < 1:
+        raise CaseguardError("the visit window must be at least one month")
+    if attribution not in ("initial", "current"):
+        raise CaseguardError("attribution is 'initial' or 'current'")
+    cohort, params = cohort_sql(session, filters)
+    initial = attribution == "initial"
+    sql = cohort + MOTOR_SQL.format(
+        product="v.first_product" if initial else "e.product_id",
+        product_join="" if initial else _CURRENT_PRODUCT_JOIN,
+        product_where=product_where(filters),
+        visit_where=period_where(filters, "visit_date"),
+    )
+    params |= _thresholds() | {
+        "baseline_days": BASELINE_WINDOW_DAYS,
+        "month_days": MONTH_DAYS,
+        "bin": bin_months,
+    }
+    frame = run(session, sql, params)
+    lower, upper = mean_ci(
+        frame["mean_change"].to_numpy(), frame["sd_change"].to_numpy(), frame["n"].to_numpy()
+    )
+    frame.insert(6, "ci_lower", lower)
+    frame.insert(7, "ci_upper", upper)
+    frame["share_meaningful"] = np.where(
+        frame["meaningful_change"].notna(), frame["n_meaningful"] / frame["n"], np.nan
+    )
+    return frame
+
+
+# --- overdue doses and data completeness ---------------------------------------------
+
+DUE_SQL = """,
+course AS (
+    SELECT t.subject_id, p.inn, count(*) AS doses, min(t.start_date) AS course_start,
+           max(t.start_date) AS last_dose, arg_max(t.product_id, t.start_date) AS product_id,
+           any_value(p.loading_days) AS loading_days,
+           any_value(p.maintenance_interval_months) AS interval_months
+    FROM treatments t JOIN products p USING (product_id)
+    WHERE p.regimen_kind = 'loading_then_maintenance'
+    GROUP BY t.subject_id, p.inn
+),
+due AS (
+    SELECT c.*, f.site_code, f.first_dose, f.fu_end,
+           CASE WHEN c.doses < len(c.loading_days)
+                THEN c.course_start + c.loading_days[c.doses + 1]
+                ELSE c.last_dose + round(c.interval_months * $month_days)::INTEGER
+           END AS next_due
+    FROM fu f JOIN course c USING (subject_id)
+    JOIN products cp ON cp.product_id = f.last_product AND cp.inn = c.inn
+    WHERE f.status = 'active' AND f.death_date IS NULL AND f.withdrawn_date IS NULL
+      AND {product_where}
+),
+overdue AS (
+    SELECT *, $as_of::DATE - next_due AS days_overdue FROM due
+    WHERE $as_of::DATE - next_due > $grace
+)"""
+
+OVERDUE_SQL = """
+SELECT subject_id, site_code, product_id, doses, last_dose - first_dose AS last_dose_day,
+       next_due - first_dose AS next_due_day, next_due AS next_due_date, days_overdue,
+       fu_end > next_due + $grace AS seen_after_due,
+       abs(days_overdue - $grace) <= $max_shift AS shift_sensitive
+FROM overdue ORDER BY days_overdue DESC, subject_id"""
+
+
+def _due_params(as_of: dt.date, grace_days: int) -> dict[str, Any]:
+    return {"as_of": as_of, "grace": grace_days, "month_days": MONTH_DAYS}
+
+
+def overdue_doses(
+    session: Session,
+    as_of: dt.date,
+    filters: SafetyFilter = ALL,
+    grace_days: int = OVERDUE_GRACE_DAYS,
+) -> pd.DataFrame:
+    """Active subjects whose next maintenance-regimen dose is overdue at ``as_of`` (audited).
+
+    For products with a loading-then-maintenance regimen (nusinersen), the doses of
+    one INN form one course, so a reference -> generic switch does not restart
+    loading: with fewer doses than loading days the next is due at the course start
+    + the next loading day (0, 14, 28, 63), afterwards at the last dose + the
+    maintenance interval (4 months = 122 days). Checked only for subjects whose last
+    product has that INN and who are active (not died, no withdrawal). Overdue means
+    ``as_of - due > grace_days``. The period filter does not apply.
+
+    ``as_of`` is compared with stored (shifted) dates, so the verdict is exact only
+    up to the subject's date shift: ``shift_sensitive`` marks rows that a shift of up
+    to 182 days could turn. ``seen_after_due`` is exact: the subject has records later
+    than due date + grace, yet no dose.
+
+    Columns: subject_id, site_code, product_id, doses, last_dose_day, next_due_day
+    (days since first dose), next_due_date (stored timeline), days_overdue,
+    seen_after_due, shift_sensitive.
+    """
+    authorise(session, filters, "view overdue doses")
+    cohort, params = cohort_sql(session, filters)
+    sql = cohort + DUE_SQL.format(product_where=product_where(filters, "c.product_id"))
+    params |= _due_params(as_of, grace_days) | {"max_shift": MAX_SHIFT_DAYS}
+    return run_listing(session, "overdue_doses", sql + OVERDUE_SQL, params, filters)
+
+
+COMPLETENESS_SQL = """,
+chosen AS (
+    SELECT * FROM everyone
+    WHERE ({untreated} OR sid IN (
+          SELECT sid FROM fu WHERE {period_where}
+             AND sid IN (SELECT sid FROM ep WHERE {product_where})))
+),
+od AS (SELECT site_code, count(*) AS n FROM overdue GROUP BY site_code)
+SELECT s.site_code, count(*) AS subjects,
+       100.0 * count(first_dose) / count(*) AS pct_treated,
+       100.0 * count(*) FILTER (WHERE has_consent) / count(*) AS pct_consent,
+       100.0 * count(*) FILTER (WHERE has_genetics) / count(*) AS pct_genetics,
+       100.0 * count(*) FILTER (WHERE has_age) / count(*) AS pct_age,
+       100.0 * sum(n_lot) / nullif(sum(n_treatments), 0) AS pct_lot,
+       100.0 * sum(n_aes_assessed) / nullif(sum(n_aes), 0) AS pct_causality,
+       100.0 * (count(*) FILTER (WHERE has_consent) + count(*) FILTER (WHERE has_genetics)
+                + count(*) FILTER (WHERE has_age) + sum(n_lot) + sum(n_aes_assessed))
+             / (3 * count(*) + sum(n_treatments) + sum(n_aes)) AS pct_fields,
+       100.0 * count(*) FILTER (WHERE has_baseline) / nullif(count(first_dose), 0)
+           AS pct_baseline,
+       100.0 * count(*) FILTER (WHERE max_gap <= $on_schedule) / nullif(count(first_dose), 0)
+           AS pct_on_schedule,
+       coalesce(any_value(od.n), 0)::BIGINT AS overdue_doses
+FROM chosen s LEFT JOIN od USING (site_code)
+GROUP BY s.site_code ORDER BY s.site_code"""
+
+
+def site_completeness(
+    session: Session,
+    as_of: dt.date,
+    filters: SafetyFilter = ALL,
+    grace_days: int = OVERDUE_GRACE_DAYS,
+) -> pd.DataFrame:
+    """Per site: how complete the records are, and how many doses are overdue.
+
+    Percentages (0-100) of subjects with any treatment (pct_treated), a consent
+    record, genetics, age at index; of treatments with a lot number; of AEs with at
+    least one causality assessment; of all those fields together (pct_fields); of
+    treated subjects with a baseline assessment (as in :func:`motor_change`); of
+    treated subjects assessed on schedule: no gap between first dose, assessments
+    and end of follow-up longer than 6 months + 31 days (exact: intervals only).
+    overdue_doses counts the subjects :func:`overdue_doses` would list (no one is
+    named, so nothing is audited). Untreated subjects count unless a product or
+    period filter is set.
+
+    Columns: site_code, subjects, pct_treated, pct_consent, pct_genetics, pct_age,
+    pct_lot, pct_causality, pct_fields, pct_baseline, pct_on_schedule, overdue_doses.
+    """
+    authorise(session, filters, "view data completeness")
+    cohort, params = cohort_sql(session, filters)
+    filtered = bool(filters.products or filters.period_start or filters.period_end)
+    overlap = [] if not filters.period_start else ["fu_end >= $ps::DATE"]
+    overlap += [] if not filters.period_end else ["first_dose <= $pe::DATE"]
+    sql = cohort + DUE_SQL.format(product_where=product_where(filters, "c.product_id"))
+    sql += COMPLETENESS_SQL.format(
+        untreated="FALSE" if filtered else "TRUE",
+        period_where=" AND ".join(overlap) or "TRUE",
+        product_where=product_where(filters),
+    )
+    params |= _due_params(as_of, grace_days) | {
+        "on_schedule": ASSESSMENT_INTERVAL_DAYS + ASSESSMENT_GRACE_DAYS
+    }
+    return run(session, sql, params)
