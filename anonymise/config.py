@@ -23,7 +23,7 @@ class RecognizerSpec:
     def load_class(self) -> type:
         """Import the recognizer class named ``module:Class``."""
         module, _, name = self.class_path.partition(":")
-        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module), name)
 
 
 @dataclass(frozen=True)

@@ -83,10 +83,10 @@ def shift_date_text(value: str, days: int, language: str) -> str | None:
         return (date + delta).strftime(f"%Y{sep}%m{sep}%d") + suffix
     if not re.search(r"\d{4}", core) or not re.search(r"(?<!\d)\d{1,2}(?!\d)", core):
         return None  # month and year only, or day and month only
-    date = _parse_named(core, language)
-    if date is None:
+    named = _parse_named(core, language)
+    if named is None:
         return None
-    new = date + delta
+    new = named + delta
     if re.match(r"^[A-Za-z]", core):  # "March 12, 2019"
         return f"{EN_MONTHS[new.month - 1]} {new.day}, {new.year}{suffix}"
     if re.search(r"[а-яё]", core, re.IGNORECASE):

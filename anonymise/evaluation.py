@@ -213,34 +213,28 @@ def load_gold(path: Path) -> list[dict[str, Any]]:
     return gold
 
 
+def _table_lines(result: Evaluation, table: str) -> list[str]:
+    """Per-language lines of one table ("recall" or "precision"), each type then ALL."""
+    source = result.recall if table == "recall" else result.precision
+    types = sorted({kind for _, kind in source})
+    lines = []
+    for language in result.languages():
+        cells = [(kind, source.get((language, kind))) for kind in types]
+        cells.append(("ALL", result.overall(table, language)))
+        for kind, tally in cells:
+            if tally is not None and (tally.total or kind == "ALL"):
+                lines.append(
+                    f"  {language}  {kind:<13} {tally.rate:7.4f}  ({tally.found}/{tally.total})"
+                )
+    return lines
+
+
 def report(result: Evaluation, show_errors: int = 0) -> str:
     """The human-readable report printed by the eval command."""
     lines = [f"texts: {result.texts}", "", "recall (gold identifiers redacted)"]
-    types = sorted({kind for _, kind in result.recall})
-    for language in result.languages():
-        for kind in types:
-            tally = result.recall.get((language, kind))
-            if tally and tally.total:
-                lines.append(
-                    f"  {language}  {kind:<13} {tally.rate:7.4f}  ({tally.found}/{tally.total})"
-                )
-        overall = result.overall("recall", language)
-        lines.append(
-            f"  {language}  {'ALL':<13} {overall.rate:7.4f}  ({overall.found}/{overall.total})"
-        )
+    lines += _table_lines(result, "recall")
     lines += ["", "precision (redactions that hit an identifier)"]
-    ptypes = sorted({kind for _, kind in result.precision})
-    for language in result.languages():
-        for kind in ptypes:
-            tally = result.precision.get((language, kind))
-            if tally and tally.total:
-                lines.append(
-                    f"  {language}  {kind:<13} {tally.rate:7.4f}  ({tally.found}/{tally.total})"
-                )
-        overall = result.overall("precision", language)
-        lines.append(
-            f"  {language}  {'ALL':<13} {overall.rate:7.4f}  ({overall.found}/{overall.total})"
-        )
+    lines += _table_lines(result, "precision")
     lines += ["", "clinical terms kept"]
     for language in result.languages():
         tally = result.keep_rate(language)

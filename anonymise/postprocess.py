@@ -135,14 +135,7 @@ def _trim_edge_titles(text: str, start: int, end: int) -> tuple[int, int]:
         words.pop()
     if not words:
         return start, start
-    new_start = (
-        words[0].start()
-        if text[start : words[0].start()].strip(" ,:;") == "" or words[0].start() > start
-        else start
-    )
-    return min(max(start, new_start), words[0].start()), max(
-        words[-1].end(), min(end, words[-1].end())
-    )
+    return words[0].start(), words[-1].end()
 
 
 def _ordinary_word(word: str, entity_type: str) -> bool:

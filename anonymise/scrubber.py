@@ -101,7 +101,6 @@ class Scrubber:
         )
         self.anonymizer = AnonymizerEngine()
         self.terms = ClinicalTerms.default()
-        self._lock = threading.Lock()
 
     # -- public API ---------------------------------------------------------------
 
@@ -197,7 +196,7 @@ class Scrubber:
         results = [RecognizerResult(f.entity_type, f.start, f.end, f.score) for f in found]
         anonymized = self.anonymizer.anonymize(
             text=text, analyzer_results=results, operators=operators
-        )  # type: ignore[arg-type]
+        )
         entities = [ScrubbedEntity(f.start, f.end, f.entity_type, f.score) for f in found]
         return ScrubResult(anonymized.text, entities, language)
 

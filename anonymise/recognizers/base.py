@@ -8,6 +8,7 @@ label words such as "СНИЛС" or "MRN" are kept and only the number is redact
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -52,15 +53,21 @@ def digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
-class RegexRecognizer(LocalRecognizer):
-    """A Presidio recognizer driven by a list of :class:`Rule` objects.
+def adjacent_runs(matches: Iterable[re.Match[str]], text: str) -> list[list[re.Match[str]]]:
+    """Group word matches into runs separated by exactly one space ("Иванов Пётр")."""
+    runs: list[list[re.Match[str]]] = []
+    for match in matches:
+        if runs and text[runs[-1][-1].end() : match.start()] in (" ", "\u00a0"):
+            runs[-1].append(match)
+        else:
+            runs.append([match])
+    return runs
 
-    Subclasses set ``ENTITY`` and ``RULES`` and may override :meth:`score` to
-    validate a candidate (checksums) or to drop it (return ``None``).
-    """
+
+class CaseguardRecognizer(LocalRecognizer):
+    """Base of the project's recognizers: one entity type, nothing to load."""
 
     ENTITY: ClassVar[str] = ""
-    RULES: ClassVar[tuple[Rule, ...]] = ()
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
@@ -70,7 +77,31 @@ class RegexRecognizer(LocalRecognizer):
         )
 
     def load(self) -> None:
-        """Nothing to load: patterns are compiled at import time."""
+        """Nothing to load: patterns compile at import, dictionaries on first use."""
+
+    def result(self, start: int, end: int, score: float, **metadata: str) -> RecognizerResult:
+        """A result of this recognizer's entity, named after the recognizer."""
+        return RecognizerResult(
+            self.ENTITY,
+            start,
+            end,
+            score,
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: type(self).__name__,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                **metadata,
+            },
+        )
+
+
+class RegexRecognizer(CaseguardRecognizer):
+    """A Presidio recognizer driven by a list of :class:`Rule` objects.
+
+    Subclasses set ``ENTITY`` and ``RULES`` and may override :meth:`score` to
+    validate a candidate (checksums) or to drop it (return ``None``).
+    """
+
+    RULES: ClassVar[tuple[Rule, ...]] = ()
 
     def analyze(
         self,
@@ -90,19 +121,7 @@ class RegexRecognizer(LocalRecognizer):
                 score = self.score(match, item, text)
                 if score is None:
                     continue
-                results.append(
-                    RecognizerResult(
-                        self.ENTITY,
-                        start,
-                        end,
-                        score,
-                        recognition_metadata={
-                            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                            "rule": item.name,
-                        },
-                    )
-                )
+                results.append(self.result(start, end, score, rule=item.name))
         return results
 
     def score(self, match: re.Match[str], item: Rule, text: str) -> float | None:

@@ -123,17 +123,5 @@ class LocalityRecognizer(RegexRecognizer):
             before = _ADJ_BEFORE.search(text[max(0, start - 30) : start])
             if before:
                 start -= len(before.group(0))
-            results.append(
-                RecognizerResult(
-                    self.ENTITY,
-                    start,
-                    match.end(),
-                    0.6,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                        "rule": "ru_toponym",
-                    },
-                )
-            )
+            results.append(self.result(start, match.end(), 0.6, rule="ru_toponym"))
         return results

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import LocalRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from anonymise.recognizers.base import CaseguardRecognizer, adjacent_runs
 from anonymise.recognizers.morphology import is_common_word, proper_name_tags
 
 _WORD = re.compile(
@@ -22,20 +23,13 @@ _WORD = re.compile(
 _NAME_TAGS = {"Name", "Surn", "Patr"}
 
 
-class RussianNameRecognizer(LocalRecognizer):
+class RussianNameRecognizer(CaseguardRecognizer):
     """Finds Russian first names, surnames and patronymics by dictionary."""
 
     ENTITY = "PERSON"
 
     def __init__(self, supported_language: str = "ru") -> None:
-        super().__init__(
-            supported_entities=[self.ENTITY],
-            supported_language=supported_language,
-            name=type(self).__name__,
-        )
-
-    def load(self) -> None:
-        """The dictionary loads on first use (shared with other recognizers)."""
+        super().__init__(supported_language)
 
     def analyze(
         self,
@@ -46,31 +40,13 @@ class RussianNameRecognizer(LocalRecognizer):
         """Return runs of name words as PERSON results."""
         if entities and self.ENTITY not in entities:
             return []
-        runs: list[list[re.Match[str]]] = []
-        for match in _WORD.finditer(text):
-            tags = proper_name_tags(match.group())
-            if not (_NAME_TAGS & tags):
-                continue
-            if runs and text[runs[-1][-1].end() : match.start()] in (" ", "\u00a0"):
-                runs[-1].append(match)
-            else:
-                runs.append([match])
+        names = (m for m in _WORD.finditer(text) if _NAME_TAGS & proper_name_tags(m.group()))
         results = []
-        for run in runs:
+        for run in adjacent_runs(names, text):
             if len(run) == 1 and self._doubtful(text, run[0]):
                 continue
-            results.append(
-                RecognizerResult(
-                    self.ENTITY,
-                    run[0].start(),
-                    run[-1].end(),
-                    0.7 if len(run) > 1 else 0.55,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-            )
+            score = 0.7 if len(run) > 1 else 0.55
+            results.append(self.result(run[0].start(), run[-1].end(), score))
         return results
 
     @staticmethod

@@ -12,9 +12,10 @@ import re
 from functools import lru_cache
 
 import cyrtranslit
-from presidio_analyzer import LocalRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from anonymise.recognizers.base import CaseguardRecognizer, adjacent_runs
 from anonymise.recognizers.morphology import ENGLISH_NON_NAMES, proper_name_tags
 
 _WORD = re.compile(r"(?<![\w\-'’])[A-Z][a-z]{2,}(?:-[A-Z][a-z]{2,})?(?![\w])")
@@ -46,20 +47,10 @@ def is_russian_name(word: str) -> bool:
     return bool(name_tags(word))
 
 
-class TransliteratedNameRecognizer(LocalRecognizer):
+class TransliteratedNameRecognizer(CaseguardRecognizer):
     """Finds Russian names spelled in Latin letters."""
 
     ENTITY = "PERSON"
-
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entities=[self.ENTITY],
-            supported_language=supported_language,
-            name=type(self).__name__,
-        )
-
-    def load(self) -> None:
-        """Nothing to load."""
 
     def analyze(
         self,
@@ -70,10 +61,13 @@ class TransliteratedNameRecognizer(LocalRecognizer):
         """Runs of Latin words that read as Russian names."""
         if entities and self.ENTITY not in entities:
             return []
-        runs: list[list[re.Match[str]]] = []
+        accepted: list[re.Match[str]] = []
         previous_given = False
         for match in _WORD.finditer(text):
-            adjacent = bool(runs) and text[runs[-1][-1].end() : match.start()] in (" ", "\u00a0")
+            adjacent = bool(accepted) and text[accepted[-1].end() : match.start()] in (
+                " ",
+                "\u00a0",
+            )
             is_name = all(is_russian_name(part) for part in match.group().split("-"))
             # "Anatoliy Lavrentev": a capitalised word right after a first name is its surname.
             if not is_name and not (
@@ -82,12 +76,9 @@ class TransliteratedNameRecognizer(LocalRecognizer):
                 previous_given = False
                 continue
             previous_given = "Name" in name_tags(match.group())
-            if runs and text[runs[-1][-1].end() : match.start()] in (" ", "\u00a0"):
-                runs[-1].append(match)
-            else:
-                runs.append([match])
+            accepted.append(match)
         results = []
-        for run in runs:
+        for run in adjacent_runs(accepted, text):
             before = text[: run[0].start()].rstrip()
             sentence_start = not before or before[-1] in ".!?:\n"
             if (
@@ -96,16 +87,6 @@ class TransliteratedNameRecognizer(LocalRecognizer):
                 and not ({"Surn", "Patr"} & name_tags(run[0].group()))
             ):
                 continue  # "Mark the site" / "Vera" opening a sentence: too weak alone
-            results.append(
-                RecognizerResult(
-                    self.ENTITY,
-                    run[0].start(),
-                    run[-1].end(),
-                    0.7 if len(run) > 1 else 0.5,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-            )
+            score = 0.7 if len(run) > 1 else 0.5
+            results.append(self.result(run[0].start(), run[-1].end(), score))
         return results

@@ -56,7 +56,7 @@ class SpacyNerRecognizer(LocalRecognizer):
                     span.end_char,
                     mapped[1],
                     recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_NAME_KEY: type(self).__name__,
                         RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                     },
                 )
