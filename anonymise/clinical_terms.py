@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from anonymise.phrase_index import PhraseIndex
+
 CONF = Path(__file__).parent / "conf" / "clinical_terms.yaml"
 _CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014"
@@ -68,8 +70,7 @@ class ClinicalTerms:
 
     def __init__(self, terms: Iterable[str], patterns: Iterable[str] = ()) -> None:
         terms = sorted(set(terms), key=len, reverse=True)
-        alternation = "|".join(_term_pattern(t) for t in terms)
-        self._terms = re.compile(alternation, re.IGNORECASE) if alternation else None
+        self._terms = PhraseIndex(((t, _term_pattern(t)) for t in terms), ignore_case=True)
         self._patterns = [re.compile(p) for p in patterns]
 
     @classmethod
@@ -81,8 +82,7 @@ class ClinicalTerms:
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Character spans of clinical vocabulary in ``text``, sorted and merged."""
         found: list[tuple[int, int]] = []
-        if self._terms is not None:
-            found += [m.span() for m in self._terms.finditer(text)]
+        found += list(self._terms.finditer(text))
         for pattern in self._patterns:
             found += [m.span() for m in pattern.finditer(text)]
         return merge_spans(found)

@@ -164,22 +164,53 @@ def propagate_names(text: str, found: list[Found], protected: list[tuple[int, in
                 words.add(word)
     if not words:
         return found
-    patterns = []
-    for word in sorted(words, key=len, reverse=True):
-        if re.search("[а-яё]", word, re.IGNORECASE):
-            stem = word[:-2] if len(word) >= 6 else word[:-1] if len(word) >= 4 else word
-            patterns.append(rf"{re.escape(stem)}[а-яё]{{0,4}}")
-        else:
-            patterns.append(re.escape(word))
-    regex = re.compile(rf"(?<![\w\-])(?:{'|'.join(patterns)})(?![\w])", re.IGNORECASE)
+    folded = text.lower()
+    if len(folded) != len(text):  # a few characters change length when lowered
+        folded = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
     extra = []
-    for match in regex.finditer(text):
-        if not match.group()[0].isupper():
-            continue  # "smith" the trade, lower case, is not the patient
-        if any(s <= match.start() and match.end() <= e for s, e in protected):
-            continue
-        extra.append(Found(match.start(), match.end(), "PERSON", 0.5))
+    for word in sorted(words, key=len, reverse=True):
+        for start, end in _mentions(text, folded, word):
+            if not text[start].isupper():
+                continue  # "smith" the trade, lower case, is not the patient
+            if any(s <= start and end <= e for s, e in protected):
+                continue
+            extra.append(Found(start, end, "PERSON", 0.5))
     return found + extra
+
+
+def _mentions(text: str, folded: str, word: str) -> list[tuple[int, int]]:
+    """Spans of ``word`` in ``text`` as a whole word, any case; Russian words inflected.
+
+    A Russian name keeps its stem and may take up to four Cyrillic letters of
+    ending ("Кузенкова" -> "Кузенковой"); a Latin one must match exactly.
+    ``folded`` is ``text`` lower-cased with the same length.
+    """
+    russian = bool(re.search("[а-яё]", word, re.IGNORECASE))
+    if russian:
+        stem = word[:-2] if len(word) >= 6 else word[:-1] if len(word) >= 4 else word
+    else:
+        stem = word
+    stem = stem.lower()
+    spans = []
+    at = folded.find(stem)
+    while at >= 0:
+        end = at + len(stem)
+        if russian:
+            while end < len(text) and end - at - len(stem) <= 4 and folded[end] in _CYRILLIC_LOWER:
+                end += 1
+        before_ok = at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "_-")
+        after_ok = end - at - len(stem) <= 4 and not (end < len(text) and _is_word_char(text[end]))
+        if before_ok and after_ok:
+            spans.append((at, end))
+        at = folded.find(stem, at + 1)
+    return spans
+
+
+_CYRILLIC_LOWER = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _is_common(word: str) -> bool:

@@ -31,6 +31,8 @@ from anonymise.postprocess import (
 offline.enforce()
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry  # noqa: E402
+from presidio_analyzer import RecognizerResult as AnalyzerResult  # noqa: E402
+from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer  # noqa: E402
 from presidio_analyzer.nlp_engine import NlpArtifacts  # noqa: E402
 from presidio_anonymizer import AnonymizerEngine  # noqa: E402
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult  # noqa: E402
@@ -81,6 +83,28 @@ class ScrubResult:
         return f"ScrubResult(language={self.language!r}, entities={entities}, chars={chars})"
 
 
+class NoContextEnhancer(ContextAwareEnhancer):
+    """Skips Presidio's context-word boosting.
+
+    No caseguard recognizer declares context words (each looks at its own
+    context in its pattern), and the stock enhancer deep-copies every result of
+    every text, which cost about a tenth of the scrub time.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(0.0, 0.0, 0, 0)
+
+    def enhance_using_context(  # noqa: D102
+        self,
+        text: str,
+        raw_results: list[AnalyzerResult],
+        nlp_artifacts: NlpArtifacts,
+        recognizers: list[Any],
+        context: list[str] | None = None,
+    ) -> list[AnalyzerResult]:
+        return raw_results
+
+
 class Scrubber:
     """Presidio engines configured for caseguard; thread-safe for reading."""
 
@@ -98,6 +122,7 @@ class Scrubber:
             nlp_engine=self.nlp_engine,
             supported_languages=self.config.supported_languages,
             default_score_threshold=self.config.score_threshold,
+            context_aware_enhancer=NoContextEnhancer(),
         )
         self.anonymizer = AnonymizerEngine()
         self.terms = ClinicalTerms.default()

@@ -16,6 +16,7 @@ import yaml
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from anonymise.phrase_index import PhraseIndex
 from anonymise.recognizers.base import RegexRecognizer, Rule, rule, value_of
 from anonymise.recognizers.morphology import is_common_word, proper_name_tags
 
@@ -59,9 +60,12 @@ def _world_cities() -> list[str]:
     return sorted(n for n in names if n not in _CITY_STOP and len(n) > 3 and n[0].isupper())
 
 
-def _gazetteer_pattern() -> str:
+@lru_cache(maxsize=1)
+def _gazetteer() -> PhraseIndex:
+    """Place names in Latin spelling: Russian places and the world's large cities."""
     names = _places()["cities_latin"] + _places()["regions_latin"] + _world_cities()
-    return "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+    ordered = sorted(set(names), key=len, reverse=True)
+    return PhraseIndex((name, rf"{re.escape(name)}(?![\w])") for name in ordered)
 
 
 class LocalityRecognizer(RegexRecognizer):
@@ -81,7 +85,6 @@ class LocalityRecognizer(RegexRecognizer):
             r"|(?i:республик\w)\s[А-ЯЁ][а-яё]+(?:\s(?:Эл|Алания|Саха\s\(Якутия\)))?)",
             0.8,
         ),
-        rule("en_gazetteer", rf"(?<![\w])(?P<value>{_gazetteer_pattern()})(?![\w])", 0.8),
         rule(
             "en_marker",
             r"(?:city|town|village|region|oblast|krai)\s+of\s+(?P<value>[A-Z][a-z]+(?:[\s\-][A-Z][a-z]+)?)",
@@ -114,6 +117,8 @@ class LocalityRecognizer(RegexRecognizer):
         results = super().analyze(text, entities, nlp_artifacts)
         if entities and self.ENTITY not in entities:
             return results
+        for start, end in _gazetteer().finditer(text):
+            results.append(self.result(start, end, 0.8, rule="en_gazetteer"))
         not_places = set(_places()["russian_not_places"])
         for match in _CAP_WORD.finditer(text):
             word = match.group()
