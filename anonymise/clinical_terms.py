@@ -23,13 +23,19 @@ _DASHES = "-\u2010\u2011\u2012\u2013\u2014"
 
 
 def _term_pattern(term: str) -> str:
-    """Regex for one term: dashes and spaces interchangeable; Russian endings."""
+    """Regex for one term: dashes and spaces interchangeable; Russian endings.
+
+    Matched ignoring case, except acronyms, which must be in capitals.
+    """
     parts = re.split(f"[{_DASHES}\\s]+", term.strip())
     body = f"[{_DASHES}\\s]?".join(re.escape(part) for part in parts if part)
     if _CYRILLIC.search(term[-1:]):
         # Inflection: "Спинраза" -> "Спинразы", "Спинразой"; drop a final vowel first.
         stem = body[:-1] if term[-1].lower() in "аяоеьйыиу" and len(term) > 4 else body
         return rf"(?<!\w){stem}[а-яё]{{0,3}}(?!\w)"
+    if re.fullmatch(r"[A-Z0-9\W_]+", term) and re.search("[A-Z]{2}", term):
+        # An acronym is clinical only in capitals: "HINE" the scale, "Hines" a surname.
+        return rf"(?<!\w)(?-i:{body}(?:'s|’s|s)?)(?!\w)"
     return rf"(?<!\w){body}(?:'s|’s|s)?(?!\w)"
 
 

@@ -1,6 +1,6 @@
 """Presidio NLP engine with one spaCy pipeline per language, loaded offline.
 
-English uses the installed small English model with only ``tok2vec`` and ``ner``;
+English uses the installed small English model with ``tok2vec``, ``tagger`` and ``ner``;
 Russian uses spaCy's Russian tokenizer with Natasha's NER as a pipeline component.
 A model that is not installed raises :class:`ScrubberUnavailable` — the engine
 never downloads anything and never falls back to scanning without NER.

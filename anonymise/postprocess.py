@@ -77,6 +77,7 @@ def remove_clinical(text: str, found: list[Found], protected: list[tuple[int, in
 _UNITISH = re.compile(
     r"^(?:[A-ZА-ЯЁ]{1,5}\d*|[A-Za-zА-Яа-яё]{1,4}\d{1,2}|[A-Za-zА-Яа-яё]{1,4}/[A-Za-zА-Яа-яё]{1,4}\.?|[\d.,×x^⁰¹²³⁴⁵⁶⁷⁸⁹]+)$"
 )
+_VOWEL = re.compile("[AEIOUYАЕЁИОУЫЭЮЯ]")
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+(?=[A-ZА-ЯЁ])|\n")
 
 
@@ -104,9 +105,13 @@ def drop_implausible_names(text: str, found: list[Found]) -> list[Found]:
             continue
         start, end = _trim_tail_sentence(text, start, end)
         parts = [p for w in _WORD.findall(text[start:end]) for p in re.split(r"[\-'’]", w)]
-        words = [w for w in parts if w[:1].isupper() and not _UNITISH.match(w)]
+        # Two or more capitalised words with vowels are a name in capitals ("LISA
+        # BARR"), not abbreviations, although each alone looks like one.
+        caps = [w for w in parts if w.isupper() and len(w) >= 3 and _VOWEL.search(w)]
+        caps = caps if len(caps) >= 2 else []
+        words = [w for w in parts if w[:1].isupper() and not _UNITISH.match(w) or w in caps]
         tokens = text[start:end].split()
-        if not words or all(_UNITISH.match(t.strip(",.;:()")) for t in tokens):
+        if not words or not caps and all(_UNITISH.match(t.strip(",.;:()")) for t in tokens):
             continue
         if all(_ordinary_word(w, item.entity_type) for w in words):
             continue

@@ -231,6 +231,7 @@ NER_RECOGNIZERS = {
     "NatashaNerRecognizer",
     "RussianNameRecognizer",
     "TransliteratedNameRecognizer",
+    "EnglishProperNounRecognizer",
 }
 
 

@@ -32,6 +32,7 @@ from anonymise.recognizers.passport_ru import RussianPassportRecognizer
 from anonymise.recognizers.person_context import PersonContextRecognizer
 from anonymise.recognizers.person_morphology import RussianNameRecognizer
 from anonymise.recognizers.phone import PhoneRecognizer
+from anonymise.recognizers.proper_noun import EnglishProperNounRecognizer
 from anonymise.recognizers.snils import SnilsRecognizer, snils_is_valid
 from anonymise.recognizers.spacy_ner import SpacyNerRecognizer
 from anonymise.recognizers.url import UrlRecognizer
@@ -378,7 +379,12 @@ def test_english_address(text: str, expected: Expected) -> None:
         ("Perm", "Perm"),
         ("Nizhny Novgorod", "Nizhny Novgorod"),
         ("lives in the city of Springfield", "Springfield"),
+        ("Проживает в Чебоксарах (Чувашская Республика).", ("Чебоксарах", "Чувашская Республика")),
+        ("lives in Newcastle upon Tyne, Tyne and Wear.", ("Newcastle upon Tyne", "Tyne and Wear")),
+        ("moved to Chicago, Illinois; later", ("Chicago", "Illinois")),
         # near misses
+        ("seen in Kazan, Russia.", "Kazan"),  # the country after the city is kept
+        ("seen in Kazan, Spinraza was given.", "Kazan"),  # not a phrase closing the sentence
         ("2019 г. Пациент поступил", None),  # a year, not the town of "Пациент"
         ("Россия", None),  # countries are kept
         ("в России", None),
@@ -518,7 +524,10 @@ def test_person_context(text: str, expected: Expected) -> None:
         ("у Кузенковой", "Кузенковой"),
         ("с Петровым Андреем Сергеевичем", "Петровым Андреем Сергеевичем"),
         ("осмотрена Смирновой Анной", "Смирновой Анной"),
+        ("Евдокимов-Романов: BASFI 2,8", "Евдокимов-Романов"),  # "Романов" is also "of novels"
+        ("пациентке Анне-Марии", "Анне-Марии"),
         # near misses
+        ("Юго-Западный округ", None),
         ("Мать пришла", None),
         ("Вера пришла", None),  # a lone name-or-word opening a sentence
         ("Диагноз подтверждён", None),
@@ -573,7 +582,32 @@ def test_recognizers_return_nothing_for_other_entities(cls: type, text: str) -> 
 # --- statistical NER (needs the NLP engine's artifacts) ------------------------------
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("By day 211 Thompson could sit unsupported for 43 seconds.", "Thompson"),
+        ("Clinic visit note. Green's CHOP INTEND was 40 (baseline 23).", "Green"),
+        ("At the visit Mitchell-Stephenson walked 10 metres.", "Mitchell-Stephenson"),
+        # near misses
+        ("Nurofen was given for fever.", None),  # a passive: as likely a drug
+        ("On March 3 the child could sit.", None),  # months are not people
+        ("CHOP INTEND was 40.", None),  # capitals are acronyms here
+        ("Patient could sit unsupported.", None),  # a role word, not a name
+        ("Outcome: recovered. Concomitant: etoricoxib.", None),  # headings
+    ],
+)
+def test_english_proper_noun(text: str, expected: Expected) -> None:
+    from anonymise import get_scrubber
+
+    artifacts = get_scrubber().nlp_engine.process_text(text, "en")
+    results = EnglishProperNounRecognizer("en").analyze(text, [], artifacts)
+    want = [] if expected is None else [expected] if isinstance(expected, str) else list(expected)
+    assert merged(text, results) == want
+    assert all(r.entity_type == "PERSON" for r in results)
+
+
 def test_ner_recognizers_need_nlp_artifacts() -> None:
+    assert EnglishProperNounRecognizer("en").analyze("Thompson could sit.", []) == []
     assert SpacyNerRecognizer("en").analyze("Patient John Smith was seen in London.", []) == []
     assert NatashaNerRecognizer("ru").analyze("Пациент Иванов Пётр осмотрен в Москве.", []) == []
 

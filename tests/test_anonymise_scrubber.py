@@ -255,6 +255,28 @@ def test_russian_name_propagates_across_cases() -> None:
     assert "Спинраза" in result.text
 
 
+def test_surname_spelled_like_a_scale_is_removed_and_the_scale_kept() -> None:
+    # "HINE" is a scale in capitals; "Hines" is a surname.
+    text = "Safety report: patient D. Hines, HINE-2 score 17, suspected drug Zolgensma."
+    result = scrub_text(text, "en")
+    assert "Hines" not in result.text
+    assert "HINE-2 score 17, suspected drug Zolgensma." in result.text
+
+
+def test_a_name_in_capitals_is_removed_but_lab_abbreviations_stay() -> None:
+    text = "SARAH MILLS, DOB 01/26/2017, MRN 2117634. WBC CRP ALT within normal limits."
+    result = scrub_text(text, "en")
+    assert "SARAH" not in result.text and "MILLS" not in result.text
+    assert "WBC CRP ALT within normal limits." in result.text
+
+
+def test_a_lone_surname_as_the_subject_is_removed() -> None:
+    text = "Clinic visit note. Green's CHOP INTEND was 40. By day 211 Thompson could sit."
+    result = scrub_text(text, "en")
+    assert "Green" not in result.text and "Thompson" not in result.text
+    assert "CHOP INTEND was 40" in result.text
+
+
 def test_english_note_quoting_a_russian_name() -> None:
     text = "Seen in clinic with his parents (mother: Иванова Ольга). HFMSE 34, stable on risdiplam."
     result = scrub_text(text)

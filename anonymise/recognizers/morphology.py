@@ -125,12 +125,19 @@ def proper_name_tags(word: str) -> frozenset[str]:
     is not taken as a name.
     """
     parts = [p for p in re.split(r"[\-\u2013]", word) if p]
-    if len(parts) > 1:  # "Евдокимов-Романов": a name if every part is one
-        shared = frozenset.intersection(*(proper_name_tags(p.capitalize()) for p in parts))
-        return shared
+    if len(parts) > 1:
+        # "Евдокимов-Романов": a tag one part plausibly has and every part can have
+        # ("Романов" is more often "of novels" than a surname).
+        likely = frozenset.union(*(proper_name_tags(p.capitalize()) for p in parts))
+        possible = [_name_tags(p.capitalize(), 0.0) for p in parts]
+        return frozenset(t for t in likely if all(t in tags for tags in possible))
+    return _name_tags(word, 0.25)
+
+
+def _name_tags(word: str, min_score: float) -> frozenset[str]:
     tags: set[str] = set()
     for parse in analyzer().parse(normalise_case(word)):
-        if not parse.is_known or parse.score < 0.25:
+        if not parse.is_known or parse.score < min_score:
             continue
         tags |= {g for g in ("Name", "Surn", "Patr", "Geox") if g in parse.tag}
     return frozenset(tags)

@@ -79,12 +79,29 @@ def inn_valid(s: str) -> bool:
     if len(s) == 10:
         return _inn_digit(s[:9], [2, 4, 10, 3, 5, 9, 4, 6, 8]) == int(s[9])
     if len(s) == 12:
-        return (_inn_digit(s[:10], [7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) == int(s[10])
-                and _inn_digit(s[:11], [3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) == int(s[11]))
+        return _inn_digit(s[:10], [7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) == int(s[10]) and _inn_digit(
+            s[:11], [3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]
+        ) == int(s[11])
     return False
 
 
-REGION_CODES = ["77", "78", "50", "59", "52", "16", "66", "54", "70", "02", "61", "23", "36", "74", "18"]
+REGION_CODES = [
+    "77",
+    "78",
+    "50",
+    "59",
+    "52",
+    "16",
+    "66",
+    "54",
+    "70",
+    "02",
+    "61",
+    "23",
+    "36",
+    "74",
+    "18",
+]
 
 
 def make_inn10(rng: random.Random) -> str:
@@ -220,9 +237,46 @@ class RuPerson:
         raise KeyError(fmt)
 
 
-TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-                    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p",
-                     "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"]))
+TRANSLIT = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+        ],
+    )
+)
 
 
 def translit(s: str) -> str:
@@ -248,7 +302,11 @@ class EnPerson:
         if fmt in ("f", "fl"):
             return f"{self.first} {self.last}"
         if fmt == "fml":
-            return f"{self.first} {self.middle} {self.last}" if self.middle else f"{self.first} {self.last}"
+            return (
+                f"{self.first} {self.middle} {self.last}"
+                if self.middle
+                else f"{self.first} {self.last}"
+            )
         if fmt == "l" or fmt == "s":
             return self.last
         if fmt == "il":
@@ -273,16 +331,37 @@ class EnPerson:
 # nomn, gent, accs, loct, English, region key
 CITIES = [
     ("Москва", "Москвы", "Москву", "Москве", "Moscow", "msk"),
-    ("Санкт-Петербург", "Санкт-Петербурга", "Санкт-Петербург", "Санкт-Петербурге", "Saint Petersburg", "spb"),
+    (
+        "Санкт-Петербург",
+        "Санкт-Петербурга",
+        "Санкт-Петербург",
+        "Санкт-Петербурге",
+        "Saint Petersburg",
+        "spb",
+    ),
     ("Пермь", "Перми", "Пермь", "Перми", "Perm", "perm"),
     ("Березники", "Березников", "Березники", "Березниках", "Berezniki", "perm"),
     ("Чайковский", "Чайковского", "Чайковский", "Чайковском", "Chaykovsky", "perm"),
     ("Соликамск", "Соликамска", "Соликамск", "Соликамске", "Solikamsk", "perm"),
-    ("Нижний Новгород", "Нижнего Новгорода", "Нижний Новгород", "Нижнем Новгороде", "Nizhny Novgorod", "nn"),
+    (
+        "Нижний Новгород",
+        "Нижнего Новгорода",
+        "Нижний Новгород",
+        "Нижнем Новгороде",
+        "Nizhny Novgorod",
+        "nn",
+    ),
     ("Дзержинск", "Дзержинска", "Дзержинск", "Дзержинске", "Dzerzhinsk", "nn"),
     ("Арзамас", "Арзамаса", "Арзамас", "Арзамасе", "Arzamas", "nn"),
     ("Казань", "Казани", "Казань", "Казани", "Kazan", "tat"),
-    ("Набережные Челны", "Набережных Челнов", "Набережные Челны", "Набережных Челнах", "Naberezhnye Chelny", "tat"),
+    (
+        "Набережные Челны",
+        "Набережных Челнов",
+        "Набережные Челны",
+        "Набережных Челнах",
+        "Naberezhnye Chelny",
+        "tat",
+    ),
     ("Екатеринбург", "Екатеринбурга", "Екатеринбург", "Екатеринбурге", "Yekaterinburg", "sve"),
     ("Нижний Тагил", "Нижнего Тагила", "Нижний Тагил", "Нижнем Тагиле", "Nizhny Tagil", "sve"),
     ("Новосибирск", "Новосибирска", "Новосибирск", "Новосибирске", "Novosibirsk", "nsk"),
@@ -294,7 +373,14 @@ CITIES = [
     ("Ижевск", "Ижевска", "Ижевск", "Ижевске", "Izhevsk", "udm"),
     ("Краснодар", "Краснодара", "Краснодар", "Краснодаре", "Krasnodar", "kk"),
     ("Сочи", "Сочи", "Сочи", "Сочи", "Sochi", "kk"),
-    ("Ростов-на-Дону", "Ростова-на-Дону", "Ростов-на-Дону", "Ростове-на-Дону", "Rostov-on-Don", "ros"),
+    (
+        "Ростов-на-Дону",
+        "Ростова-на-Дону",
+        "Ростов-на-Дону",
+        "Ростове-на-Дону",
+        "Rostov-on-Don",
+        "ros",
+    ),
     ("Тюмень", "Тюмени", "Тюмень", "Тюмени", "Tyumen", "tyu"),
     ("Ярославль", "Ярославля", "Ярославль", "Ярославле", "Yaroslavl", "yar"),
     ("Киров", "Кирова", "Киров", "Кирове", "Kirov", "kir"),
@@ -308,69 +394,263 @@ REGIONS = {
     "msk": ("Москва", "Москвы", "Москве", "Moscow"),
     "spb": ("Санкт-Петербург", "Санкт-Петербурга", "Санкт-Петербурге", "Saint Petersburg"),
     "perm": ("Пермский край", "Пермского края", "Пермском крае", "Perm Krai"),
-    "nn": ("Нижегородская область", "Нижегородской области", "Нижегородской области", "Nizhny Novgorod Oblast"),
-    "tat": ("Республика Татарстан", "Республики Татарстан", "Республике Татарстан", "Republic of Tatarstan"),
-    "sve": ("Свердловская область", "Свердловской области", "Свердловской области", "Sverdlovsk Oblast"),
-    "nsk": ("Новосибирская область", "Новосибирской области", "Новосибирской области", "Novosibirsk Oblast"),
+    "nn": (
+        "Нижегородская область",
+        "Нижегородской области",
+        "Нижегородской области",
+        "Nizhny Novgorod Oblast",
+    ),
+    "tat": (
+        "Республика Татарстан",
+        "Республики Татарстан",
+        "Республике Татарстан",
+        "Republic of Tatarstan",
+    ),
+    "sve": (
+        "Свердловская область",
+        "Свердловской области",
+        "Свердловской области",
+        "Sverdlovsk Oblast",
+    ),
+    "nsk": (
+        "Новосибирская область",
+        "Новосибирской области",
+        "Новосибирской области",
+        "Novosibirsk Oblast",
+    ),
     "tom": ("Томская область", "Томской области", "Томской области", "Tomsk Oblast"),
-    "bash": ("Республика Башкортостан", "Республики Башкортостан", "Республике Башкортостан", "Republic of Bashkortostan"),
+    "bash": (
+        "Республика Башкортостан",
+        "Республики Башкортостан",
+        "Республике Башкортостан",
+        "Republic of Bashkortostan",
+    ),
     "mo": ("Московская область", "Московской области", "Московской области", "Moscow Oblast"),
-    "udm": ("Удмуртская Республика", "Удмуртской Республики", "Удмуртской Республике", "Udmurt Republic"),
+    "udm": (
+        "Удмуртская Республика",
+        "Удмуртской Республики",
+        "Удмуртской Республике",
+        "Udmurt Republic",
+    ),
     "kk": ("Краснодарский край", "Краснодарского края", "Краснодарском крае", "Krasnodar Krai"),
     "ros": ("Ростовская область", "Ростовской области", "Ростовской области", "Rostov Oblast"),
     "tyu": ("Тюменская область", "Тюменской области", "Тюменской области", "Tyumen Oblast"),
-    "yar": ("Ярославская область", "Ярославской области", "Ярославской области", "Yaroslavl Oblast"),
+    "yar": (
+        "Ярославская область",
+        "Ярославской области",
+        "Ярославской области",
+        "Yaroslavl Oblast",
+    ),
     "kir": ("Кировская область", "Кировской области", "Кировской области", "Kirov Oblast"),
-    "chu": ("Чувашская Республика", "Чувашской Республики", "Чувашской Республике", "Chuvash Republic"),
-    "mel": ("Республика Марий Эл", "Республики Марий Эл", "Республике Марий Эл", "Mari El Republic"),
-    "dag": ("Республика Дагестан", "Республики Дагестан", "Республике Дагестан", "Republic of Dagestan"),
-    "ore": ("Оренбургская область", "Оренбургской области", "Оренбургской области", "Orenburg Oblast"),
+    "chu": (
+        "Чувашская Республика",
+        "Чувашской Республики",
+        "Чувашской Республике",
+        "Chuvash Republic",
+    ),
+    "mel": (
+        "Республика Марий Эл",
+        "Республики Марий Эл",
+        "Республике Марий Эл",
+        "Mari El Republic",
+    ),
+    "dag": (
+        "Республика Дагестан",
+        "Республики Дагестан",
+        "Республике Дагестан",
+        "Republic of Dagestan",
+    ),
+    "ore": (
+        "Оренбургская область",
+        "Оренбургской области",
+        "Оренбургской области",
+        "Orenburg Oblast",
+    ),
 }
 # Treating (expert) centres: (nomn, gent, accs, loct, English, centre region, tags)
 HOSPITALS = [
-    ("ФГАУ «НМИЦ здоровья детей» Минздрава России", None, None, None,
-     "National Medical Research Center for Children's Health", "msk", "sma"),
+    (
+        "ФГАУ «НМИЦ здоровья детей» Минздрава России",
+        None,
+        None,
+        None,
+        "National Medical Research Center for Children's Health",
+        "msk",
+        "sma",
+    ),
     ("НМИЦ здоровья детей", None, None, None, "NMRC for Children's Health", "msk", "sma"),
-    ("ГБУЗ «Морозовская ДГКБ ДЗМ»", None, None, None, "Morozov Children's City Hospital", "msk", "sma"),
-    ("Морозовская детская городская клиническая больница", "Морозовской детской городской клинической больницы",
-     "Морозовскую детскую городскую клиническую больницу", "Морозовской детской городской клинической больнице",
-     "Morozovskaya Children's City Clinical Hospital", "msk", "sma"),
-    ("НИКИ педиатрии и детской хирургии им. акад. Ю.Е. Вельтищева", None, None, None,
-     "Veltischev Research and Clinical Institute for Pediatrics", "msk", "sma"),
-    ("ГБУЗ «ДГКБ № 9 им. Г.Н. Сперанского ДЗМ»", None, None, None,
-     "Speransky Children's City Clinical Hospital No. 9", "msk", "sma"),
-    ("ГБУЗ ПК «Краевая детская клиническая больница»", None, None, None,
-     "Perm Regional Children's Clinical Hospital", "perm", "sma"),
-    ("ГБУЗ ПК «Пермская краевая клиническая больница»", None, None, None,
-     "Perm Regional Clinical Hospital", "perm", "as"),
-    ("ГБУЗ НО «Нижегородская областная детская клиническая больница»", None, None, None,
-     "Nizhny Novgorod Regional Children's Clinical Hospital", "nn", "sma"),
-    ("ГАУЗ «ДРКБ МЗ РТ»", None, None, None, "Children's Republican Clinical Hospital of Tatarstan", "tat", "sma"),
-    ("ГАУЗ «Республиканская клиническая больница МЗ РТ»", None, None, None,
-     "Republican Clinical Hospital of Tatarstan", "tat", "as"),
-    ("ГАУЗ СО «Областная детская клиническая больница»", None, None, None,
-     "Sverdlovsk Regional Children's Clinical Hospital", "sve", "sma"),
-    ("СПб ГБУЗ «ДГМКЦ ВМТ им. К.А. Раухфуса»", None, None, None,
-     "Rauchfuss Children's City Multidisciplinary Clinical Centre", "spb", "sma"),
-    ("ФГБОУ ВО СПбГПМУ Минздрава России", None, None, None,
-     "Saint Petersburg State Pediatric Medical University", "spb", "sma"),
-    ("ФГБНУ «НИИР им. В.А. Насоновой»", None, None, None,
-     "V.A. Nasonova Research Institute of Rheumatology", "msk", "as"),
-    ("НИИ ревматологии им. В.А. Насоновой", None, None, None,
-     "Nasonova Institute of Rheumatology", "msk", "as"),
+    (
+        "ГБУЗ «Морозовская ДГКБ ДЗМ»",
+        None,
+        None,
+        None,
+        "Morozov Children's City Hospital",
+        "msk",
+        "sma",
+    ),
+    (
+        "Морозовская детская городская клиническая больница",
+        "Морозовской детской городской клинической больницы",
+        "Морозовскую детскую городскую клиническую больницу",
+        "Морозовской детской городской клинической больнице",
+        "Morozovskaya Children's City Clinical Hospital",
+        "msk",
+        "sma",
+    ),
+    (
+        "НИКИ педиатрии и детской хирургии им. акад. Ю.Е. Вельтищева",
+        None,
+        None,
+        None,
+        "Veltischev Research and Clinical Institute for Pediatrics",
+        "msk",
+        "sma",
+    ),
+    (
+        "ГБУЗ «ДГКБ № 9 им. Г.Н. Сперанского ДЗМ»",
+        None,
+        None,
+        None,
+        "Speransky Children's City Clinical Hospital No. 9",
+        "msk",
+        "sma",
+    ),
+    (
+        "ГБУЗ ПК «Краевая детская клиническая больница»",
+        None,
+        None,
+        None,
+        "Perm Regional Children's Clinical Hospital",
+        "perm",
+        "sma",
+    ),
+    (
+        "ГБУЗ ПК «Пермская краевая клиническая больница»",
+        None,
+        None,
+        None,
+        "Perm Regional Clinical Hospital",
+        "perm",
+        "as",
+    ),
+    (
+        "ГБУЗ НО «Нижегородская областная детская клиническая больница»",
+        None,
+        None,
+        None,
+        "Nizhny Novgorod Regional Children's Clinical Hospital",
+        "nn",
+        "sma",
+    ),
+    (
+        "ГАУЗ «ДРКБ МЗ РТ»",
+        None,
+        None,
+        None,
+        "Children's Republican Clinical Hospital of Tatarstan",
+        "tat",
+        "sma",
+    ),
+    (
+        "ГАУЗ «Республиканская клиническая больница МЗ РТ»",
+        None,
+        None,
+        None,
+        "Republican Clinical Hospital of Tatarstan",
+        "tat",
+        "as",
+    ),
+    (
+        "ГАУЗ СО «Областная детская клиническая больница»",
+        None,
+        None,
+        None,
+        "Sverdlovsk Regional Children's Clinical Hospital",
+        "sve",
+        "sma",
+    ),
+    (
+        "СПб ГБУЗ «ДГМКЦ ВМТ им. К.А. Раухфуса»",
+        None,
+        None,
+        None,
+        "Rauchfuss Children's City Multidisciplinary Clinical Centre",
+        "spb",
+        "sma",
+    ),
+    (
+        "ФГБОУ ВО СПбГПМУ Минздрава России",
+        None,
+        None,
+        None,
+        "Saint Petersburg State Pediatric Medical University",
+        "spb",
+        "sma",
+    ),
+    (
+        "ФГБНУ «НИИР им. В.А. Насоновой»",
+        None,
+        None,
+        None,
+        "V.A. Nasonova Research Institute of Rheumatology",
+        "msk",
+        "as",
+    ),
+    (
+        "НИИ ревматологии им. В.А. Насоновой",
+        None,
+        None,
+        None,
+        "Nasonova Institute of Rheumatology",
+        "msk",
+        "as",
+    ),
     ("ГБУЗ «ГКБ № 52 ДЗМ»", None, None, None, "City Clinical Hospital No. 52", "msk", "as"),
-    ("ГБУЗ НСО «Государственная Новосибирская областная клиническая больница»", None, None, None,
-     "Novosibirsk State Regional Clinical Hospital", "nsk", "as"),
-    ("НИИ медицинской генетики Томского НИМЦ", None, None, None,
-     "Research Institute of Medical Genetics, Tomsk NRMC", "tom", "sma"),
-    ("ГБУЗ РБ «Республиканская детская клиническая больница»", None, None, None,
-     "Republican Children's Clinical Hospital, Ufa", "bash", "sma"),
-    ("ФГБНУ «МГНЦ им. акад. Н.П. Бочкова»", None, None, None,
-     "Bochkov Research Centre for Medical Genetics", "msk", "gen"),
-    ("Медико-генетический научный центр имени академика Н.П. Бочкова",
-     "Медико-генетического научного центра имени академика Н.П. Бочкова", None,
-     "Медико-генетическом научном центре имени академика Н.П. Бочкова",
-     "Research Centre for Medical Genetics", "msk", "gen"),
+    (
+        "ГБУЗ НСО «Государственная Новосибирская областная клиническая больница»",
+        None,
+        None,
+        None,
+        "Novosibirsk State Regional Clinical Hospital",
+        "nsk",
+        "as",
+    ),
+    (
+        "НИИ медицинской генетики Томского НИМЦ",
+        None,
+        None,
+        None,
+        "Research Institute of Medical Genetics, Tomsk NRMC",
+        "tom",
+        "sma",
+    ),
+    (
+        "ГБУЗ РБ «Республиканская детская клиническая больница»",
+        None,
+        None,
+        None,
+        "Republican Children's Clinical Hospital, Ufa",
+        "bash",
+        "sma",
+    ),
+    (
+        "ФГБНУ «МГНЦ им. акад. Н.П. Бочкова»",
+        None,
+        None,
+        None,
+        "Bochkov Research Centre for Medical Genetics",
+        "msk",
+        "gen",
+    ),
+    (
+        "Медико-генетический научный центр имени академика Н.П. Бочкова",
+        "Медико-генетического научного центра имени академика Н.П. Бочкова",
+        None,
+        "Медико-генетическом научном центре имени академика Н.П. Бочкова",
+        "Research Centre for Medical Genetics",
+        "msk",
+        "gen",
+    ),
 ]
 # local/referring facilities, built per region
 LOCAL_FAC = [
@@ -383,74 +663,276 @@ LOCAL_FAC = [
     ("МСЧ № {n}", "Medical Unit No. {n}"),
 ]
 
-UK_CITIES = ["London", "Manchester", "Liverpool", "Birmingham", "Leeds", "Sheffield", "Bristol", "Newcastle upon Tyne",
-             "Glasgow", "Edinburgh", "Cardiff", "Nottingham", "Oxford", "Cambridge", "Southampton", "Reading",
-             "Norwich", "Stoke-on-Trent", "Belfast", "Hull"]
-UK_HOSP = [("Great Ormond Street Hospital", "London"), ("Evelina London Children's Hospital", "London"),
-           ("Alder Hey Children's Hospital", "Liverpool"), ("Royal Manchester Children's Hospital", "Manchester"),
-           ("Birmingham Children's Hospital", "Birmingham"), ("Sheffield Children's Hospital", "Sheffield"),
-           ("Great North Children's Hospital", "Newcastle upon Tyne"), ("Royal Hospital for Children", "Glasgow"),
-           ("Bristol Royal Hospital for Children", "Bristol"), ("Leeds Children's Hospital", "Leeds"),
-           ("John Radcliffe Hospital", "Oxford"), ("Addenbrooke's Hospital", "Cambridge"),
-           ("Royal National Orthopaedic Hospital", "Stanmore"), ("Queen Elizabeth University Hospital", "Glasgow"),
-           ("St Thomas' Hospital", "London"), ("Nottingham City Hospital", "Nottingham")]
-US_CITIES = [("Boston", "MA"), ("Philadelphia", "PA"), ("Columbus", "OH"), ("Chicago", "IL"), ("Houston", "TX"),
-             ("Cincinnati", "OH"), ("Baltimore", "MD"), ("Rochester", "MN"), ("Seattle", "WA"), ("Denver", "CO"),
-             ("Atlanta", "GA"), ("St. Louis", "MO"), ("Salt Lake City", "UT"), ("Nashville", "TN")]
-US_HOSP = [("Boston Children's Hospital", "Boston"), ("Children's Hospital of Philadelphia", "Philadelphia"),
-           ("Nationwide Children's Hospital", "Columbus"), ("Lurie Children's Hospital", "Chicago"),
-           ("Texas Children's Hospital", "Houston"), ("Cincinnati Children's Hospital Medical Center", "Cincinnati"),
-           ("Johns Hopkins Hospital", "Baltimore"), ("Mayo Clinic", "Rochester"),
-           ("Seattle Children's Hospital", "Seattle"), ("Children's Hospital Colorado", "Denver"),
-           ("Vanderbilt University Medical Center", "Nashville"), ("Primary Children's Hospital", "Salt Lake City")]
-US_STATES_FULL = {"MA": "Massachusetts", "PA": "Pennsylvania", "OH": "Ohio", "IL": "Illinois", "TX": "Texas",
-                  "MD": "Maryland", "MN": "Minnesota", "WA": "Washington", "CO": "Colorado", "GA": "Georgia",
-                  "MO": "Missouri", "UT": "Utah", "TN": "Tennessee"}
-UK_COUNTIES = {"London": "Greater London", "Manchester": "Greater Manchester", "Liverpool": "Merseyside",
-               "Birmingham": "West Midlands", "Leeds": "West Yorkshire", "Sheffield": "South Yorkshire",
-               "Bristol": "Avon", "Newcastle upon Tyne": "Tyne and Wear", "Glasgow": "Lanarkshire",
-               "Oxford": "Oxfordshire", "Cambridge": "Cambridgeshire", "Nottingham": "Nottinghamshire",
-               "Stanmore": "Middlesex"}
+UK_CITIES = [
+    "London",
+    "Manchester",
+    "Liverpool",
+    "Birmingham",
+    "Leeds",
+    "Sheffield",
+    "Bristol",
+    "Newcastle upon Tyne",
+    "Glasgow",
+    "Edinburgh",
+    "Cardiff",
+    "Nottingham",
+    "Oxford",
+    "Cambridge",
+    "Southampton",
+    "Reading",
+    "Norwich",
+    "Stoke-on-Trent",
+    "Belfast",
+    "Hull",
+]
+UK_HOSP = [
+    ("Great Ormond Street Hospital", "London"),
+    ("Evelina London Children's Hospital", "London"),
+    ("Alder Hey Children's Hospital", "Liverpool"),
+    ("Royal Manchester Children's Hospital", "Manchester"),
+    ("Birmingham Children's Hospital", "Birmingham"),
+    ("Sheffield Children's Hospital", "Sheffield"),
+    ("Great North Children's Hospital", "Newcastle upon Tyne"),
+    ("Royal Hospital for Children", "Glasgow"),
+    ("Bristol Royal Hospital for Children", "Bristol"),
+    ("Leeds Children's Hospital", "Leeds"),
+    ("John Radcliffe Hospital", "Oxford"),
+    ("Addenbrooke's Hospital", "Cambridge"),
+    ("Royal National Orthopaedic Hospital", "Stanmore"),
+    ("Queen Elizabeth University Hospital", "Glasgow"),
+    ("St Thomas' Hospital", "London"),
+    ("Nottingham City Hospital", "Nottingham"),
+]
+US_CITIES = [
+    ("Boston", "MA"),
+    ("Philadelphia", "PA"),
+    ("Columbus", "OH"),
+    ("Chicago", "IL"),
+    ("Houston", "TX"),
+    ("Cincinnati", "OH"),
+    ("Baltimore", "MD"),
+    ("Rochester", "MN"),
+    ("Seattle", "WA"),
+    ("Denver", "CO"),
+    ("Atlanta", "GA"),
+    ("St. Louis", "MO"),
+    ("Salt Lake City", "UT"),
+    ("Nashville", "TN"),
+]
+US_HOSP = [
+    ("Boston Children's Hospital", "Boston"),
+    ("Children's Hospital of Philadelphia", "Philadelphia"),
+    ("Nationwide Children's Hospital", "Columbus"),
+    ("Lurie Children's Hospital", "Chicago"),
+    ("Texas Children's Hospital", "Houston"),
+    ("Cincinnati Children's Hospital Medical Center", "Cincinnati"),
+    ("Johns Hopkins Hospital", "Baltimore"),
+    ("Mayo Clinic", "Rochester"),
+    ("Seattle Children's Hospital", "Seattle"),
+    ("Children's Hospital Colorado", "Denver"),
+    ("Vanderbilt University Medical Center", "Nashville"),
+    ("Primary Children's Hospital", "Salt Lake City"),
+]
+US_STATES_FULL = {
+    "MA": "Massachusetts",
+    "PA": "Pennsylvania",
+    "OH": "Ohio",
+    "IL": "Illinois",
+    "TX": "Texas",
+    "MD": "Maryland",
+    "MN": "Minnesota",
+    "WA": "Washington",
+    "CO": "Colorado",
+    "GA": "Georgia",
+    "MO": "Missouri",
+    "UT": "Utah",
+    "TN": "Tennessee",
+}
+UK_COUNTIES = {
+    "London": "Greater London",
+    "Manchester": "Greater Manchester",
+    "Liverpool": "Merseyside",
+    "Birmingham": "West Midlands",
+    "Leeds": "West Yorkshire",
+    "Sheffield": "South Yorkshire",
+    "Bristol": "Avon",
+    "Newcastle upon Tyne": "Tyne and Wear",
+    "Glasgow": "Lanarkshire",
+    "Oxford": "Oxfordshire",
+    "Cambridge": "Cambridgeshire",
+    "Nottingham": "Nottinghamshire",
+    "Stanmore": "Middlesex",
+}
 
-RU_FIRST_M = ("Александр Дмитрий Максим Сергей Андрей Алексей Артём Илья Кирилл Михаил Никита Матвей Роман Егор "
-              "Арсений Иван Денис Евгений Даниил Тимофей Владислав Игорь Владимир Павел Руслан Марк Константин "
-              "Тимур Олег Ярослав Антон Николай Глеб Савелий Вадим Степан Юрий Богдан Артур Семён Фёдор Лев "
-              "Виктор Георгий Григорий Василий Пётр Анатолий Геннадий").split()
-RU_FIRST_F = ("Анастасия Мария Анна Виктория Екатерина Наталья Марина Полина София Дарья Алиса Ксения Александра "
-              "Елена Ольга Татьяна Ирина Юлия Светлана Варвара Вероника Алёна Кристина Валерия Ульяна Евгения "
-              "Арина Милана Любовь Надежда Галина Людмила Оксана Василиса Таисия Елизавета Вера Нина Лидия").split()
-RU_PATR = ("Александрович Дмитриевич Сергеевич Андреевич Алексеевич Игоревич Владимирович Павлович Николаевич "
-           "Викторович Олегович Юрьевич Евгеньевич Михайлович Иванович Петрович Анатольевич Васильевич "
-           "Геннадьевич Романович Константинович Денисович Максимович Артёмович Ильич Борисович Фёдорович").split()
+RU_FIRST_M = (
+    "Александр Дмитрий Максим Сергей Андрей Алексей Артём Илья Кирилл Михаил Никита Матвей Роман Егор "
+    "Арсений Иван Денис Евгений Даниил Тимофей Владислав Игорь Владимир Павел Руслан Марк Константин "
+    "Тимур Олег Ярослав Антон Николай Глеб Савелий Вадим Степан Юрий Богдан Артур Семён Фёдор Лев "
+    "Виктор Георгий Григорий Василий Пётр Анатолий Геннадий"
+).split()
+RU_FIRST_F = (
+    "Анастасия Мария Анна Виктория Екатерина Наталья Марина Полина София Дарья Алиса Ксения Александра "
+    "Елена Ольга Татьяна Ирина Юлия Светлана Варвара Вероника Алёна Кристина Валерия Ульяна Евгения "
+    "Арина Милана Любовь Надежда Галина Людмила Оксана Василиса Таисия Елизавета Вера Нина Лидия"
+).split()
+RU_PATR = (
+    "Александрович Дмитриевич Сергеевич Андреевич Алексеевич Игоревич Владимирович Павлович Николаевич "
+    "Викторович Олегович Юрьевич Евгеньевич Михайлович Иванович Петрович Анатольевич Васильевич "
+    "Геннадьевич Романович Константинович Денисович Максимович Артёмович Ильич Борисович Фёдорович"
+).split()
 
-MONTHS_GEN = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
-              "ноября", "декабря"]
-MONTHS_NOM = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
-              "ноябрь", "декабрь"]
-MONTHS_LOC = ["январе", "феврале", "марте", "апреле", "мае", "июне", "июле", "августе", "сентябре", "октябре",
-              "ноябре", "декабре"]
-MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December"]
+MONTHS_GEN = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+]
+MONTHS_NOM = [
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
+]
+MONTHS_LOC = [
+    "январе",
+    "феврале",
+    "марте",
+    "апреле",
+    "мае",
+    "июне",
+    "июле",
+    "августе",
+    "сентябре",
+    "октябре",
+    "ноябре",
+    "декабре",
+]
+MONTHS_EN = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 # drugs: key -> list of (ru forms by case, English surface, is_brand)
 DRUGS = {
-    "nus": [({"nomn": "Спинраза", "gent": "Спинразы", "datv": "Спинразе", "accs": "Спинразу", "ablt": "Спинразой",
-              "loct": "Спинразе"}, "Spinraza", True),
-            ({"nomn": "Лантесенс", "gent": "Лантесенса", "datv": "Лантесенсу", "accs": "Лантесенс",
-              "ablt": "Лантесенсом", "loct": "Лантесенсе"}, "Lantesens", True),
-            ({"nomn": "нусинерсен", "gent": "нусинерсена", "datv": "нусинерсену", "accs": "нусинерсен",
-              "ablt": "нусинерсеном", "loct": "нусинерсене"}, "nusinersen", False)],
-    "zol": [({"nomn": "Золгенсма", "gent": "Золгенсмы", "datv": "Золгенсме", "accs": "Золгенсму",
-              "ablt": "Золгенсмой", "loct": "Золгенсме"}, "Zolgensma", True),
-            ({"nomn": "онасемноген абепарвовек", "gent": "онасемногена абепарвовека",
-              "datv": "онасемногену абепарвовеку", "accs": "онасемноген абепарвовек",
-              "ablt": "онасемногеном абепарвовеком", "loct": "онасемногене абепарвовеке"},
-             "onasemnogene abeparvovec", False)],
-    "ris": [({c: "Эврисди" for c in CASES}, "Evrysdi", True),
-            ({"nomn": "рисдиплам", "gent": "рисдиплама", "datv": "рисдипламу", "accs": "рисдиплам",
-              "ablt": "рисдипламом", "loct": "рисдипламе"}, "risdiplam", False)],
-    "sen": [({"nomn": "сенипрутуг", "gent": "сенипрутуга", "datv": "сенипрутугу", "accs": "сенипрутуг",
-              "ablt": "сенипрутугом", "loct": "сенипрутуге"}, "seniprutug", False)],
+    "nus": [
+        (
+            {
+                "nomn": "Спинраза",
+                "gent": "Спинразы",
+                "datv": "Спинразе",
+                "accs": "Спинразу",
+                "ablt": "Спинразой",
+                "loct": "Спинразе",
+            },
+            "Spinraza",
+            True,
+        ),
+        (
+            {
+                "nomn": "Лантесенс",
+                "gent": "Лантесенса",
+                "datv": "Лантесенсу",
+                "accs": "Лантесенс",
+                "ablt": "Лантесенсом",
+                "loct": "Лантесенсе",
+            },
+            "Lantesens",
+            True,
+        ),
+        (
+            {
+                "nomn": "нусинерсен",
+                "gent": "нусинерсена",
+                "datv": "нусинерсену",
+                "accs": "нусинерсен",
+                "ablt": "нусинерсеном",
+                "loct": "нусинерсене",
+            },
+            "nusinersen",
+            False,
+        ),
+    ],
+    "zol": [
+        (
+            {
+                "nomn": "Золгенсма",
+                "gent": "Золгенсмы",
+                "datv": "Золгенсме",
+                "accs": "Золгенсму",
+                "ablt": "Золгенсмой",
+                "loct": "Золгенсме",
+            },
+            "Zolgensma",
+            True,
+        ),
+        (
+            {
+                "nomn": "онасемноген абепарвовек",
+                "gent": "онасемногена абепарвовека",
+                "datv": "онасемногену абепарвовеку",
+                "accs": "онасемноген абепарвовек",
+                "ablt": "онасемногеном абепарвовеком",
+                "loct": "онасемногене абепарвовеке",
+            },
+            "onasemnogene abeparvovec",
+            False,
+        ),
+    ],
+    "ris": [
+        ({c: "Эврисди" for c in CASES}, "Evrysdi", True),
+        (
+            {
+                "nomn": "рисдиплам",
+                "gent": "рисдиплама",
+                "datv": "рисдипламу",
+                "accs": "рисдиплам",
+                "ablt": "рисдипламом",
+                "loct": "рисдипламе",
+            },
+            "risdiplam",
+            False,
+        ),
+    ],
+    "sen": [
+        (
+            {
+                "nomn": "сенипрутуг",
+                "gent": "сенипрутуга",
+                "datv": "сенипрутугу",
+                "accs": "сенипрутуг",
+                "ablt": "сенипрутугом",
+                "loct": "сенипрутуге",
+            },
+            "seniprutug",
+            False,
+        )
+    ],
 }
 
 
@@ -475,7 +957,12 @@ class Doc:
         self.keep: list[dict] = []
 
     def text(self, s: str) -> None:
-        if s.startswith(".") and not s.startswith("..") and self.parts and self.parts[-1].endswith("."):
+        if (
+            s.startswith(".")
+            and not s.startswith("..")
+            and self.parts
+            and self.parts[-1].endswith(".")
+        ):
             s = s[1:]  # "... 2019 г." + "." -> single full stop
             if not s:
                 return
@@ -502,10 +989,14 @@ TOKEN = re.compile(r"\{([a-z0-9]+)(?::([^{}]*))?\}|\[\[(.+?)\]\]")
 class Case:
     """Everything that is fixed for one narrative."""
 
-    def __init__(self, rng: random.Random, lang: str, fk: dict, locale: str, disease: str, drug: str):
+    def __init__(
+        self, rng: random.Random, lang: str, fk: dict, locale: str, disease: str, drug: str
+    ):
         self.rng, self.lang, self.fk, self.locale = rng, lang, fk, locale
         self.disease, self.drug = disease, drug
-        self.child = disease == "sma" and (drug != "ris" or rng.random() < 0.7) and rng.random() < 0.88
+        self.child = (
+            disease == "sma" and (drug != "ris" or rng.random() < 0.7) and rng.random() < 0.88
+        )
         self.cache: dict[str, object] = {}
         self.smatype = rng.choice([1, 1, 2, 2, 3]) if self.child else rng.choice([2, 3, 3])
         if drug == "zol":
@@ -531,9 +1022,27 @@ class Case:
             dob_y = rng.randint(1975, 2001) if disease == "as" else rng.randint(1990, 2008)
         self.dob = (dob_y, rng.randint(1, 12), rng.randint(1, 28))
         dob_t = dob_y * 372 + (self.dob[1] - 1) * 31 + self.dob[2]
-        start = max(dob_t + (rng.randint(40, 500) if self.child else 18 * 372), 2017 * 372 + rng.randint(0, 900))
+        start = max(
+            dob_t + (rng.randint(40, 500) if self.child else 18 * 372),
+            2017 * 372 + rng.randint(0, 900),
+        )
         start = min(start, 2024 * 372)
-        names = ["dx", "adm", "cons", "inj1", "inj2", "lab", "ae", "rep", "ae2", "vis", "call", "dis", "x", "next"]
+        names = [
+            "dx",
+            "adm",
+            "cons",
+            "inj1",
+            "inj2",
+            "lab",
+            "ae",
+            "rep",
+            "ae2",
+            "vis",
+            "call",
+            "dis",
+            "x",
+            "next",
+        ]
         t = start
         self.dates = {}
         for nm in names:
@@ -558,7 +1067,13 @@ class Case:
             if lang == "ru":
                 return ru
             mid = translit(ru.patr)
-            en = EnPerson(translit(ru.first), translit(ru.last), fem, mid, cyr=f"{ru.last} {ru.first} {ru.patr}")
+            en = EnPerson(
+                translit(ru.first),
+                translit(ru.last),
+                fem,
+                mid,
+                cyr=f"{ru.last} {ru.first} {ru.patr}",
+            )
             en.ru = ru  # type: ignore[attr-defined]
             return en
         f = self.fk["en_GB"] if self.locale == "uk" else self.fk["en_US"]
@@ -617,7 +1132,9 @@ class Case:
         y, m, d = self.dob if key == "dob" else self.dates[key]
         if self.lang == "ru":
             if fmt in ("", "*"):
-                fmt = rng.choice(["num", "num", "num", "numg", "short", "text", "textg", "iso", "num"])
+                fmt = rng.choice(
+                    ["num", "num", "num", "numg", "short", "text", "textg", "iso", "num"]
+                )
             if fmt == "num":
                 return [(f"{d:02d}.{m:02d}.{y}", "DATE")]
             if fmt == "numg":
@@ -675,7 +1192,11 @@ class Case:
         rng, f = self.rng, self.fk["ru_RU"]
         kind = rng.choice(["ул.", "ул.", "ул.", "пр-т", "пер.", "ш.", "б-р", "улица", "проспект"])
         street = f.street_title()
-        st = f"{kind} {street}" if kind not in ("пр-т", "проспект") or rng.random() < 0.5 else f"{street} {kind}"
+        st = (
+            f"{kind} {street}"
+            if kind not in ("пр-т", "проспект") or rng.random() < 0.5
+            else f"{street} {kind}"
+        )
         house = rng.randint(1, 160)
         parts = [st, f"д. {house}"]
         r = rng.random()
@@ -721,25 +1242,54 @@ class Case:
         rng = self.rng
         if self.lang == "en" and self.locale == "uk":
             if inst:
-                return rng.choice([f"020 7946 0{rng.randint(100, 999)}", f"0161 496 0{rng.randint(100, 999)}",
-                                   f"+44 20 7946 0{rng.randint(100, 999)}", f"0113 496 0{rng.randint(100, 999)}"])
-            return rng.choice([f"07700 900{rng.randint(100, 999)}", f"+44 7700 900{rng.randint(100, 999)}",
-                               f"07700900{rng.randint(100, 999)}"])
+                return rng.choice(
+                    [
+                        f"020 7946 0{rng.randint(100, 999)}",
+                        f"0161 496 0{rng.randint(100, 999)}",
+                        f"+44 20 7946 0{rng.randint(100, 999)}",
+                        f"0113 496 0{rng.randint(100, 999)}",
+                    ]
+                )
+            return rng.choice(
+                [
+                    f"07700 900{rng.randint(100, 999)}",
+                    f"+44 7700 900{rng.randint(100, 999)}",
+                    f"07700900{rng.randint(100, 999)}",
+                ]
+            )
         if self.lang == "en" and self.locale == "us":
             a = rng.choice(["617", "215", "614", "312", "713", "513", "410", "507", "206"])
             n = rng.randint(100, 199)
-            return rng.choice([f"({a}) 555-0{n}", f"{a}-555-0{n}", f"+1 {a} 555 0{n}", f"{a}.555.0{n}"])
+            return rng.choice(
+                [f"({a}) 555-0{n}", f"{a}-555-0{n}", f"+1 {a} 555 0{n}", f"{a}.555.0{n}"]
+            )
         # Russian
         code = rng.choice(["912", "902", "919", "950", "926", "903", "917", "963", "987", "922"])
         if inst:
-            code = rng.choice(["495", "499", "812", "342", "831", "843", "343", "383", "3822", "347"])
+            code = rng.choice(
+                ["495", "499", "812", "342", "831", "843", "343", "383", "3822", "347"]
+            )
         if len(code) == 4:
             a, b, c = f"{rng.randint(10, 99)}", f"{rng.randint(10, 99)}", f"{rng.randint(10, 99)}"
-            return rng.choice([f"8 ({code}) {a}-{b}-{c}", f"+7 ({code}) {a}-{b}-{c}", f"8-{code}-{a}-{b}-{c}"])
-        a, b, c = f"{rng.randint(200, 999)}", f"{rng.randint(0, 99):02d}", f"{rng.randint(0, 99):02d}"
-        styles = [f"+7 ({code}) {a}-{b}-{c}", f"8-{code}-{a}-{b}-{c}", f"8 ({code}) {a} {b} {c}",
-                  f"8{code}{a}{b}{c}", f"+7{code}{a}{b}{c}", f"+7 {code} {a}-{b}-{c}", f"8 ({code}) {a}-{b}-{c}",
-                  f"+7-{code}-{a}-{b}-{c}", f"8 {code} {a} {b} {c}"]
+            return rng.choice(
+                [f"8 ({code}) {a}-{b}-{c}", f"+7 ({code}) {a}-{b}-{c}", f"8-{code}-{a}-{b}-{c}"]
+            )
+        a, b, c = (
+            f"{rng.randint(200, 999)}",
+            f"{rng.randint(0, 99):02d}",
+            f"{rng.randint(0, 99):02d}",
+        )
+        styles = [
+            f"+7 ({code}) {a}-{b}-{c}",
+            f"8-{code}-{a}-{b}-{c}",
+            f"8 ({code}) {a} {b} {c}",
+            f"8{code}{a}{b}{c}",
+            f"+7{code}{a}{b}{c}",
+            f"+7 {code} {a}-{b}-{c}",
+            f"8 ({code}) {a}-{b}-{c}",
+            f"+7-{code}-{a}-{b}-{c}",
+            f"8 {code} {a} {b} {c}",
+        ]
         if inst:
             styles += [f"{a}-{b}-{c}"]
         return rng.choice(styles)
@@ -748,14 +1298,44 @@ class Case:
         rng = self.rng
         if inst:
             if self.lang == "ru" or self.locale == "ru":
-                dom = rng.choice(["dkb-perm.ru", "morozdgkb.ru", "nczd.ru", "niki-peds.ru", "rkbrt.ru", "okb-ekb.ru",
-                                  "ocdkb.ru", "rheumat.ru", "mail.ru", "yandex.ru"])
+                dom = rng.choice(
+                    [
+                        "dkb-perm.ru",
+                        "morozdgkb.ru",
+                        "nczd.ru",
+                        "niki-peds.ru",
+                        "rkbrt.ru",
+                        "okb-ekb.ru",
+                        "ocdkb.ru",
+                        "rheumat.ru",
+                        "mail.ru",
+                        "yandex.ru",
+                    ]
+                )
             elif self.locale == "uk":
-                dom = rng.choice(["nhs.net", "gosh-example.nhs.uk", "mft-example.nhs.uk", "alderhey-example.nhs.uk"])
+                dom = rng.choice(
+                    [
+                        "nhs.net",
+                        "gosh-example.nhs.uk",
+                        "mft-example.nhs.uk",
+                        "alderhey-example.nhs.uk",
+                    ]
+                )
             else:
                 dom = rng.choice(["childrens-example.org", "example-health.org", "bch-example.org"])
-            user = rng.choice(["info", "neuro", "pharmacovigilance", "farmakonadzor", "priemnaya", "otd.neuro",
-                               "sma.clinic", "research", "pv"])
+            user = rng.choice(
+                [
+                    "info",
+                    "neuro",
+                    "pharmacovigilance",
+                    "farmakonadzor",
+                    "priemnaya",
+                    "otd.neuro",
+                    "sma.clinic",
+                    "research",
+                    "pv",
+                ]
+            )
             if rng.random() < 0.4:
                 p = self.doc
                 last = p.last if isinstance(p, EnPerson) else translit(p.last)
@@ -767,58 +1347,121 @@ class Case:
         p = self.mot if self.child else self.pat
         last = p.last if isinstance(p, EnPerson) else translit(p.last)
         first = p.first if isinstance(p, EnPerson) else translit(p.first)
-        user = rng.choice([f"{first}.{last}", f"{last}{rng.randint(70, 99)}", f"{first[0]}{last}",
-                           f"{first}_{last}{rng.randint(1, 30)}", f"mama.{first}"]).lower().replace("-", "")
-        doms = ["mail.ru", "yandex.ru", "gmail.com", "bk.ru", "list.ru", "rambler.ru"] if self.locale == "ru" or \
-            self.lang == "ru" else ["gmail.com", "hotmail.co.uk", "outlook.com", "yahoo.com", "icloud.com"]
+        user = (
+            rng.choice(
+                [
+                    f"{first}.{last}",
+                    f"{last}{rng.randint(70, 99)}",
+                    f"{first[0]}{last}",
+                    f"{first}_{last}{rng.randint(1, 30)}",
+                    f"mama.{first}",
+                ]
+            )
+            .lower()
+            .replace("-", "")
+        )
+        doms = (
+            ["mail.ru", "yandex.ru", "gmail.com", "bk.ru", "list.ru", "rambler.ru"]
+            if self.locale == "ru" or self.lang == "ru"
+            else ["gmail.com", "hotmail.co.uk", "outlook.com", "yahoo.com", "icloud.com"]
+        )
         return f"{user}@{rng.choice(doms)}"
 
     def url(self, inst: bool) -> str:
         rng = self.rng
         if inst:
             if self.lang == "ru" or self.locale == "ru":
-                return rng.choice(["https://dkb-perm.ru", "www.morozdgkb.ru", "https://nczd.ru/sma",
-                                   "http://ocdkb.ru", "https://rkbrt.ru/otdeleniya/nevrologiya", "www.niki-peds.ru",
-                                   "https://okb-ekb.ru/patients"])
-            return rng.choice(["https://www.gosh-example.nhs.uk/neuromuscular", "www.alderhey-example.nhs.uk",
-                               "https://childrens-example.org/sma-clinic", "https://www.example-hospital.org"])
+                return rng.choice(
+                    [
+                        "https://dkb-perm.ru",
+                        "www.morozdgkb.ru",
+                        "https://nczd.ru/sma",
+                        "http://ocdkb.ru",
+                        "https://rkbrt.ru/otdeleniya/nevrologiya",
+                        "www.niki-peds.ru",
+                        "https://okb-ekb.ru/patients",
+                    ]
+                )
+            return rng.choice(
+                [
+                    "https://www.gosh-example.nhs.uk/neuromuscular",
+                    "www.alderhey-example.nhs.uk",
+                    "https://childrens-example.org/sma-clinic",
+                    "https://www.example-hospital.org",
+                ]
+            )
         p = self.mot if self.child else self.pat
         last = p.last if isinstance(p, EnPerson) else translit(p.last)
         first = p.first if isinstance(p, EnPerson) else translit(p.first)
         if self.lang == "ru" or self.locale == "ru":
-            return rng.choice([f"vk.com/id{rng.randint(10000, 799999999)}", f"https://vk.com/{first}_{last}".lower(),
-                               f"https://vk.com/help_{translit(self.pat.first).lower()}",
-                               f"t.me/{last.lower()}_{rng.randint(1, 99)}",
-                               f"https://ok.ru/profile/{rng.randint(500000000000, 599999999999)}"])
-        return rng.choice([f"https://www.gofundme.com/f/help-{first}-{last}".lower(),
-                           f"https://www.facebook.com/{first}.{last}.{rng.randint(1, 999)}".lower(),
-                           f"www.justgiving.com/crowdfunding/{last}-family".lower(),
-                           f"https://instagram.com/{first}_{last}_sma".lower()])
+            return rng.choice(
+                [
+                    f"vk.com/id{rng.randint(10000, 799999999)}",
+                    f"https://vk.com/{first}_{last}".lower(),
+                    f"https://vk.com/help_{translit(self.pat.first).lower()}",
+                    f"t.me/{last.lower()}_{rng.randint(1, 99)}",
+                    f"https://ok.ru/profile/{rng.randint(500000000000, 599999999999)}",
+                ]
+            )
+        return rng.choice(
+            [
+                f"https://www.gofundme.com/f/help-{first}-{last}".lower(),
+                f"https://www.facebook.com/{first}.{last}.{rng.randint(1, 999)}".lower(),
+                f"www.justgiving.com/crowdfunding/{last}-family".lower(),
+                f"https://instagram.com/{first}_{last}_sma".lower(),
+            ]
+        )
 
     def mrn(self, kind: str) -> str:
         rng = self.rng
         y = self.dates["adm"][0]
         if kind == "ib":
-            return rng.choice([f"{rng.randint(100, 99999)}/{y}", f"{rng.randint(1000, 99999)}",
-                               f"{rng.randint(100, 9999)}-{y % 100:02d}", f"{rng.randint(1000, 9999)}/С"])
+            return rng.choice(
+                [
+                    f"{rng.randint(100, 99999)}/{y}",
+                    f"{rng.randint(1000, 99999)}",
+                    f"{rng.randint(100, 9999)}-{y % 100:02d}",
+                    f"{rng.randint(1000, 9999)}/С",
+                ]
+            )
         if kind == "amb":
-            return rng.choice([f"{rng.randint(1000, 999999)}", f"{rng.randint(10, 999)}-{rng.randint(1000, 9999)}"])
+            return rng.choice(
+                [
+                    f"{rng.randint(1000, 999999)}",
+                    f"{rng.randint(10, 999)}-{rng.randint(1000, 9999)}",
+                ]
+            )
         if kind == "mksb":
             return f"{y}-{rng.randint(1000, 99999)}"
         if kind == "mrn":
-            return rng.choice([f"{rng.randint(0, 99999999):08d}", f"{rng.randint(1000000, 9999999)}",
-                               f"MR{rng.randint(100000, 999999)}"])
+            return rng.choice(
+                [
+                    f"{rng.randint(0, 99999999):08d}",
+                    f"{rng.randint(1000000, 9999999)}",
+                    f"MR{rng.randint(100000, 999999)}",
+                ]
+            )
         if kind == "hospno":
-            return rng.choice([f"{rng.randint(1000000, 9999999)}", f"K{rng.randint(100000, 999999)}",
-                               f"RX{rng.randint(1000000, 9999999)}"])
+            return rng.choice(
+                [
+                    f"{rng.randint(1000000, 9999999)}",
+                    f"K{rng.randint(100000, 999999)}",
+                    f"RX{rng.randint(1000000, 9999999)}",
+                ]
+            )
         raise KeyError(kind)
 
     def lot(self) -> str:
         rng = self.rng
-        return rng.choice([f"{rng.randint(1000000, 9999999)}", f"{rng.choice('ABCDEFKL')}{rng.randint(10000, 99999)}",
-                           f"{rng.randint(100, 999)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}",
-                           f"{rng.choice(['EA', 'BT', 'NS'])}{rng.randint(1000, 9999)}",
-                           f"{rng.randint(10, 99)}{rng.randint(1000, 9999)}{rng.choice('ABCX')}"])
+        return rng.choice(
+            [
+                f"{rng.randint(1000000, 9999999)}",
+                f"{rng.choice('ABCDEFKL')}{rng.randint(10000, 99999)}",
+                f"{rng.randint(100, 999)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}",
+                f"{rng.choice(['EA', 'BT', 'NS'])}{rng.randint(1000, 9999)}",
+                f"{rng.randint(10, 99)}{rng.randint(1000, 9999)}{rng.choice('ABCX')}",
+            ]
+        )
 
     def dose(self) -> str:
         rng, ru = self.rng, self.lang == "ru"
@@ -845,7 +1488,9 @@ class Case:
                 fmt = rng.choice(["f", "si", "fi", "is"] if ru else ["fl", "il", "fl", "li"])
             return [(p.render(case, fmt, rng), "PERSON")]
         if name in ("g", "gd", "gd2", "gn", "gm"):
-            p = {"g": self.pat, "gd": self.doc, "gd2": self.doc2, "gn": self.nur, "gm": self.mot}[name]
+            p = {"g": self.pat, "gd": self.doc, "gd2": self.doc2, "gn": self.nur, "gm": self.mot}[
+                name
+            ]
             a, b = arg.split("|")
             return [(b if p.fem else a, None)]
         if name == "d":
@@ -898,9 +1543,22 @@ class Case:
                 return [(self.uk_hosp[1], "LOCATION")]
             if self.locale == "us":
                 return [(self.us_hosp[1], "LOCATION")]
-            return [(REGIONS[self.hosp[5]][3] if self.hosp[5] in ("msk", "spb") else
-                     {"perm": "Perm", "nn": "Nizhny Novgorod", "tat": "Kazan", "sve": "Yekaterinburg",
-                      "nsk": "Novosibirsk", "tom": "Tomsk", "bash": "Ufa"}[self.hosp[5]], "LOCATION")]
+            return [
+                (
+                    REGIONS[self.hosp[5]][3]
+                    if self.hosp[5] in ("msk", "spb")
+                    else {
+                        "perm": "Perm",
+                        "nn": "Nizhny Novgorod",
+                        "tat": "Kazan",
+                        "sve": "Yekaterinburg",
+                        "nsk": "Novosibirsk",
+                        "tom": "Tomsk",
+                        "bash": "Ufa",
+                    }[self.hosp[5]],
+                    "LOCATION",
+                )
+            ]
         if name == "addr":
             if ru:
                 return [(self.ru_address(full=False), "LOCATION")]
@@ -933,7 +1591,11 @@ class Case:
                 v = f"{v[:4]} {v[4:8]} {v[8:12]} {v[12:]}"
             return [(v, "ID")]
         if name == "pass":
-            s1, s2, n = rng.choice(REGION_CODES[:9]), f"{rng.randint(0, 24):02d}", f"{rng.randint(0, 999999):06d}"
+            s1, s2, n = (
+                rng.choice(REGION_CODES[:9]),
+                f"{rng.randint(0, 24):02d}",
+                f"{rng.randint(0, 999999):06d}",
+            )
             st = rng.choice([0, 1, 2])
             if st == 0:
                 return [(f"{s1} {s2} {n}", "ID")]
@@ -941,11 +1603,23 @@ class Case:
                 return [(f"{s1}{s2} {n}", "ID")]
             return [("серия " if ru else "series ", None), (f"{s1}{s2} № {n}", "ID")]
         if name == "bc":
-            roman = rng.choice(["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"])
+            roman = rng.choice(
+                ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+            )
             letters = rng.choice(["МЮ", "АК", "ВГ", "КБ", "ИК", "ЛО", "ПР", "НО", "ОБ", "ЕТ"])
             n = f"{rng.randint(0, 999999):06d}"
-            return [(rng.choice([f"{roman}-{letters} № {n}", f"{roman}-{letters} {n}", f"{roman}-{letters} №{n}"]),
-                     "ID")]
+            return [
+                (
+                    rng.choice(
+                        [
+                            f"{roman}-{letters} № {n}",
+                            f"{roman}-{letters} {n}",
+                            f"{roman}-{letters} №{n}",
+                        ]
+                    ),
+                    "ID",
+                )
+            ]
         if name in ("ib", "amb", "mksb", "mrn", "hospno"):
             return [(self.mrn(name), "ID")]
         if name == "nhs":
@@ -968,8 +1642,14 @@ class Case:
             return self.eponym()
         if name == "smatype":
             if ru:
-                return [({1: "I", 2: "II", 3: "III"}[self.smatype] if rng.random() < 0.6 else str(self.smatype),
-                         None)]
+                return [
+                    (
+                        {1: "I", 2: "II", 3: "III"}[self.smatype]
+                        if rng.random() < 0.6
+                        else str(self.smatype),
+                        None,
+                    )
+                ]
             return [(str(self.smatype), None)]
         # plain values
         if name == "int":
@@ -1012,19 +1692,27 @@ class Case:
         if self.disease == "as":
             if ru:
                 return [("болезнь ", None), ("Бехтерева", "KEEP")]
-            return rng.choice([[("Bekhterev", "KEEP"), ("'s disease", None)],
-                               [("Bechterew", "KEEP"), ("'s disease", None)]])
+            return rng.choice(
+                [
+                    [("Bekhterev", "KEEP"), ("'s disease", None)],
+                    [("Bechterew", "KEEP"), ("'s disease", None)],
+                ]
+            )
         if ru:
-            ep = {1: f"Верднига{dash}Гоффмана", 2: "Дубовица", 3: f"Кугельберга{dash}Веландер"}[self.smatype]
+            ep = {1: f"Верднига{dash}Гоффмана", 2: "Дубовица", 3: f"Кугельберга{dash}Веландер"}[
+                self.smatype
+            ]
             return [("болезнь ", None), (ep, "KEEP")]
-        ep = {1: f"Werdnig{dash}Hoffmann", 2: "Dubowitz", 3: f"Kugelberg{dash}Welander"}[self.smatype]
+        ep = {1: f"Werdnig{dash}Hoffmann", 2: "Dubowitz", 3: f"Kugelberg{dash}Welander"}[
+            self.smatype
+        ]
         return [(ep, "KEEP"), (" disease", None)]
 
     def render(self, doc: Doc, template: str) -> None:
         pos = 0
         for m in TOKEN.finditer(template):
             if m.start() > pos:
-                doc.text(template[pos:m.start()])
+                doc.text(template[pos : m.start()])
             pos = m.end()
             if m.group(3) is not None:
                 doc.kp(m.group(3))
@@ -1046,9 +1734,43 @@ class Case:
 
 from frames import EN_FRAMES, EN_RECIPES, RU_FRAMES, RU_RECIPES  # noqa: E402
 
-ID_TOKENS = {"pat", "mot", "fat", "sib", "doc", "doc2", "nur", "d", "city", "city2", "region", "hosp", "hosp2",
-             "hospcity", "genlab", "addr", "faddr", "phone", "hphone", "email", "hemail", "url", "hurl", "snils", "inn12",
-             "inn10", "oms", "pass", "bc", "ib", "amb", "mksb", "mrn", "hospno", "nhs"}
+ID_TOKENS = {
+    "pat",
+    "mot",
+    "fat",
+    "sib",
+    "doc",
+    "doc2",
+    "nur",
+    "d",
+    "city",
+    "city2",
+    "region",
+    "hosp",
+    "hosp2",
+    "hospcity",
+    "genlab",
+    "addr",
+    "faddr",
+    "phone",
+    "hphone",
+    "email",
+    "hemail",
+    "url",
+    "hurl",
+    "snils",
+    "inn12",
+    "inn10",
+    "oms",
+    "pass",
+    "bc",
+    "ib",
+    "amb",
+    "mksb",
+    "mrn",
+    "hospno",
+    "nhs",
+}
 
 
 def has_id(template: str) -> bool:
@@ -1088,8 +1810,11 @@ def build_doc(rng: random.Random, lang: str, fk: dict, idx: int) -> dict:
     used: set[str] = set()
     chosen: list[str] = []
     for pool, lo, hi in recipe:
-        cands = [t for tags, t in frames[pool] if frame_ok(tags, case) and t not in used
-                 and (not no_ids or not has_id(t))]
+        cands = [
+            t
+            for tags, t in frames[pool]
+            if frame_ok(tags, case) and t not in used and (not no_ids or not has_id(t))
+        ]
         k = min(rng.randint(lo, hi), len(cands))
         for t in rng.sample(cands, k):
             used.add(t)
@@ -1104,9 +1829,20 @@ def build_doc(rng: random.Random, lang: str, fk: dict, idx: int) -> dict:
             doc.text(sep)
         case.render(doc, t)
     text = doc.value()
-    return {"id": f"{lang}-{idx:04d}", "text": text, "language": lang, "spans": doc.spans, "keep": doc.keep,
-            "_meta": {"recipe": recipe_name, "disease": disease, "drug": drug, "locale": locale,
-                      "frames": len(chosen)}}
+    return {
+        "id": f"{lang}-{idx:04d}",
+        "text": text,
+        "language": lang,
+        "spans": doc.spans,
+        "keep": doc.keep,
+        "_meta": {
+            "recipe": recipe_name,
+            "disease": disease,
+            "drug": drug,
+            "locale": locale,
+            "frames": len(chosen),
+        },
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -1122,7 +1858,7 @@ def parse_marked(src: str) -> tuple[str, list[dict], list[dict]]:
     pos = 0
     for m in MARK.finditer(src):
         if m.start() > pos:
-            doc.text(src[pos:m.start()])
+            doc.text(src[pos : m.start()])
         pos = m.end()
         if m.group(1):
             doc.ent(m.group(2), m.group(1))
@@ -1151,24 +1887,26 @@ def check(records: list[dict], require_balance: bool) -> None:
         for s in r["spans"]:
             assert 0 <= s["start"] < s["end"] <= len(text), (r["id"], s)
             assert s["type"] in TYPES, (r["id"], s)
-            surf = text[s["start"]:s["end"]]
+            surf = text[s["start"] : s["end"]]
             assert surf == surf.strip(), (r["id"], surf)
             if s["type"] == "ID":
                 digits = re.sub(r"\D", "", surf)
-                ctx = text[max(0, s["start"] - 25):s["start"]].lower()
+                ctx = text[max(0, s["start"] - 25) : s["start"]].lower()
                 if "снилс" in ctx or "snils" in ctx:
                     assert snils_valid(surf), (r["id"], surf)
                 if "инн" in ctx[-12:] or "inn" in ctx[-12:]:
                     assert inn_valid(digits), (r["id"], surf)
                 if "nhs" in ctx[-15:]:
                     assert nhs_valid(surf), (r["id"], surf)
-                if len(digits) == 16 and ("омс" in ctx or "oms" in ctx or "полис" in ctx or "policy" in ctx):
+                if len(digits) == 16 and (
+                    "омс" in ctx or "oms" in ctx or "полис" in ctx or "policy" in ctx
+                ):
                     assert luhn_valid(digits), (r["id"], surf)
         spans = sorted(r["spans"], key=lambda s: s["start"])
         for a, b in zip(spans, spans[1:]):
             assert a["end"] <= b["start"], (r["id"], a, b)
         for k in r["keep"]:
-            assert text[k["start"]:k["end"]] == k["term"], (r["id"], k)
+            assert text[k["start"] : k["end"]] == k["term"], (r["id"], k)
             for s in r["spans"]:
                 assert k["end"] <= s["start"] or s["end"] <= k["start"], (r["id"], k, s)
 
@@ -1179,7 +1917,8 @@ KEEP_LEX = re.compile(
     r"risdiplam|seniprutug|CHOP INTEND|HFMSE|RULM|HINE-2|6MWT|ASDAS-\w+|BASDAI|BASFI|SMN1|SMN2|HLA-B27|"
     r"Верднига|Гоффмана|Кугельберга|Веландер|Бехтерев\w*|Дубовица|Werdnig|Hoffmann|Kugelberg|Welander|Dubowitz|"
     r"Bekhterev|АЛТ|АСТ|ALT|AST|CRP|СРБ|СОЭ|ESR|[Тт]ромбоцит(?!опени)\w*|[Pp]latelets|[Тт]ропонин\w*|[Tt]roponin|"
-    r"[Пп]реднизолон\w*|[Pp]rednisolone)(?![\w-])")
+    r"[Пп]реднизолон\w*|[Pp]rednisolone)(?![\w-])"
+)
 
 
 def check_keep_coverage(records: list[dict]) -> list[str]:
@@ -1198,8 +1937,12 @@ def stats(records: list[dict]) -> dict:
     for lang in ("ru", "en"):
         rs = [r for r in records if r["language"] == lang]
         c = Counter(s["type"] for r in rs for s in r["spans"])
-        out[lang] = {"docs": len(rs), "no_ids": sum(1 for r in rs if not r["spans"]),
-                     "keep": sum(len(r["keep"]) for r in rs), **{t: c.get(t, 0) for t in TYPES}}
+        out[lang] = {
+            "docs": len(rs),
+            "no_ids": sum(1 for r in rs if not r["spans"]),
+            "keep": sum(len(r["keep"]) for r in rs),
+            **{t: c.get(t, 0) for t in TYPES},
+        }
     return out
 
 
@@ -1216,8 +1959,13 @@ def table(st: dict) -> str:
 def write_jsonl(path: Path, records: list[dict]) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for r in records:
-            fh.write(json.dumps({k: r[k] for k in ("id", "text", "language", "spans", "keep")},
-                                ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps(
+                    {k: r[k] for k in ("id", "text", "language", "spans", "keep")},
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
 
 
 README_TEMPLATE = """# caseguard de-identification evaluation corpus
@@ -1353,8 +2101,15 @@ def main() -> None:
     for lang, src in HARD_CASES:
         counters[lang] += 1
         text, spans, keep = parse_marked(src)
-        hard.append({"id": f"hard-{lang}-{counters[lang]:03d}", "text": text, "language": lang,
-                     "spans": spans, "keep": keep})
+        hard.append(
+            {
+                "id": f"hard-{lang}-{counters[lang]:03d}",
+                "text": text,
+                "language": lang,
+                "spans": spans,
+                "keep": keep,
+            }
+        )
     check(hard, require_balance=False)
     missing = check_keep_coverage(hard)
     assert not missing, missing[:10]
@@ -1366,8 +2121,10 @@ def main() -> None:
     frames_n = [r["_meta"]["frames"] for r in narratives]
     print(f"narratives.jsonl: {len(narratives)} records")
     print(table(st_n))
-    print(f"identifiers per narrative: min {min(lens)}, median {sorted(lens)[len(lens) // 2]}, max {max(lens)}; "
-          f"3-12 ids: {sum(3 <= n <= 12 for n in lens)}; sentences per narrative {min(frames_n)}-{max(frames_n)}")
+    print(
+        f"identifiers per narrative: min {min(lens)}, median {sorted(lens)[len(lens) // 2]}, max {max(lens)}; "
+        f"3-12 ids: {sum(3 <= n <= 12 for n in lens)}; sentences per narrative {min(frames_n)}-{max(frames_n)}"
+    )
     print(f"\nhard_cases.jsonl: {len(hard)} records")
     print(table(st_h))
     readme = README_TEMPLATE.replace("@@NARRATIVES@@", table(st_n)).replace("@@HARD@@", table(st_h))

@@ -1,0 +1,108 @@
+"""A lone English surname in the place of the person a note is about.
+
+Statistical NER often misses a single surname used as the subject of a clinical
+sentence: "By day 211 Thompson could sit unsupported", "Green's CHOP INTEND was
+40". The part-of-speech tagger still marks such a word as a proper noun (NNP);
+where it stands where a person does — before a modal or an active verb, or
+before a possessive "'s" — it is taken as a name. (A label before a colon,
+"Burke: ASDAS-CRP 1.0", is not: headings such as "Outcome:" look the same.) Clinical words (brands, eponyms, scales) are cut out later
+by the allow-list, as for every other result.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.tokens import Doc, Token
+
+from anonymise.recognizers.base import CaseguardRecognizer
+from anonymise.recognizers.morphology import ENGLISH_NON_NAMES
+
+_NAME_SHAPE = re.compile(r"(?:Mc|Mac|O['’])?[A-Z][a-z]+(?:[\-'’][A-Z][a-z]+)?")
+_MONTHS = "January February March April May June July August September October November December"
+_CALENDAR = frozenset(
+    [*_MONTHS.split(), *(m[:3] for m in _MONTHS.split()), "Sept"]
+    + ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+)
+_ACTIVE_VERBS = {"MD", "VBD", "VBZ", "VBP"}
+
+
+class EnglishProperNounRecognizer(CaseguardRecognizer):
+    """Finds a proper noun (by part-of-speech tag) where a person's name stands."""
+
+    ENTITY = "PERSON"
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(supported_language)
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+    ) -> list[RecognizerResult]:
+        """Runs of NNP tokens in a person's slot, as PERSON results."""
+        if entities and self.ENTITY not in entities:
+            return []
+        doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
+        if not isinstance(doc, Doc) or not doc.has_annotation("TAG"):
+            return []
+        results = []
+        for first, last in _proper_noun_runs(doc, text):
+            if _in_person_slot(doc, last):
+                span = doc[first : last + 1]
+                results.append(self.result(span.start_char, span.end_char, 0.55))
+        return results
+
+
+def _proper_noun_runs(doc: Doc, text: str) -> list[tuple[int, int]]:
+    """(first, last) token indexes of runs of name-shaped NNP tokens."""
+    runs: list[tuple[int, int]] = []
+    for token in doc:
+        if not _name_token(token, text):
+            continue
+        if runs and _joins(doc, runs[-1][1], token.i):
+            runs[-1] = (runs[-1][0], token.i)
+        else:
+            runs.append((token.i, token.i))
+    return runs
+
+
+def _joins(doc: Doc, last: int, current: int) -> bool:
+    """Two name tokens are one name: "Mary Jones", "Mitchell-Stephenson"."""
+    if current == last + 1:
+        return doc[last].whitespace_ == " "
+    between = doc[last + 1]
+    return (
+        current == last + 2
+        and between.text in ("-", "\u2010")
+        and not doc[last].whitespace_
+        and not between.whitespace_
+    )
+
+
+def _name_token(token: Token, text: str) -> bool:
+    # The tagger saw title-cased text; the shape is checked on the original, so
+    # acronyms in capitals ("CHOP INTEND") never count.
+    original = text[token.idx : token.idx + len(token)]
+    return (
+        token.tag_ in ("NNP", "NNPS")
+        and _NAME_SHAPE.fullmatch(original) is not None
+        and original not in _CALENDAR
+        and original not in ENGLISH_NON_NAMES
+    )
+
+
+def _in_person_slot(doc: Doc, last: int) -> bool:
+    after = doc[last + 1] if last + 1 < len(doc) else None
+    if after is None:
+        return False
+    if after.tag_ == "POS":
+        return True
+    if after.tag_ in _ACTIVE_VERBS:
+        # "Nurofen was given": a passive is as likely a drug or a procedure.
+        following = doc[last + 2] if last + 2 < len(doc) else None
+        return following is None or following.tag_ != "VBN"
+    return False
