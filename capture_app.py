@@ -1,76 +1,33 @@
 """caseguard web app: the router.
 
-For now a read-only overview of the pooled warehouse (counts per site); the case
-forms, exports and dashboards arrive as their own pages. Pages hold widgets and
-state only; all data access goes through ``warehouse``.
+Visitors who are not signed in get only the login page; a signed-in user gets the
+pages of their role (``warehouse/ui/navigation.py``), the language switch and
+their name, role and centre in the sidebar. Pages live in ``warehouse/ui/pages/``
+and hold widgets and state only; all data access goes through ``warehouse``.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from schemas.errors import CaseguardError
-from warehouse.access import Session
-from warehouse.config import default_db_path
-from warehouse.db import Database
-from warehouse.overview import site_overview
-
-COLUMN_LABELS = {
-    "site_code": "Site",
-    "name": "Centre",
-    "region": "Region",
-    "subjects": "Subjects",
-    "active": "Active",
-    "withdrawn": "Withdrawn",
-    "died": "Died",
-    "treatments": "Treatments",
-    "adverse_events": "Adverse events",
-    "serious_adverse_events": "Serious AEs",
-}
-
-
-@st.cache_resource
-def database() -> Database:
-    """The warehouse named by $CASEGUARD_DB (or data/caseguard.duckdb)."""
-    return Database(default_db_path())
-
-
-def overview_page() -> None:
-    """Counts per site: subjects, treatments, adverse events."""
-    st.title("caseguard — pooled registry overview")
-    st.caption(
-        "Multicentre safety study of SMA and other rare-disease therapies. "
-        "Aggregate counts only; no patient-level data is shown here."
-    )
-    try:
-        counts = site_overview(Session(database(), "overview", "monitor"))
-    except CaseguardError as exc:
-        st.error(f"{exc.title}: {exc}")
-        st.stop()
-    if counts.empty or int(counts["subjects"].sum()) == 0:
-        st.info(
-            "The warehouse holds no subjects yet. Run `make run` (creates demo data) or "
-            "`caseguard demo` to load synthetic cases."
-        )
-    totals = counts[["subjects", "treatments", "adverse_events", "serious_adverse_events"]].sum()
-    cols = st.columns(4)
-    for col, (label, key) in zip(
-        cols,
-        [
-            ("Subjects", "subjects"),
-            ("Treatments", "treatments"),
-            ("Adverse events", "adverse_events"),
-            ("Serious AEs", "serious_adverse_events"),
-        ],
-        strict=True,
-    ):
-        col.metric(label, int(totals[key]))
-    st.subheader("Per site")
-    st.dataframe(counts.rename(columns=COLUMN_LABELS), hide_index=True, key="site_counts")
-
+from warehouse.admin import list_sites
+from warehouse.ui.app_state import database, set_session
+from warehouse.ui.auth import current_session, login_page, sidebar
+from warehouse.ui.layout import language_switch, t
+from warehouse.ui.navigation import pages_for
 
 st.set_page_config(page_title="caseguard", page_icon=":material/shield:", layout="wide")
-navigation = st.navigation(
-    [st.Page(overview_page, title="Overview", icon=":material/table:", default=True)]
-)
-navigation.run()
+language_switch()
+db = database()
+session = current_session(db)
+if session is None:
+    st.navigation([st.Page(lambda: login_page(db), title=t("login_title"), url_path="login")]).run()
+else:
+    set_session(session)
+    sites = list_sites(session).set_index("site_code")["name"].to_dict()
+    sidebar(session, sites.get(session.site_code))
+    pages = [
+        st.Page(str(p.path), title=t(p.title_key), icon=p.icon, url_path=p.url)
+        for p in pages_for(session.role)
+    ]
+    st.navigation(pages).run()

@@ -150,3 +150,13 @@ def browser_page(chromium_browser: Any) -> Iterator[Any]:
         yield context.new_page()
     finally:
         context.close()
+
+
+def sign_in_browser(page: Any, url: str, username: str, password: str = "caseguard-demo") -> None:
+    """Open the app, switch it to English and sign in as ``username``."""
+    page.goto(url)
+    page.get_by_text("English").click()
+    page.get_by_label("User name", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in as {username}").wait_for(state="visible", timeout=30_000)

@@ -1,4 +1,4 @@
-"""The overview page of the web app, run headless with Streamlit's AppTest."""
+"""The app shell and the overview page, run headless with Streamlit's AppTest."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
+from tests.app_helpers import signed_in, start_app
+from warehouse.access import system_session
+from warehouse.admin import add_site, add_user
 from warehouse.db import Database
 from warehouse.demo import create_demo
 from warehouse.migrations import migrate
 
-APP = Path(__file__).resolve().parent.parent / "capture_app.py"
 SUBJECTS = 25
 SITES = ["BRN", "MSK", "MYT", "NNV", "PRM"]
 
@@ -29,24 +30,16 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
-    st.cache_resource.clear()  # capture_app.database() is cached per process
+    st.cache_resource.clear()  # the app's database() is cached per process
     yield
     st.cache_resource.clear()
 
 
-def run_app(monkeypatch: pytest.MonkeyPatch, db_path: Path) -> AppTest:
-    monkeypatch.setenv("CASEGUARD_DB", str(db_path))
-    monkeypatch.setenv("CASEGUARD_KEY_DIR", str(db_path.parent / "keys"))
-    at = AppTest.from_file(str(APP), default_timeout=30)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
+@pytest.mark.parametrize("username", ["monitor", "coordinator", "admin"])
 def test_overview_shows_demo_counts_per_site(
-    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, username: str
 ) -> None:
-    at = run_app(monkeypatch, demo_db)
+    at = signed_in(monkeypatch, demo_db, username)
     assert "overview" in at.title[0].value.lower()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Subjects"] == str(SUBJECTS)
@@ -58,19 +51,42 @@ def test_overview_shows_demo_counts_per_site(
     assert not at.info and not at.error
 
 
+def test_site_user_sees_only_their_own_centre(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    at = signed_in(monkeypatch, demo_db, "msk_neuro")
+    table = at.dataframe[0].value
+    assert table["Site"].tolist() == ["MSK"]
+    assert {m.label: m.value for m in at.metric}["Subjects"] == str(table["Subjects"].sum())
+
+
+def test_overview_in_russian_by_default(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    at = signed_in(monkeypatch, demo_db, "monitor", lang="ru")
+    assert at.title[0].value == "Обзор объединённого регистра"
+    assert {m.label for m in at.metric} >= {"Пациенты", "Серьёзные НЯ"}
+
+
 def test_empty_warehouse_invites_demo_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    migrate(Database(tmp_path / "empty.duckdb", key_dir=tmp_path / "keys"))
-    at = run_app(monkeypatch, tmp_path / "empty.duckdb")
+    db = Database(tmp_path / "empty.duckdb", key_dir=tmp_path / "keys")
+    migrate(db)
+    session = system_session(db, "test")
+    add_site(session, "MSK", "Moscow centre", "Moscow")
+    add_user(session, "monitor", "caseguard-demo", "monitor", None)
+    at = signed_in(monkeypatch, tmp_path / "empty.duckdb", "monitor")
     assert len(at.info) == 1
     assert "no subjects" in at.info[0].value and "caseguard demo" in at.info[0].value
     assert {m.label: m.value for m in at.metric}["Subjects"] == "0"
 
 
-def test_missing_database_is_an_error_message(
+def test_missing_database_is_an_error_message_at_login(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     missing = tmp_path / "nowhere" / "missing.duckdb"
-    at = run_app(monkeypatch, missing)
+    at = start_app(monkeypatch, missing)
+    at.text_input(key="login_username").input("monitor")
+    at.text_input(key="login_password").input("caseguard-demo")
+    at.button[0].click().run()
+    assert not at.exception
     assert len(at.error) == 1
     assert "no database" in at.error[0].value and "caseguard init" in at.error[0].value
     assert not at.metric and not at.dataframe

@@ -1,4 +1,4 @@
-"""The served overview page in a real Chromium: it loads, lists the sites, and is captured.
+"""The served app in a real Chromium: sign in, the overview lists the sites, and is captured.
 
 Streamlit draws ``st.dataframe`` on a canvas; its cell text exists only in a hidden
 accessibility table. So site codes are checked there (attached, not visible) and the
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BROWSER_DEMO_SUBJECTS
+from tests.conftest import BROWSER_DEMO_SUBJECTS, sign_in_browser
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "screenshots" / "
 
 def test_overview_in_browser(app_url: str, browser_page: Any) -> None:
     page = browser_page
-    page.goto(app_url)
+    sign_in_browser(page, app_url, "coordinator")
     page.get_by_text("Per site").wait_for(state="visible", timeout=30_000)
     for code in ("MSK", "BRN"):
         page.locator("[role=gridcell]", has_text=code).first.wait_for(

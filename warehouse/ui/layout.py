@@ -1,0 +1,48 @@
+"""Small helpers every page uses: the user's language, texts and error display."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from schemas.errors import CaseguardError, ValidationFailed
+from schemas.labels import DEFAULT_LANGUAGE, LANGUAGES, text
+
+LANG = "lang"
+_LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
+
+
+def lang() -> str:
+    """The language the user chose (Russian by default)."""
+    value = st.session_state.get(LANG, DEFAULT_LANGUAGE)
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def t(key: str, **values: object) -> str:
+    """A UI text in the user's language."""
+    return text(key, lang(), **values)
+
+
+def language_switch() -> None:
+    """The ru/en selector at the top of the sidebar (kept across pages and logins)."""
+    st.session_state.setdefault(LANG, DEFAULT_LANGUAGE)
+    st.sidebar.radio(
+        t("language"),
+        LANGUAGES,
+        key=LANG,
+        format_func=_LANGUAGE_NAMES.__getitem__,
+        horizontal=True,
+    )
+
+
+def show_error(exc: CaseguardError) -> None:
+    """A project error as one clear message; validation problems as a table."""
+    if isinstance(exc, ValidationFailed):
+        st.error(f"{exc.title}: {len(exc.problems)}")
+        rows = [
+            {"table": p.table, "row": p.row, "field": p.field, "problem": p.message(lang())}
+            for p in exc.problems
+        ]
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        return
+    st.error(f"{exc.title}: {exc}")

@@ -1,0 +1,44 @@
+"""Overview: counts per site (aggregates only; every role may see it)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from schemas.errors import CaseguardError
+from warehouse.overview import site_overview
+from warehouse.ui.app_state import session
+from warehouse.ui.layout import show_error, t
+
+COLUMNS = [
+    "site_code",
+    "name",
+    "region",
+    "subjects",
+    "active",
+    "withdrawn",
+    "died",
+    "treatments",
+    "adverse_events",
+    "serious_adverse_events",
+]
+TILES = ["subjects", "treatments", "adverse_events", "serious_adverse_events"]
+
+st.title(t("overview_title"))
+st.caption(t("overview_caption"))
+try:
+    counts = site_overview(session())
+except CaseguardError as exc:
+    show_error(exc)
+    st.stop()
+if counts.empty or int(counts["subjects"].sum()) == 0:
+    st.info(t("overview_empty"))
+totals = counts[TILES].sum()
+for col, key in zip(st.columns(len(TILES)), TILES, strict=True):
+    col.metric(t(f"col_{key}"), int(totals[key]))
+st.subheader(t("overview_per_site"))
+shown = counts[[c for c in COLUMNS if c in counts.columns]]
+st.dataframe(
+    shown.rename(columns={c: t(f"col_{c}") for c in shown.columns}),
+    hide_index=True,
+    key="site_counts",
+)
