@@ -185,3 +185,11 @@ def _register_scrub() -> None:
 
 
 _register_scrub()
+
+
+def _register_users() -> None:
+    """``caseguard users ...`` (warehouse/cli_users.py)."""
+    import warehouse.cli_users  # noqa: F401  (defines the group on main)
+
+
+_register_users()
