@@ -73,7 +73,7 @@ def test_narratives_recall_per_language(narratives: Evaluation, language: str) -
 
 @pytest.mark.xfail(
     strict=False,
-    reason="measured 2 verbatim leaks: English surnames as a line label ('Burke: ASDAS-CRP 1.0')",
+    reason="measured 1 verbatim leak: the surname 'French' (tagged an adjective) as a line label",
 )
 def test_narratives_have_no_verbatim_leaks(narratives: Evaluation) -> None:
     assert narratives.leaks == 0, sorted(set(narratives.leaked_ids))[:20]

@@ -588,12 +588,14 @@ def test_recognizers_return_nothing_for_other_entities(cls: type, text: str) -> 
         ("By day 211 Thompson could sit unsupported for 43 seconds.", "Thompson"),
         ("Clinic visit note. Green's CHOP INTEND was 40 (baseline 23).", "Green"),
         ("At the visit Mitchell-Stephenson walked 10 metres.", "Mitchell-Stephenson"),
+        ("BASDAI fell to 3.0. Burke: ASDAS-CRP 1.0, chest expansion 3.6 cm", "Burke"),
         # near misses
         ("Nurofen was given for fever.", None),  # a passive: as likely a drug
         ("On March 3 the child could sit.", None),  # months are not people
         ("CHOP INTEND was 40.", None),  # capitals are acronyms here
         ("Patient could sit unsupported.", None),  # a role word, not a name
         ("Outcome: recovered. Concomitant: etoricoxib.", None),  # headings
+        ("Scores: HFMSE 6, RULM 21.", None),  # a heading before scales
     ],
 )
 def test_english_proper_noun(text: str, expected: Expected) -> None:

@@ -3,15 +3,17 @@
 Statistical NER often misses a single surname used as the subject of a clinical
 sentence: "By day 211 Thompson could sit unsupported", "Green's CHOP INTEND was
 40". The part-of-speech tagger still marks such a word as a proper noun (NNP);
-where it stands where a person does — before a modal or an active verb, or
-before a possessive "'s" — it is taken as a name. (A label before a colon,
-"Burke: ASDAS-CRP 1.0", is not: headings such as "Outcome:" look the same.) Clinical words (brands, eponyms, scales) are cut out later
+where it stands where a person does — before a modal or an active verb, before
+a possessive "'s", or opening a line as the label of a score ("Burke: ASDAS-CRP
+1.0"; the scale names come from the reference data) — it is taken as a name.
+Headings before other text ("Outcome: recovered") are left alone. Clinical words (brands, eponyms, scales) are cut out later
 by the allow-list, as for every other result.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -27,6 +29,7 @@ _CALENDAR = frozenset(
     + ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 )
 _ACTIVE_VERBS = {"MD", "VBD", "VBZ", "VBP"}
+_OPENERS = {".", ";", "!", "?"}
 
 
 class EnglishProperNounRecognizer(CaseguardRecognizer):
@@ -51,7 +54,7 @@ class EnglishProperNounRecognizer(CaseguardRecognizer):
             return []
         results = []
         for first, last in _proper_noun_runs(doc, text):
-            if _in_person_slot(doc, last):
+            if _in_person_slot(doc, last) or _labels_a_score(doc, first, last, text):
                 span = doc[first : last + 1]
                 results.append(self.result(span.start_char, span.end_char, 0.55))
         return results
@@ -106,3 +109,24 @@ def _in_person_slot(doc: Doc, last: int) -> bool:
         following = doc[last + 2] if last + 2 < len(doc) else None
         return following is None or following.tag_ != "VBN"
     return False
+
+
+def _labels_a_score(doc: Doc, first: int, last: int, text: str) -> bool:
+    """ "Burke: ASDAS-CRP 1.0" — a line opened by the name, a colon, then a scale."""
+    if last + 1 >= len(doc) or doc[last + 1].text != ":":
+        return False
+    before = doc[first - 1] if first > 0 else None
+    opens = before is None or before.text in _OPENERS or "\n" in before.text_with_ws
+    return opens and _scale_after().match(text, doc[last + 1].idx + 1) is not None
+
+
+@lru_cache(maxsize=1)
+def _scale_after() -> re.Pattern[str]:
+    """A scale's code or name right after a colon (scales from the reference data)."""
+    from schemas.reference import load_reference
+
+    scales = load_reference().scales
+    names = {*scales.index, *scales["name_en"].dropna(), *scales["name_ru"].dropna()}
+    parts = (re.split(r"[\s\-]+", str(name).strip()) for name in names)
+    alternatives = sorted((r"[\s\-]".join(map(re.escape, p)) for p in parts), key=len, reverse=True)
+    return re.compile(rf"\s*(?:{'|'.join(alternatives)})(?!\w)")
