@@ -69,8 +69,12 @@ def shift_date_text(value: str, days: int, language: str) -> str | None:
     core = value[: len(value) - len(suffix)].strip()
     delta = dt.timedelta(days=days)
 
-    numeric = _numeric(core, language)
-    if numeric:
+    if _NUMERIC.match(core):
+        # All digits: an ambiguous or impossible date stays a placeholder; never let
+        # a lenient parser guess ("03/04/2019" in English: March or April?).
+        numeric = _numeric(core, language)
+        if numeric is None:
+            return None
         date, original = numeric
         return _format_numeric(original, date + delta) + suffix
     iso = _ISO.match(core)

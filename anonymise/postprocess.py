@@ -104,19 +104,27 @@ def drop_implausible_names(text: str, found: list[Found]) -> list[Found]:
             kept.append(Found(start, end, item.entity_type, item.score, item.source))
             continue
         start, end = _trim_tail_sentence(text, start, end)
-        parts = [p for w in _WORD.findall(text[start:end]) for p in re.split(r"[\-'’]", w)]
-        # Two or more capitalised words with vowels are a name in capitals ("LISA
-        # BARR"), not abbreviations, although each alone looks like one.
-        caps = [w for w in parts if w.isupper() and len(w) >= 3 and _VOWEL.search(w)]
-        caps = caps if len(caps) >= 2 else []
-        words = [w for w in parts if w[:1].isupper() and not _UNITISH.match(w) or w in caps]
-        tokens = text[start:end].split()
-        if not words or not caps and all(_UNITISH.match(t.strip(",.;:()")) for t in tokens):
-            continue
-        if all(_ordinary_word(w, item.entity_type) for w in words):
-            continue
-        kept.append(Found(start, end, item.entity_type, item.score, item.source))
+        # A statistical entity never spans lines ("U/L.\nSmith's"): judge each line.
+        for line in re.finditer(r"[^\n]+", text[start:end]):
+            piece_start, piece_end = start + line.start(), start + line.end()
+            if _plausible_name(text[piece_start:piece_end], item.entity_type):
+                kept.append(Found(piece_start, piece_end, item.entity_type, item.score, "ner"))
     return kept
+
+
+def _plausible_name(span: str, entity_type: str) -> bool:
+    """A statistical name must have a capitalised word that is not a unit or a common word."""
+    span = span.strip(_TRIM)
+    parts = [p for w in _WORD.findall(span) for p in re.split(r"[\-'’]", w)]
+    # Two or more capitalised words with vowels are a name in capitals ("LISA
+    # BARR"), not abbreviations, although each alone looks like one.
+    caps = [w for w in parts if w.isupper() and len(w) >= 3 and _VOWEL.search(w)]
+    caps = caps if len(caps) >= 2 else []
+    words = [w for w in parts if w[:1].isupper() and not _UNITISH.match(w) or w in caps]
+    tokens = span.split()
+    if not words or not caps and all(_UNITISH.match(t.strip(",.;:()")) for t in tokens):
+        return False
+    return not all(_ordinary_word(w, entity_type) for w in words)
 
 
 def _trim_tail_sentence(text: str, start: int, end: int) -> tuple[int, int]:
@@ -134,13 +142,17 @@ def _trim_tail_sentence(text: str, start: int, end: int) -> tuple[int, int]:
 def _trim_edge_titles(text: str, start: int, end: int) -> tuple[int, int]:
     """Drop job titles and headings from both ends of a span."""
     words = list(_WORD.finditer(text, start, end))
-    while words and words[0].group() in ENGLISH_NON_NAMES:
-        words.pop(0)
-    while words and words[-1].group() in ENGLISH_NON_NAMES:
-        words.pop()
-    if not words:
+    first, last = 0, len(words)
+    while first < last and words[first].group() in ENGLISH_NON_NAMES:
+        first += 1
+    while last > first and words[last - 1].group() in ENGLISH_NON_NAMES:
+        last -= 1
+    if first == last:
         return start, start
-    return words[0].start(), words[-1].end()
+    # Only a trimmed edge moves; "Кузенковой Л.М." keeps the period of its initials.
+    new_start = start if first == 0 else words[first].start()
+    new_end = end if last == len(words) else words[last - 1].end()
+    return new_start, new_end
 
 
 def _ordinary_word(word: str, entity_type: str) -> bool:

@@ -9,6 +9,7 @@ shifted date.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from anonymise.date_shift import shift_date_text  # noqa: E402
 from anonymise.nlp_engine import CaseguardNlpEngine  # noqa: E402
 
 MAX_SHIFT_DAYS = 3650
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,9 @@ class Scrubber:
         ]
         for i, shift in enumerate(date_shifts):
             _check_shift(shift, i)
+        # A lone surrogate (from a JSON escape such as \ud800) is not text: it becomes
+        # U+FFFD, one character for one, so offsets still point into the input.
+        texts = [_SURROGATE.sub("\ufffd", text) for text in texts]
         artifacts: dict[int, NlpArtifacts] = {}
         for language in set(resolved):
             indexes = [i for i, lang in enumerate(resolved) if lang == language]

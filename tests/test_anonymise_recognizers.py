@@ -406,15 +406,7 @@ def test_locality(text: str, expected: Expected) -> None:
             "ГБУЗ ПК «Краевая детская клиническая больница»",
             "ГБУЗ ПК «Краевая детская клиническая больница»",
         ),
-        pytest.param(
-            "ДГКБ № 9 им. Г.Н. Сперанского",
-            "ДГКБ № 9 им. Г.Н. Сперанского",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: ДГКБ is missing from _ABBR in healthcare_facility.py; the module "
-                "docstring names this very example, but nothing is found",
-            ),
-        ),
+        ("ДГКБ № 9 им. Г.Н. Сперанского", "ДГКБ № 9 им. Г.Н. Сперанского"),
         ("ГКБ № 9 им. Г.Н. Сперанского", "ГКБ № 9 им. Г.Н. Сперанского"),
         ("НМИЦ здоровья детей", "НМИЦ здоровья детей"),
         ("в Краевой детской клинической больнице", "Краевой детской клинической больнице"),
@@ -482,15 +474,7 @@ def test_url(text: str, expected: Expected) -> None:
         ("Ольга Викторовна", "Ольга Викторовна"),
         ("Петру Сергеевичу", "Петру Сергеевичу"),
         ("Dr. Mary Jones", "Mary Jones"),
-        pytest.param(
-            "Seen by Dr. Emily Carter today.",
-            "Emily Carter",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: en_role matches the role 'seen by', then takes the title 'Dr' "
-                "as the name (_EN_CAP matches 'Dr'); the name itself is not found here",
-            ),
-        ),
+        ("Seen by Dr. Emily Carter today.", "Emily Carter"),
         ("врач Петрова", "Петрова"),
         ("мать — Смирнова О.", "Смирнова О."),
         ("J. Smith", "J. Smith"),
@@ -502,15 +486,7 @@ def test_url(text: str, expected: Expected) -> None:
         ("Temperature 38.5 °C. Suspect infection.", None),
         ("врач Приёмного отделения", None),
         ("Мать пришла", None),
-        pytest.param(
-            "Наблюдается у Кузенковой Л.М.\nДиагноз: СМА",
-            "Кузенковой Л.М.",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: ru_initials_surname lets \\s? cross the line break and takes "
-                "'Л.М.\\nДиагноз' as initials + surname",
-            ),
-        ),
+        ("Наблюдается у Кузенковой Л.М.\nДиагноз: СМА", "Кузенковой Л.М."),  # not across lines
     ],
 )
 def test_person_context(text: str, expected: Expected) -> None:

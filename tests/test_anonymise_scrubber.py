@@ -101,7 +101,7 @@ RU_IDENTIFIERS = {
     "II-МЮ № 123456": "ID",
     "1234/2023": "ID",
     "ГБУЗ ПК «Краевая детская клиническая больница»": "ORGANIZATION",
-    "Кузенковой Л.М": "PERSON",  # the initials' final period: see the xfail below
+    "Кузенковой Л.М.": "PERSON",
     "14 марта 2020 года": "DATE",
     "Иванову": "PERSON",
     "Иванова Ольга Викторовна": "PERSON",
@@ -300,30 +300,17 @@ def test_russian_note_keeps_english_brand_and_scale_names() -> None:
 # --- known over-redactions (bugs in anonymise/) --------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: Natasha tags the heading 'Выписной' as PERSON and it is kept"
-)
 def test_discharge_heading_is_not_a_name() -> None:
     result = scrub_text("Выписной эпикриз. Пациент Иванов Пётр Сергеевич, 5 лет.")
     assert result.text.startswith("Выписной эпикриз.")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: PersonContextRecognizer matches initials + 'surname' across a line break "
-    "('Л.М.\\nДиагноз'), so the heading 'Диагноз' is redacted",
-)
 def test_heading_after_initials_on_the_next_line_is_kept() -> None:
     result = scrub_text("Наблюдается у Кузенковой Л.М.\nДиагноз: спинальная мышечная атрофия.")
     assert "Кузенковой" not in result.text
     assert "Диагноз: спинальная мышечная атрофия." in result.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: spaCy tags 'U/L.\\nSmith's' as one ORG span and drop_implausible_names "
-    "only trims tails, so the lab unit U/L is redacted with the name",
-)
 def test_lab_unit_before_a_name_on_the_next_line_is_kept() -> None:
     result = scrub_text("Patient John Smith. ALT 45 U/L.\nSmith's CHOP INTEND improved to 41.")
     assert "Smith" not in result.text
@@ -335,11 +322,6 @@ def test_title_after_seen_by_is_not_a_name() -> None:
     assert result.text == "Seen by Dr. [PERSON] in clinic today."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: postprocess._trim_edge_titles now ends every PERSON span at its last word, so the "
-    "period of the initials 'Л.М.' is left outside: 'у [PERSON]. в связи'",
-)
 def test_initials_keep_their_period_inside_the_redaction() -> None:
     text = "Осмотрена у Кузенковой Л.М. в связи с нарастанием слабости."
     result = scrub_text(text)
@@ -365,17 +347,7 @@ def test_initials_keep_their_period_inside_the_redaction() -> None:
         ("Осмотр в марте 2019 года.", "ru", "Осмотр в [DATE]."),  # month and year only
         ("Начало симптомов: март 2019 г., слабость.", "ru", "Начало симптомов: [DATE], слабость."),
         ("Symptoms since March 2019.", "en", "Symptoms since [DATE]."),
-        pytest.param(
-            "Visit on 03/04/2019.",
-            "en",
-            "Visit on [DATE].",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: date_shift._numeric refuses the ambiguous English date, but "
-                "shift_date_text then falls through to dateparser (DATE_ORDER=DMY), "
-                "giving '3 May 2019'",
-            ),
-        ),
+        ("Visit on 03/04/2019.", "en", "Visit on [DATE]."),  # US or UK order: not guessed
     ],
 )
 def test_dates_are_shifted_by_the_subjects_shift(text: str, language: str, shifted: str) -> None:
@@ -632,11 +604,6 @@ def test_any_text_scrubs_to_well_formed_entities(text: str) -> None:
     assert rebuilt(text, result) == result.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a lone surrogate (json.loads turns the escape \\ud800 into one) crashes spaCy's "
-    "tokenizer with UnicodeEncodeError instead of being scrubbed or refused as ScrubInputError",
-)
 def test_lone_surrogate_is_scrubbed_or_refused_cleanly() -> None:
     try:
         result = scrub_text("Пациент Иванов Пётр Сергеевич \ud800 осмотрен.")

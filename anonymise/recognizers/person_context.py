@@ -16,10 +16,14 @@ from anonymise.recognizers.base import RegexRecognizer, Rule, rule, value_of
 from anonymise.recognizers.morphology import ENGLISH_NON_NAMES, is_common_word, proper_name_tags
 
 _RU_CAP = r"[А-ЯЁ][а-яё]+(?:[\-\u2013][А-ЯЁ][а-яё]+)?"
-_RU_INITIALS = r"[А-ЯЁ]\.\s?(?:[А-ЯЁ]\.)?"
+# Spaces inside a name never include a line break: "Л.М.\nДиагноз" is two lines.
+_SP = r"[ \u00a0]"
+_RU_INITIALS = rf"[А-ЯЁ]\.{_SP}?(?:[А-ЯЁ]\.)?"
 _RU_CAPS = r"[А-ЯЁ]{2,}(?:-[А-ЯЁ]{2,})?"
 _EN_CAPS = r"[A-Z]{2,}(?:[-'’][A-Z]{2,})?"
 _EN_CAP = r"(?:Mc|Mac|O['’])?[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?"
+# A title between a role and the name: "seen by Dr. Emily Carter".
+_EN_TITLE = r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?\s+|(?:Doctor|Professor|Miss)\s+)?"
 _PATRONYMIC = r"[А-ЯЁ][а-яё]+(?:вич|вн|ич|ичн|инич|ьич)[а-яё]{0,3}"
 
 _RU_ROLES = (
@@ -43,10 +47,14 @@ class PersonContextRecognizer(RegexRecognizer):
     ENTITY = "PERSON"
     RULES = (
         rule(
-            "ru_surname_initials", rf"(?<![\w.])(?P<value>{_RU_CAP}\s?{_RU_INITIALS})(?!\w)", 0.85
+            "ru_surname_initials",
+            rf"(?<![\w.])(?P<value>{_RU_CAP}{_SP}?{_RU_INITIALS})(?!\w)",
+            0.85,
         ),
         rule(
-            "ru_initials_surname", rf"(?<![\w.])(?P<value>{_RU_INITIALS}\s?{_RU_CAP})(?!\w)", 0.85
+            "ru_initials_surname",
+            rf"(?<![\w.])(?P<value>{_RU_INITIALS}{_SP}?{_RU_CAP})(?!\w)",
+            0.85,
         ),
         rule(
             "ru_name_patronymic",
@@ -81,7 +89,7 @@ class PersonContextRecognizer(RegexRecognizer):
         ),
         rule(
             "en_role",
-            rf"(?<![\w])(?:{_EN_ROLES})\s*[:\-\u2013\u2014,]?\s*(?P<value>(?:[A-Z]\.\s?){{0,2}}{_EN_CAP}(?:\s(?:[A-Z]\.\s?)?{_EN_CAP}){{0,2}})(?!\w)",
+            rf"(?<![\w])(?:{_EN_ROLES})\s*[:\-\u2013\u2014,]?\s*{_EN_TITLE}(?P<value>(?:[A-Z]\.\s?){{0,2}}{_EN_CAP}(?:\s(?:[A-Z]\.\s?)?{_EN_CAP}){{0,2}})(?!\w)",
             0.6,
         ),
     )
