@@ -48,6 +48,8 @@ lint: install
 bench: install
 	$(BIN)/python bench/demo_bench.py
 	$(BIN)/python bench/scrub_bench.py
+	$(BIN)/python bench/safety_bench.py
+	$(BIN)/python bench/export_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

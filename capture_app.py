@@ -13,7 +13,7 @@ import streamlit as st
 from warehouse.admin import list_sites
 from warehouse.ui.app_state import database, set_session
 from warehouse.ui.auth import current_session, login_page, sidebar
-from warehouse.ui.layout import language_switch, t
+from warehouse.ui.layout import guarded, language_switch, t
 from warehouse.ui.navigation import pages_for
 
 st.set_page_config(page_title="caseguard", page_icon=":material/shield:", layout="wide")
@@ -30,4 +30,4 @@ else:
         st.Page(str(p.path), title=t(p.title_key), icon=p.icon, url_path=p.url)
         for p in pages_for(session.role)
     ]
-    st.navigation(pages).run()
+    guarded(st.navigation(pages).run)

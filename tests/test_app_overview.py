@@ -91,3 +91,22 @@ def test_missing_database_is_an_error_message_at_login(
     assert "no database" in at.error[0].value and "caseguard init" in at.error[0].value
     assert not at.metric and not at.dataframe
     assert not missing.exists()
+
+
+def test_unexpected_error_is_one_calm_message_without_its_text(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import warehouse.overview
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("Иванов Пётр 12345")  # an exception quoting user input
+
+    at = signed_in(monkeypatch, demo_db, "monitor")
+    monkeypatch.setattr(warehouse.overview, "site_overview", broken)
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Something went wrong and nothing was saved. The event was logged without any "
+        "patient data; please try again or tell the coordinator."
+    ]
+    assert "Иванов" not in caplog.text and "RuntimeError" in caplog.text

@@ -9,7 +9,7 @@ takes a :class:`~warehouse.access.Session` and refuses out-of-scope reads/writes
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
@@ -17,6 +17,7 @@ import pandas as pd
 
 from schemas import CLINICAL_TABLES, TABLES, Case, validate_case
 from schemas.case import case_rule_problems
+from schemas.common import as_list
 from schemas.errors import CaseguardError, Conflict, NotFound, ValidationFailed
 from schemas.problems import Problem
 from schemas.validate import checked_table
@@ -163,12 +164,37 @@ def add_records(
     require(session, WRITE_CLINICAL, existing.subject["site_code"], f"add to subject {subject_id}")
     checked = {table: checked_table(table, table_rows) for table, table_rows in rows.items()}
     problems = [p for _, found in checked.values() for p in found]
-    problems += case_rule_problems(Case(subjects=existing.subjects, **rows), existing)
+    subjects = existing.subjects
+    died = existing.subject.get("status") == "active" and _reports_death(rows)
+    if died:  # a fatal event is the news of the death: the subject's status follows
+        subjects = [{**existing.subject, "status": "died"}]
+        existing = replace(existing, subjects=subjects)
+    problems += case_rule_problems(Case(subjects=subjects, **rows), existing)
     if problems:
         raise ValidationFailed(problems)
     with audited_transaction(session.db, session.actor) as (conn, events):
         counts = _insert_frames(conn, {t: frame for t, (frame, _) in checked.items()}, events)
+        if died:
+            conn.execute("UPDATE subjects SET status = 'died' WHERE subject_id = ?", [subject_id])
+            events.append(
+                Event(
+                    "update",
+                    "subjects",
+                    subject_id,
+                    before={"status": "active"},
+                    after={"status": "died"},
+                    reason="fatal adverse event recorded",
+                )
+            )
     return SaveSummary([subject_id], counts)
+
+
+def _reports_death(rows: dict[str, list[dict[str, Any]]]) -> bool:
+    """True if new adverse events include a fatal outcome or the criterion death."""
+    return any(
+        ae.get("outcome") == "fatal" or "death" in as_list(ae.get("seriousness"))
+        for ae in rows.get("adverse_events", [])
+    )
 
 
 @dataclass(frozen=True)

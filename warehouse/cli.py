@@ -193,3 +193,13 @@ def _register_users() -> None:
 
 
 _register_users()
+
+
+def _register_exchange() -> None:
+    """``caseguard export``, ``bundle`` and ``import`` (warehouse/cli_exchange.py)."""
+    from warehouse.cli_exchange import register
+
+    register(main)
+
+
+_register_exchange()

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import traceback
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from schemas.errors import CaseguardError, ValidationFailed
 from schemas.labels import DEFAULT_LANGUAGE, LANGUAGES, text
 
 LANG = "lang"
+_log = logging.getLogger("caseguard.app")
 _LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
 
 
@@ -46,3 +52,22 @@ def show_error(exc: CaseguardError) -> None:
         st.dataframe(pd.DataFrame(rows), hide_index=True)
         return
     st.error(f"{exc.title}: {exc}")
+
+
+def guarded(run: Callable[[], None]) -> None:
+    """Run a page; an unexpected error becomes one calm message, never a traceback.
+
+    Only the exception's type and where it was raised are logged — its message may
+    quote what the user typed, which can be identifying.
+    """
+    try:
+        run()
+    except ScriptControlException:  # st.rerun / st.stop
+        raise
+    except CaseguardError as exc:
+        show_error(exc)
+    except Exception as exc:  # noqa: BLE001  (the edge of the app: nothing may escape)
+        frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        where = f"{frame.filename}:{frame.lineno}" if frame else "?"
+        _log.error("unexpected %s at %s", type(exc).__name__, where)
+        st.error(t("unexpected_error"))

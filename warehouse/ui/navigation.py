@@ -31,6 +31,61 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview.py", "page_overview", ":material/table:", ALL_ROLES, "overview"),
+    PageSpec(
+        "safety.py",
+        "page_safety",
+        ":material/monitor_heart:",
+        frozenset({"monitor", "coordinator"}),
+        "safety",
+    ),
+    PageSpec(
+        "safety_listings.py",
+        "page_safety_listings",
+        ":material/list_alt:",
+        frozenset({"monitor", "coordinator"}),
+        "safety-listings",
+    ),
+    PageSpec(
+        "subject.py",
+        "page_subject",
+        ":material/person_search:",
+        frozenset({"site_user", "coordinator"}),
+        "subject",
+    ),
+    PageSpec(
+        "treatments.py",
+        "page_treatments",
+        ":material/vaccines:",
+        frozenset({"site_user"}),
+        "treatments",
+    ),
+    PageSpec(
+        "visits.py", "page_visits", ":material/monitoring:", frozenset({"site_user"}), "visits"
+    ),
+    PageSpec(
+        "adverse_events.py",
+        "page_adverse_events",
+        ":material/emergency:",
+        frozenset({"site_user"}),
+        "adverse-events",
+    ),
+    PageSpec(
+        "narrative.py",
+        "narr_page_title",
+        ":material/edit_note:",
+        frozenset({"site_user"}),
+        "narrative",
+    ),
+    PageSpec(
+        "export.py", "page_export", ":material/download:", frozenset({"coordinator"}), "export"
+    ),
+    PageSpec(
+        "corrections.py",
+        "corr_page_title",
+        ":material/rule:",
+        frozenset({"site_user", "coordinator"}),
+        "corrections",
+    ),
 )
 
 

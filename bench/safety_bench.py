@@ -1,0 +1,295 @@
+"""Benchmark the monitor's safety dashboard: each query and the whole page's data load.
+
+Run with ``make bench`` (or ``python bench/safety_bench.py [--sizes 10000 100000]
+[--base 2000] [--repeat 5]``). Prints the figures and writes them to
+docs/BENCHMARKS.md with machine, date and load average.
+
+Databases: ``create_demo`` makes ``--base`` subjects (the demo generator's
+distributions: products, switches, visits, AEs); larger sizes are that demo copied
+in bulk with DuckDB SQL (every row of every clinical table repeated with its ids
+suffixed ``x<copy>``), since the per-case generator needs ~100 s per 10,000
+subjects. Each size is then timed as the dashboard uses it: the cohort snapshot
+(cold: built from the clinical tables; warm: kept in process memory), each query
+(median of ``--repeat`` warm runs) and the page data loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from warehouse import cohort, safety_cache  # noqa: E402
+from warehouse.access import Session  # noqa: E402
+from warehouse.db import Database  # noqa: E402
+from warehouse.demo import DATA_CUT, create_demo  # noqa: E402
+from warehouse.migrations import migrate  # noqa: E402
+from warehouse.safety import (  # noqa: E402
+    ALL,
+    ae_rates,
+    deaths,
+    exposure,
+    motor_change,
+    overdue_doses,
+    rate_ratios,
+    sae_listing,
+    site_completeness,
+    time_to_onset,
+    time_to_onset_windows,
+)
+from warehouse.safety_dashboard import (  # noqa: E402
+    breakdown,
+    death_counts,
+    load_dashboard,
+    masked_products,
+    product_counts,
+)
+
+SECTION = "## Safety dashboard queries (bench/safety_bench.py)"
+# Clinical tables and the id columns rewritten when the base demo is copied.
+COPIED = {
+    "subjects": ("subject_id",),
+    "consents": ("subject_id",),
+    "treatments": ("treatment_id", "subject_id"),
+    "assessments": ("assessment_id", "subject_id"),
+    "labs": ("lab_id", "subject_id"),
+    "adverse_events": ("ae_id", "subject_id"),
+    "ae_causality": ("ae_id",),
+    "narratives": ("narrative_id", "subject_id"),
+}
+QUERY_TARGET_MS = 100
+PAGE_TARGET_MS = 1000
+
+
+def build_base(path: Path, subjects: int) -> None:
+    """A demo database of ``subjects`` generated cases."""
+    db = Database(path, key_dir=path.parent / "keys")
+    migrate(db)
+    create_demo(db, subjects=subjects, seed=20261121)
+
+
+def grow(base: Path, path: Path, copies: int) -> None:
+    """``path``: the base database with its clinical rows present ``copies`` times."""
+    shutil.copy(base, path)
+    import duckdb
+
+    with duckdb.connect(str(path)) as conn:
+        for table, ids in COPIED.items():
+            replace = ", ".join(f"{c} || 'x' || k AS {c}" for c in ids)
+            conn.execute(
+                f"INSERT INTO {table} SELECT t.* REPLACE ({replace}) "
+                f"FROM {table} t, range(1, {copies}) r(k)"
+            )
+        conn.execute("CHECKPOINT")
+
+
+def _ms(func: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def queries(session: Session) -> dict[str, Callable[[], Any]]:
+    """Every query the two dashboard pages run, by name (results never from memory)."""
+    as_of = DATA_CUT
+    shown = masked_products(product_counts(session))
+    calls: dict[str, Callable[[], Any]] = {
+        "exposure": lambda: exposure(session),
+        "ae_rates": lambda: ae_rates(session),
+        "ae_rates by grade": lambda: ae_rates(session, by=("ctcae_grade",)),
+        "ae_rates by term": lambda: ae_rates(session, by=("coded_term",)),
+        "rate_ratios": lambda: rate_ratios(session),
+        "rate_ratios by age band": lambda: rate_ratios(session, by=("age_band",)),
+        "time_to_onset": lambda: time_to_onset(session),
+        "time_to_onset_windows": lambda: time_to_onset_windows(session),
+        "motor_change": lambda: motor_change(session),
+        "death_counts": lambda: death_counts(session),
+        "breakdown by term (masked)": lambda: breakdown(session, ALL, "coded_term", shown),
+        "site_completeness": lambda: site_completeness(session, as_of),
+        "sae_listing (audited)": lambda: sae_listing(session),
+        "deaths (audited)": lambda: deaths(session),
+        "overdue_doses (audited)": lambda: overdue_doses(session, as_of),
+    }
+    return {name: _uncached(call) for name, call in calls.items()}
+
+
+def _uncached(call: Callable[[], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        safety_cache.clear()
+        return call()
+
+    return run
+
+
+def listings_page(session: Session) -> None:
+    """The data the listings page loads."""
+    sae_listing(session)
+    deaths(session)
+    overdue_doses(session, DATA_CUT)
+    site_completeness(session, DATA_CUT)
+
+
+def dashboard_page(session: Session) -> None:
+    """The data the dashboard page loads (with its default breakdown)."""
+    board = load_dashboard(session)
+    breakdown(session, ALL, "ctcae_grade", board.products)
+
+
+def bench_size(path: Path, repeat: int) -> dict[str, Any]:
+    """Figures for one database."""
+    db = Database(path, key_dir=path.parent / "keys")
+    session = Session(db, "monitor", "monitor")
+    with db.connect(read_only=True) as conn:
+        subjects = conn.execute("SELECT count(*) FROM subjects").fetchone()[0]  # type: ignore[index]
+        events = conn.execute("SELECT count(*) FROM adverse_events").fetchone()[0]  # type: ignore[index]
+    cohort.clear_cache()
+    start = time.perf_counter()
+    with db.connect(read_only=True) as conn:
+        cohort.snapshot(conn)
+    snapshot_ms = (time.perf_counter() - start) * 1000
+    cohort.clear_cache()
+    safety_cache.clear()
+    start = time.perf_counter()
+    dashboard_page(session)
+    cold_ms = (time.perf_counter() - start) * 1000
+    figures = {name: _ms(func, repeat) for name, func in queries(session).items()}
+    figures["dashboard page data, new filters (snapshot warm)"] = _ms(
+        _uncached(lambda: dashboard_page(session)), repeat
+    )
+    dashboard_page(session)
+    figures["dashboard page rerun (results in memory)"] = _ms(
+        lambda: dashboard_page(session), repeat
+    )
+    figures["listings page data, all four (audited, never kept)"] = _ms(
+        lambda: listings_page(session), repeat
+    )
+    return {
+        "subjects": subjects,
+        "events": events,
+        "snapshot_ms": snapshot_ms,
+        "cold_ms": cold_ms,
+        "queries": figures,
+    }
+
+
+def machine() -> str:
+    """CPU model, cores, RAM and Python version."""
+    cpu = platform.machine()
+    ram_gb = 0.0
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = f"{line.split(':', 1)[1].strip()} ({platform.machine()})"
+            break
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal"):
+            ram_gb = int(line.split()[1]) / 1024 / 1024
+    return f"{cpu}, {os.cpu_count()} cores, {ram_gb:.0f} GB RAM, Python {platform.python_version()}"
+
+
+def table(results: list[dict[str, Any]]) -> list[str]:
+    """The figures as a markdown table, one column per size."""
+    sizes = [f"{r['subjects']:,}" for r in results]
+    lines = [
+        "| query (median of warm runs) | " + " | ".join(f"{s} subjects" for s in sizes) + " |",
+        "|---|" + "---:|" * len(results),
+        "| clinical AE rows | " + " | ".join(f"{r['events']:,}" for r in results) + " |",
+        "| cohort snapshot build (cold) | "
+        + " | ".join(f"{r['snapshot_ms']:,.0f} ms" for r in results)
+        + " |",
+        "| dashboard page data, cold (snapshot + queries) | "
+        + " | ".join(f"{r['cold_ms']:,.0f} ms" for r in results)
+        + " |",
+    ]
+    for name in results[0]["queries"]:
+        cells = []
+        for r in results:
+            value = r["queries"][name]
+            target = PAGE_TARGET_MS if "page" in name else QUERY_TARGET_MS
+            cells.append(f"{value:,.0f} ms" + ("" if value < target else " ⚠"))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def write_section(section: str) -> None:
+    """Replace (or append) this benchmark's section of docs/BENCHMARKS.md."""
+    out = ROOT / "docs" / "BENCHMARKS.md"
+    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n"
+    if SECTION in text:
+        start = text.index(SECTION)
+        end = text.find("\n## ", start + 1)
+        rest = "\n" + text[end + 1 :] if end != -1 else ""
+        text = text[:start] + section + rest
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    out.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    """Build the databases, time them, print and record the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--base", type=int, default=2_000, help="generated demo subjects")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-write", action="store_true", help="do not update docs/BENCHMARKS.md")
+    args = parser.parse_args()
+    if any(size % args.base for size in args.sizes):
+        parser.error("every size must be a multiple of --base")
+    load_before = os.getloadavg()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "base.duckdb"
+        print(f"generating {args.base:,} demo subjects ...", file=sys.stderr, flush=True)
+        build_base(base, args.base)
+        for size in args.sizes:
+            path = Path(tmp) / f"safety-{size}.duckdb"
+            start = time.perf_counter()
+            grow(base, path, size // args.base)
+            took = time.perf_counter() - start
+            print(f"{size:,} subjects copied in {took:.0f} s; timing ...", file=sys.stderr)
+            results.append(bench_size(path, args.repeat))
+            path.unlink()
+    load_after = os.getloadavg()
+    section = "\n".join(
+        [
+            SECTION,
+            "",
+            f"Measured {dt.date.today()} on {machine()}. Load average (1/5/15 min) "
+            f"{load_before[0]:.1f}/{load_before[1]:.1f}/{load_before[2]:.1f} before and "
+            f"{load_after[0]:.1f}/{load_after[1]:.1f}/{load_after[2]:.1f} after "
+            "(other work on the machine slows every figure). Databases: "
+            f"{args.base:,} subjects from `create_demo`, copied in bulk up to each size. "
+            f"Warm figures are the median of {args.repeat} runs with the cohort snapshot "
+            "in memory and no result kept from an earlier run (except the rerun row: "
+            "Streamlit reruns the page on every click, and aggregate results stay in "
+            "memory until the data change, `warehouse/safety_cache.py`); every query "
+            "opens its own read connection (as the app does), audited listings also "
+            "write their audit entry. "
+            f"Targets: a query < {QUERY_TARGET_MS} ms, a page's data < {PAGE_TARGET_MS} ms "
+            "(⚠ = missed).",
+            "",
+            *table(results),
+            "",
+        ]
+    )
+    print(section)
+    if not args.no_write:
+        write_section(section)
+
+
+if __name__ == "__main__":
+    main()

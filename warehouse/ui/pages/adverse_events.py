@@ -1,0 +1,288 @@
+"""Adverse event report for the open subject.
+
+The verbatim term is scrubbed of identifiers before it is validated or stored and
+the user is shown what was removed. Choosing grade 5 sets outcome "fatal" and the
+criterion "death" (and locks them) through the grade's on_change callback. As on
+the visits page, Save only raises a flag; the save runs at the top of the next
+run, after the login check and before the widgets, so problems appear under their
+fields and everything typed stays in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from schemas import load_reference
+from schemas.errors import CaseguardError, ValidationFailed
+from warehouse.ae_entry import (
+    ACTION,
+    DEATH,
+    END,
+    GRADE,
+    GRADE_DEATH,
+    ONSET,
+    OUTCOME,
+    SERIOUSNESS,
+    TERM,
+    VERBATIM,
+    AEInput,
+    ae_locator,
+    apply_grade,
+    body_system,
+    causality_key,
+    criteria_codes,
+    criterion_key,
+    product_label,
+    release_grade,
+    save_ae,
+    scrub_verbatim,
+    suspect_products,
+    term_label,
+    term_options,
+)
+from warehouse.entry_problems import GENERAL, FieldProblems, place
+from warehouse.subjects_lookup import OpenSubject
+from warehouse.ui.app_state import session
+from warehouse.ui.layout import lang, show_error, t
+from warehouse.ui.subject_state import current_subject
+
+REQUESTED, FORCED, SAVE = "_ae_requested", "_ae_grade5_forced", "aes_save_button"
+PROBLEMS, ERROR, DONE, SCRUB = "_ae_problems", "_ae_error", "_ae_done", "_ae_scrub"
+STATE = st.session_state
+REF = load_reference()
+
+
+def _criteria() -> tuple[str, ...]:
+    return tuple(c for c in criteria_codes() if STATE.get(criterion_key(c)))
+
+
+def _set(outcome: str | None, criteria: tuple[str, ...]) -> None:
+    STATE[OUTCOME] = outcome
+    for code in criteria_codes():
+        STATE[criterion_key(code)] = code in criteria
+
+
+def _grade_changed() -> None:
+    """Grade 5 forces outcome fatal and criterion death; lowering it releases them."""
+    grade = STATE.get(GRADE)
+    if grade == GRADE_DEATH:
+        _set(*apply_grade(grade, STATE.get(OUTCOME), _criteria()))
+        STATE[FORCED] = True
+    elif STATE.pop(FORCED, False):
+        _set(*release_grade(STATE.get(OUTCOME), _criteria()))
+
+
+def _event(products: list[str]) -> AEInput:
+    return AEInput(
+        term_id=STATE.get(TERM),
+        verbatim=str(STATE.get(VERBATIM) or ""),
+        onset_date=STATE.get(ONSET),
+        end_date=STATE.get(END),
+        grade=STATE.get(GRADE),
+        criteria=_criteria(),
+        action_taken=STATE.get(ACTION),
+        outcome=STATE.get(OUTCOME),
+        causality={p: STATE[causality_key(p)] for p in products if STATE.get(causality_key(p))},
+    )
+
+
+def _clear_form() -> None:
+    for key in list(STATE.keys()):
+        if str(key).startswith("ae_") or key == FORCED:
+            del STATE[key]
+
+
+def _summary(subject: OpenSubject, ae: AEInput, rows: int) -> str:
+    term = term_label(str(ae.term_id), lang())
+    serious = t("ae_saved_serious" if ae.criteria else "ae_saved_not_serious")
+    outcome = REF.label("outcomes", str(ae.outcome), lang())
+    return t(
+        "ae_saved",
+        subject=subject.subject_id,
+        term=term,
+        grade=ae.grade,
+        serious=serious,
+        outcome=outcome,
+        causality=rows,
+    )
+
+
+def _save(subject: OpenSubject, products: list[str]) -> None:
+    """Scrub, validate and store a requested event (before any widget of this run)."""
+    for key in (PROBLEMS, ERROR, DONE, SCRUB):
+        STATE.pop(key, None)
+    ae = _event(products)
+    try:
+        scrubbed = scrub_verbatim(subject, ae)
+        STATE[SCRUB] = (scrubbed.text, scrubbed.counts())
+        summary = save_ae(session(), subject, ae, scrubbed)
+    except ValidationFailed as exc:
+        STATE[PROBLEMS] = place(exc.problems, ae_locator(ae))
+    except CaseguardError as exc:
+        STATE[ERROR] = exc
+    else:
+        STATE[DONE] = _summary(subject, ae, summary.rows.get("ae_causality", 0))
+        _clear_form()
+
+
+def _problems(key: str) -> None:
+    found = STATE.get(PROBLEMS)
+    if isinstance(found, FieldProblems):
+        for message in found.messages(key, lang()):
+            st.error(message, icon=":material/error:")
+
+
+def _labels(vocabulary: str) -> dict[str, str]:
+    """Codes and their labels in the user's language (bound now, not when formatted)."""
+    return {code: REF.label(vocabulary, code, lang()) for code in REF.codes(vocabulary)}
+
+
+def _choice(vocabulary: str, key: str, label: str, disabled: bool = False) -> None:
+    STATE.setdefault(key, None)
+    names = _labels(vocabulary)
+    st.selectbox(
+        label,
+        list(names),
+        format_func=names.__getitem__,
+        placeholder=t("ae_choose"),
+        disabled=disabled,
+        key=key,
+    )
+    _problems(key)
+
+
+def _term_and_dates() -> None:
+    STATE.setdefault(TERM, None)
+    terms = {term: term_label(term, lang()) for term in term_options()}
+    st.selectbox(
+        t("ae_term"),
+        list(terms),
+        format_func=terms.__getitem__,
+        placeholder=t("ae_term_placeholder"),
+        help=t("ae_term_help"),
+        key=TERM,
+    )
+    if STATE.get(TERM):
+        st.caption(t("ae_body_system", system=body_system(STATE[TERM], lang())))
+    _problems(TERM)
+    st.text_area(t("ae_verbatim"), max_chars=500, help=t("ae_verbatim_help"), key=VERBATIM)
+    _problems(VERBATIM)
+    onset, end = st.columns(2)
+    for column, key, label, hint in (
+        (onset, ONSET, "ae_onset", None),
+        (end, END, "ae_end", "ae_end_help"),
+    ):
+        with column:
+            STATE.setdefault(key, None)
+            st.date_input(
+                t(label),
+                min_value=dt.date(1990, 1, 1),
+                max_value=dt.date.today(),
+                format="DD.MM.YYYY",
+                help=t(hint) if hint else None,
+                key=key,
+            )
+            _problems(key)
+
+
+def _grade_and_seriousness() -> bool:
+    STATE.setdefault(GRADE, None)
+    grades = {int(code): name for code, name in _labels("ctcae_grades").items()}
+    st.selectbox(
+        t("ae_grade"),
+        list(grades),
+        format_func=grades.__getitem__,
+        placeholder=t("ae_choose"),
+        help=t("ae_grade_help"),
+        on_change=_grade_changed,
+        key=GRADE,
+    )
+    _problems(GRADE)
+    forced = STATE.get(GRADE) == GRADE_DEATH
+    if forced:
+        st.info(t("ae_grade5_note"), icon=":material/info:")
+    st.markdown(f"**{t('ae_seriousness')}**", help=t("ae_seriousness_help"))
+    for code in criteria_codes():
+        st.checkbox(
+            REF.label("seriousness_criteria", code, lang()),
+            disabled=forced and code == DEATH,
+            key=criterion_key(code),
+        )
+    st.caption(t("ae_serious_yes" if _criteria() else "ae_serious_no"))
+    _problems(SERIOUSNESS)
+    return forced
+
+
+def _causality(products: list[str]) -> None:
+    st.markdown(f"**{t('ae_causality')}**", help=t("ae_causality_help"))
+    if not products:
+        st.info(t("ae_no_products"))
+    names = _labels("causality")
+    for product in products:
+        key = causality_key(product)
+        STATE.setdefault(key, None)
+        st.selectbox(
+            product_label(product, lang()),
+            list(names),
+            format_func=names.__getitem__,
+            placeholder=t("ae_causality_placeholder"),
+            key=key,
+        )
+        _problems(key)
+
+
+def _outcome_messages() -> None:
+    scrub = STATE.get(SCRUB)
+    found = STATE.get(PROBLEMS)
+    if isinstance(found, FieldProblems):
+        count = sum(len(found.messages(key, lang())) for key in found.fields())
+        st.error(t("ae_problems", count=count))
+        for message in found.messages(GENERAL, lang()):
+            st.error(message)
+    if isinstance(STATE.get(ERROR), CaseguardError):
+        show_error(STATE[ERROR])
+    if STATE.get(DONE):
+        st.success(str(STATE[DONE]), icon=":material/check_circle:")
+    if scrub and scrub[0]:
+        text, counts = scrub
+        st.caption(t("ae_scrub_result" if STATE.get(DONE) else "ae_scrub_preview", text=text))
+        items = ", ".join(f"{kind} × {n}" for kind, n in counts.items())
+        st.caption(t("ae_scrub_removed", items=items) if items else t("ae_scrub_nothing"))
+
+
+def _form(products: list[str]) -> None:
+    st.subheader(t("ae_event"))
+    _term_and_dates()
+    forced = _grade_and_seriousness()
+    _causality(products)
+    left, right = st.columns(2)
+    with left:
+        _choice("action_taken", ACTION, t("ae_action"))
+    with right:
+        _choice("outcomes", OUTCOME, t("ae_outcome"), disabled=forced)
+    st.button(
+        t("ae_save"), type="primary", key=SAVE, on_click=STATE.__setitem__, args=(REQUESTED, True)
+    )
+    _outcome_messages()
+
+
+st.title(t("ae_title"))
+subject = current_subject()
+if subject is None:
+    st.info(t("ae_no_subject"))
+    st.stop()
+if not subject.exists:
+    st.info(t("ae_subject_not_saved"))
+    st.stop()
+try:
+    products = suspect_products(session(), subject.subject_id)
+except CaseguardError as exc:
+    show_error(exc)
+    st.stop()
+st.caption(t("ae_subject", subject=subject.subject_id, site=subject.site_code))
+st.caption(t("ae_dates_note"))
+if STATE.pop(REQUESTED, False):
+    _save(subject, products)
+_form(products)

@@ -1,0 +1,175 @@
+"""Corrections: change a saved value with a reason (audited); consent withdrawal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import streamlit as st
+
+from anonymise.errors import ScrubberUnavailable
+from schemas.errors import CaseguardError
+from warehouse import corrections as corr
+from warehouse.cases import load_case
+from warehouse.ui.app_state import session
+from warehouse.ui.layout import lang, show_error, t
+from warehouse.ui.subject_state import current_subject
+
+SAVED, REASON = "corr_saved", "corr_reason"
+WD_DATE, WD_REASON, WD_CONFIRM = "corr_wd_date", "corr_wd_reason", "corr_wd_confirm"
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "":
+        return t("corr_empty_value")
+    if isinstance(value, bool):
+        return t("corr_yes") if value else t("corr_no")
+    if isinstance(value, dt.date):
+        return value.strftime("%d.%m.%Y")
+    return str(value)
+
+
+def _value_input(spec: corr.FieldSpec, shown: Any, key: str) -> Any:
+    """The input widget for one field kind, prefilled with the saved value."""
+    label = t("corr_new_value")
+    if spec.kind == "date":
+        return st.date_input(
+            label, value=shown, format="DD.MM.YYYY", key=key, help=t("corr_date_help")
+        )
+    if spec.kind == "bool":
+        return st.checkbox(label, value=bool(shown), key=key)
+    if spec.kind in ("int", "float"):
+        number = int if spec.kind == "int" else float
+        low = None if spec.minimum is None else number(spec.minimum)
+        high = None if spec.maximum is None else number(spec.maximum)
+        start = None if shown is None else number(shown)
+        return st.number_input(label, value=start, min_value=low, max_value=high, key=key)
+    if spec.kind == "choice":
+        options: list[Any] = [*([None] if spec.nullable else []), *spec.options]
+        index = options.index(shown) if shown in options else None
+        shown_as = {option: _show(option) for option in options}
+        return st.selectbox(label, options, index=index, key=key, format_func=shown_as.__getitem__)
+    return st.text_input(label, value=shown or "", key=key)
+
+
+def _refused(problem: corr.InputProblem | None, slot: Any, prefix: str) -> bool:
+    if problem is None:
+        return False
+    slot.error(t(f"{prefix}_{problem.code}", types=", ".join(problem.types)))
+    return True
+
+
+st.title(t("corr_title"))
+st.caption(t("corr_caption"))
+subject = current_subject()
+if subject is None:
+    st.info(t("corr_no_subject"))
+    st.stop()
+if not subject.exists:
+    st.info(t("corr_subject_not_saved"))
+    st.stop()
+try:
+    case = load_case(session(), subject.subject_id)
+except CaseguardError as exc:
+    show_error(exc)
+    st.stop()
+shift = subject.date_shift_days
+withdrawn_on = corr.withdrawal_of(case, shift)
+st.markdown(t("corr_subject", subject=subject.subject_id, status=case.subject.get("status")))
+if withdrawn_on is not None:
+    st.warning(t("corr_withdrawn_banner", date=_show(withdrawn_on)))
+saved_message = st.session_state.pop(SAVED, None)
+if saved_message:
+    st.success(saved_message)
+
+st.header(t("corr_edit_title"))
+tables = corr.editable_tables(case)
+if not tables:
+    st.info(t("corr_nothing"))
+else:
+    table = st.selectbox(
+        t("corr_table"),
+        tables,
+        key="corr_table",
+        format_func={x: t(f"corr_table_{x}") for x in tables}.__getitem__,
+    )
+    rows = {choice.label: choice for choice in corr.rows_of(case, table, shift)}
+    row_label = st.selectbox(t("corr_row"), list(rows), key="corr_row")
+    specs = {spec.name: spec for spec in corr.editable_fields(case, table)}
+    field = st.selectbox(
+        t("corr_field"),
+        list(specs),
+        key="corr_field",
+        format_func={c: corr.field_label(table, c, lang()) for c in specs}.__getitem__,
+    )
+    spec, row = specs[field], rows[row_label]
+    current = corr.shown_value(spec, corr.current_value(case, table, row.key, field), shift)
+    st.caption(t("corr_current", value=_show(current)))
+    new_value = _value_input(spec, current, f"corr_new|{table}|{row_label}|{field}")
+    value_slot = st.empty()
+    reason = st.text_area(t("corr_reason"), key=REASON, height=80, help=t("corr_reason_help"))
+    reason_slot = st.empty()
+    if st.button(t("corr_save"), type="primary", key="corr_save"):
+        try:
+            refused = _refused(corr.value_problem(spec, new_value), value_slot, "corr_value")
+            refused |= _refused(corr.reason_problem(reason), reason_slot, "corr_reason")
+            if refused:
+                st.stop()
+            if new_value == current:
+                value_slot.info(t("corr_unchanged"))
+                st.stop()
+            corr.correct(session(), subject, spec, row.key, new_value, reason)
+        except ScrubberUnavailable:
+            reason_slot.error(t("corr_scrubber_unavailable"))
+        except CaseguardError as exc:
+            show_error(exc)
+        else:
+            st.session_state.pop(REASON, None)
+            st.session_state[SAVED] = t(
+                "corr_saved",
+                field=corr.field_label(table, field, lang()),
+                row=row_label,
+                old=_show(current),
+                new=_show(new_value),
+            )
+            st.rerun()
+
+st.divider()
+st.header(t("corr_withdraw_title"))
+if withdrawn_on is not None or case.subject.get("status") == "withdrawn":
+    st.info(t("corr_already_withdrawn"))
+    st.stop()
+with st.container(border=True):
+    st.caption(t("corr_withdraw_intro"))
+    on = st.date_input(
+        t("corr_withdraw_date"),
+        value=dt.date.today(),
+        max_value=dt.date.today(),
+        format="DD.MM.YYYY",
+        key=WD_DATE,
+        help=t("corr_date_help"),
+    )
+    wd_reason = st.text_area(t("corr_withdraw_reason"), key=WD_REASON, height=80)
+    wd_reason_slot = st.empty()
+    confirmed = st.checkbox(t("corr_withdraw_confirm"), key=WD_CONFIRM)
+    confirm_slot = st.empty()
+    if st.button(t("corr_withdraw_button"), type="primary", key="corr_withdraw"):
+        try:
+            refused = _refused(corr.reason_problem(wd_reason), wd_reason_slot, "corr_reason")
+            if not confirmed:
+                confirm_slot.error(t("corr_withdraw_unconfirmed"))
+                refused = True
+            if refused or not isinstance(on, dt.date):
+                st.stop()
+            corr.withdraw(session(), subject, on, wd_reason)
+        except ScrubberUnavailable:
+            wd_reason_slot.error(t("corr_scrubber_unavailable"))
+        except CaseguardError as exc:
+            show_error(exc)
+        else:
+            for key in (WD_REASON, WD_CONFIRM):
+                st.session_state.pop(key, None)
+            st.session_state[SAVED] = t(
+                "corr_withdrawn", subject=subject.subject_id, date=_show(on)
+            )
+            st.rerun()

@@ -1,0 +1,356 @@
+"""Subject: find a patient by local id (never kept), see what is recorded, or start a case.
+
+The local id is typed in a form that clears itself; only the pseudonym and date
+shift are kept. A new case is entered in four steps whose values live in the
+session (``subject_wizard``), so nothing typed is lost when a step has problems;
+the whole case is saved in one transaction at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from anonymise.pseudonym import InvalidLocalId
+from schemas.common import REF
+from schemas.errors import CaseguardError, ValidationFailed
+from warehouse import case_entry as ce
+from warehouse.admin import list_sites
+from warehouse.case_summary import summarise
+from warehouse.cases import load_case, save_case
+from warehouse.subjects_lookup import OpenSubject, open_subject
+from warehouse.ui.app_state import session
+from warehouse.ui.layout import lang, show_error, t
+from warehouse.ui.subject_state import current_subject, set_current_subject
+
+ROLES = ("site_user", "coordinator")
+WIZ, FLASH, PREFIX = "subject_wizard", "subject_flash", "cw_"
+LOOKUP_ERROR = "subject_lookup_error"
+
+cur = session()
+if cur.role not in ROLES:
+    st.error(t("access_denied"))
+    st.stop()
+LANG = lang()  # fixed for this run (format functions may be called outside it)
+st.title(t("subject_title"))
+st.caption(t("subject_caption"))
+if FLASH in st.session_state:
+    st.success(st.session_state.pop(FLASH))
+
+
+def _date_format() -> str:
+    return "DD.MM.YYYY" if lang() == "ru" else "YYYY-MM-DD"
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _on_lookup() -> None:
+    """Form callback: pseudonymise the typed id, then wipe it from the session at once."""
+    local_id = str(st.session_state.get("subject_local_id") or "")
+    st.session_state["subject_local_id"] = ""
+    try:
+        opened = open_subject(cur, local_id, st.session_state.get("subject_site"))
+    except InvalidLocalId:
+        st.session_state[LOOKUP_ERROR] = "subject_local_id_empty"
+    except CaseguardError as exc:
+        st.session_state[LOOKUP_ERROR] = exc
+    else:
+        set_current_subject(opened)
+
+
+def _lookup() -> None:
+    if not cur.site_scoped:
+        sites = list_sites(cur)
+        names = dict(zip(sites["site_code"], sites["name"], strict=True))
+        st.selectbox(
+            t("subject_centre"),
+            list(names),
+            format_func=lambda c: f"{c} — {names[c]}",
+            key="subject_site",
+        )
+    with st.form("subject_lookup", clear_on_submit=True):
+        st.text_input(
+            t("subject_local_id"),
+            key="subject_local_id",
+            help=t("subject_local_id_help"),
+            autocomplete="off",
+        )
+        st.form_submit_button(t("subject_open"), type="primary", on_click=_on_lookup)
+    problem = st.session_state.pop(LOOKUP_ERROR, None)
+    if isinstance(problem, CaseguardError):
+        show_error(problem)
+    elif problem:
+        st.error(t(problem))
+
+
+def _wizard(subject: OpenSubject) -> dict[str, Any]:
+    state = st.session_state.get(WIZ)
+    if not isinstance(state, dict) or state.get("subject_id") != subject.subject_id:
+        for key in [k for k in st.session_state if str(k).startswith(PREFIX)]:
+            del st.session_state[key]
+        state = {
+            "subject_id": subject.subject_id,
+            "step": 0,
+            "values": ce.default_values(dt.date.today()),
+            "problems": [],
+        }
+        st.session_state[WIZ] = state
+    return state
+
+
+def _errors(state: dict[str, Any], field: str | None) -> None:
+    for problem in ce.problems_by_field(state["problems"]).get(field, []):
+        st.error(problem.message(lang()))
+
+
+def _bind(state: dict[str, Any], field: str, widget: Any, **kwargs: Any) -> Any:
+    """A widget showing (and updating) one wizard value, with its problems below it."""
+    key = PREFIX + field
+    if key not in st.session_state:
+        st.session_state[key] = state["values"].get(field)
+    state["values"][field] = widget(t(f"subject_f_{field}"), key=key, **kwargs)
+    _errors(state, field)
+    return state["values"][field]
+
+
+def _choice(state: dict[str, Any], field: str, options: list[str], label: Any) -> Any:
+    if st.session_state.get(PREFIX + field) not in options:
+        st.session_state.pop(PREFIX + field, None)
+        if state["values"].get(field) not in options:
+            state["values"][field] = None
+    return _bind(
+        state,
+        field,
+        st.selectbox,
+        options=options,
+        format_func=label,
+        index=None,
+        placeholder=t("subject_choose"),
+    )
+
+
+def _consent_step(state: dict[str, Any]) -> None:
+    st.info(t("subject_consent_first"))
+    for field in ("processing", "pooled_research", "publication"):
+        _bind(state, field, st.checkbox, help=t(f"subject_help_{field}"))
+    signers = REF.codes("consent_signers")
+    _bind(
+        state,
+        "signed_by",
+        st.radio,
+        options=signers,
+        index=None,
+        horizontal=True,
+        format_func=lambda c: REF.label("consent_signers", c, LANG),
+    )
+    _bind(state, "signed_date", st.date_input, max_value=dt.date.today(), format=_date_format())
+
+
+def _demographics_step(state: dict[str, Any]) -> None:
+    _choice(state, "sex", REF.codes("sexes"), lambda c: REF.label("sexes", c, LANG))
+    _bind(
+        state,
+        "birth_year",
+        st.number_input,
+        min_value=1900,
+        max_value=dt.date.today().year,
+        step=1,
+        value=None,
+    )
+    _bind(
+        state,
+        "age_at_onset_months",
+        st.number_input,
+        min_value=0.0,
+        max_value=1200.0,
+        step=0.5,
+        value=None,
+        help=t("subject_help_onset"),
+    )
+    _bind(
+        state,
+        "index_date",
+        st.date_input,
+        max_value=dt.date.today(),
+        format=_date_format(),
+        help=t("subject_help_index_date"),
+    )
+    _bind(
+        state,
+        "age_at_index_months",
+        st.number_input,
+        min_value=0.0,
+        max_value=1500.0,
+        step=0.5,
+        value=None,
+    )
+
+
+def _diagnosis_step(state: dict[str, Any]) -> None:
+    values = state["values"]
+    disease = _choice(
+        state,
+        "disease",
+        list(REF.diseases),
+        lambda c: getattr(REF.diseases[c], f"name_{LANG}"),
+    )
+    subtypes = REF.diseases[disease].subtypes if disease else {}
+    _choice(
+        state,
+        "disease_subtype",
+        list(subtypes),
+        lambda c: getattr(subtypes[c], f"name_{LANG}"),
+    )
+    markers = ce.genetic_markers(disease)
+    genetics = {k: v for k, v in (values.get("genetics") or {}).items() if k in markers}
+    for name, spec in markers.items():
+        key = f"{PREFIX}gen_{name}"
+        codes = spec["codes"]
+        if st.session_state.get(key) not in codes:
+            st.session_state[key] = genetics.get(name) if genetics.get(name) in codes else None
+        names = {str(v["code"]): v[f"name_{lang()}"] for v in spec["values"]}
+        genetics[name] = st.selectbox(
+            spec[f"label_{lang()}"],
+            codes,
+            index=None,
+            key=key,
+            format_func=names.__getitem__,
+            placeholder=t("subject_choose"),
+        )
+    values["genetics"] = genetics
+    _errors(state, "genetics")
+
+
+def _baseline_step(state: dict[str, Any]) -> None:
+    values = state["values"]
+    st.caption(t("subject_baseline_intro"))
+    if values.get("visit_date") is None:
+        values["visit_date"] = values.get("index_date")
+    _bind(state, "visit_date", st.date_input, max_value=dt.date.today(), format=_date_format())
+    scales = ce.scale_options(values.get("disease"))
+    scale = _choice(state, "scale", scales, lambda c: str(REF.scale(c)[f"name_{LANG}"]))
+    spec = REF.scale(scale) if scale else {}
+    top = spec.get("max")
+    whole = bool(spec.get("integer"))
+    _bind(
+        state,
+        "score",
+        st.number_input,
+        min_value=0.0,
+        max_value=None if top is None or pd.isna(top) else float(top),
+        step=1.0 if whole else 0.1,
+        format="%.0f" if whole else "%.1f",
+        value=None,
+    )
+    for field in ("ventilation", "feeding", "motor_function"):
+        _choice(state, field, REF.codes(field), lambda c, v=field: REF.label(v, c, LANG))
+        if field == "ventilation" and values.get("ventilation") == "niv":
+            _bind(
+                state,
+                "niv_hours_per_day",
+                st.number_input,
+                min_value=0.0,
+                max_value=24.0,
+                step=1.0,
+                value=None,
+            )
+
+
+STEP_VIEWS = (_consent_step, _demographics_step, _diagnosis_step, _baseline_step)
+
+
+def _check(state: dict[str, Any], subject: OpenSubject, upto: int) -> bool:
+    state["problems"] = ce.check_steps(subject, state["values"], upto, cur.username, _utcnow())
+    if state["problems"]:
+        state["step"] = min(ce.step_of(p) for p in state["problems"])
+    return not state["problems"]
+
+
+def _save(state: dict[str, Any], subject: OpenSubject) -> None:
+    if not _check(state, subject, len(ce.STEPS) - 1):
+        return
+    try:
+        summary = save_case(cur, ce.build_case(subject, state["values"], cur.username, _utcnow()))
+    except ValidationFailed as exc:
+        state["problems"] = exc.problems
+        state["step"] = min(ce.step_of(p) for p in exc.problems)
+        return
+    parts = [f"{t('subject_table_' + k)}: {n}" for k, n in summary.rows.items() if n]
+    st.session_state[FLASH] = t("subject_saved", sid=subject.subject_id, rows=", ".join(parts))
+    st.session_state.pop(WIZ, None)
+    set_current_subject(replace(subject, exists=True))
+
+
+def _new_case(subject: OpenSubject) -> None:
+    state = _wizard(subject)
+    step = state["step"]
+    st.subheader(t("subject_new_case"))
+    name = t(f"subject_step_{ce.STEPS[step]}")
+    st.progress((step + 1) / len(ce.STEPS), text=t("subject_step", n=step + 1, name=name))
+    if state["problems"]:
+        st.warning(t("subject_fix_problems", n=len(state["problems"])))
+    _errors(state, None)
+    STEP_VIEWS[step](state)
+    back, forward = st.columns(2)
+    if step > 0 and back.button(t("subject_back"), key="cw_back"):
+        state["step"], state["problems"] = step - 1, []
+        st.rerun()
+    last = step == len(ce.STEPS) - 1
+    if forward.button(t("subject_save" if last else "subject_next"), key="cw_go", type="primary"):
+        if last:
+            try:
+                _save(state, subject)
+            except CaseguardError as exc:
+                show_error(exc)
+                return
+        elif _check(state, subject, step):
+            state["step"] = step + 1
+        st.rerun()
+
+
+def _existing(subject: OpenSubject) -> None:
+    summary = summarise(load_case(cur, subject.subject_id), subject.date_shift_days, lang())
+    st.caption(t("subject_dates_real"))
+    left, right = st.columns(2)
+    left.subheader(t("subject_consent"))
+    left.table(
+        pd.DataFrame(summary.consent, columns=[t("subject_col_item"), t("subject_col_value")])
+    )
+    right.subheader(t("subject_demographics"))
+    right.table(
+        pd.DataFrame(summary.demographics, columns=[t("subject_col_item"), t("subject_col_value")])
+    )
+    for col, (table, count) in zip(
+        st.columns(len(summary.counts)), summary.counts.items(), strict=True
+    ):
+        col.metric(t(f"subject_table_{table}"), count)
+    st.subheader(t("subject_treatments"))
+    if summary.treatments.empty:
+        st.info(t("subject_no_treatments"))
+    else:
+        st.dataframe(summary.treatments, hide_index=True, key="subject_treatments")
+
+
+_lookup()
+subject = current_subject()
+if subject is None:
+    st.info(t("subject_empty"))
+    st.stop()
+status = t("subject_known" if subject.exists else "subject_is_new")
+st.markdown(t("subject_pseudonym", sid=subject.subject_id, site=subject.site_code, status=status))
+if st.button(t("subject_close"), key="subject_close"):
+    set_current_subject(None)
+    st.rerun()
+try:
+    if subject.exists:
+        _existing(subject)
+    else:
+        _new_case(subject)
+except CaseguardError as exc:
+    show_error(exc)
