@@ -279,12 +279,6 @@ def test_identifiers_reach_neither_the_database_nor_any_export(
     assert sid.encode() in Path(db.path).read_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="existing bug in warehouse/cases.add_records: the cross-table rules run on the raw "
-    "rows, so an unparseable date raises pandas' DateParseError (quoting the value) instead of "
-    "ValidationFailed; legacy import avoids it by running the rules only on typed rows",
-)
 def test_add_records_reports_a_bad_date_as_a_validation_problem(db: Database) -> None:
     from schemas.errors import ValidationFailed
     from tests.warehouse_fixtures import make_case, site_user

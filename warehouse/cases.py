@@ -164,6 +164,8 @@ def add_records(
     require(session, WRITE_CLINICAL, existing.subject["site_code"], f"add to subject {subject_id}")
     checked = {table: checked_table(table, table_rows) for table, table_rows in rows.items()}
     problems = [p for _, found in checked.values() for p in found]
+    if problems:  # the cross-table rules need typed values (a bad date cannot be compared)
+        raise ValidationFailed(problems)
     subjects = existing.subjects
     died = existing.subject.get("status") == "active" and _reports_death(rows)
     if died:  # a fatal event is the news of the death: the subject's status follows

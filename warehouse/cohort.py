@@ -414,8 +414,41 @@ def _used(sql: str, params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if k in names}
 
 
+_shared = threading.local()
+
+
+@contextmanager
+def one_read(session: Session) -> Iterator[None]:
+    """Run every :func:`run` of this thread inside the block on one read connection.
+
+    A page asks eight or more questions of the same data; opening the file, checking
+    the snapshot and attaching it once instead of per query saves most of the time of
+    the small ones. Listings still write their audit entry on their own connection.
+    """
+    if getattr(_shared, "conn", None) is not None:  # already inside one: reuse it
+        yield
+        return
+    with session.db.connect(read_only=True) as conn:
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            with attached(conn):
+                _shared.conn, _shared.db = conn, session.db
+                try:
+                    yield
+                finally:
+                    _shared.conn = _shared.db = None
+        finally:
+            conn.execute("ROLLBACK")
+
+
 def run(session: Session, sql: str, params: dict[str, Any]) -> pd.DataFrame:
     """One analysis query, snapshot attached, in a read transaction."""
+    shared = getattr(_shared, "conn", None)
+    if shared is not None and getattr(_shared, "db", None) is session.db:
+        try:
+            return shared.execute(sql, _used(sql, params)).df()
+        except duckdb.Error as exc:
+            raise CaseguardError(f"the safety query failed: {exc}") from exc
     with session.db.connect(read_only=True) as conn:
         conn.execute("BEGIN TRANSACTION")
         try:

@@ -26,6 +26,7 @@ from warehouse.cohort import (
     SafetyFilter,
     authorise,
     cohort_sql,
+    one_read,
     period_where,
     product_where,
     run,
@@ -238,6 +239,11 @@ def masked_pivot(
 def load_dashboard(session: Session, filters: SafetyFilter = ALL) -> Dashboard:
     """Every figure of the dashboard page for ``filters``, masked for a monitor."""
     refresh(session)
+    with one_read(session):
+        return _load(session, filters)
+
+
+def _load(session: Session, filters: SafetyFilter) -> Dashboard:
     counts = product_counts(session, filters)
     shown = masked_products(counts)
     ratios = pair_ratios(counts.reset_index(names="product_id"))
