@@ -161,11 +161,15 @@ def new_salt() -> tuple[bytes, str]:
 
 
 def known_safe_terms() -> set[str]:
-    """Texts known to hold no identifier: the AE term list's codes and labels."""
+    """Texts known to hold no identifier: the AE term list's codes and labels, and
+    the coded switch reasons the app stores (the form offers no free text there)."""
+    from warehouse.regimens import SWITCH_REASONS
+
     terms = load_reference().ae_terms
     values: set[str] = set()
     for column in ("term_id", "term_en", "term_ru"):
         values |= {str(v).strip().casefold() for v in terms[column]}
+    values |= {reason.casefold() for reason in SWITCH_REASONS.values()}
     return values
 
 
