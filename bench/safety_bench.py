@@ -277,7 +277,8 @@ def main() -> None:
             "in memory and no result kept from an earlier run (except the rerun row: "
             "Streamlit reruns the page on every click, and aggregate results stay in "
             "memory until the data change, `warehouse/safety_cache.py`); every query "
-            "opens its own read connection (as the app does), audited listings also "
+            "opens its own read connection, except that the dashboard page's queries share "
+            "one (`cohort.one_read`, as the app does); audited listings also "
             "write their audit entry. "
             f"Targets: a query < {QUERY_TARGET_MS} ms, a page's data < {PAGE_TARGET_MS} ms "
             "(⚠ = missed).",
