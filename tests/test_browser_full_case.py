@@ -277,6 +277,13 @@ def _treatment(page: Any) -> None:
         state="attached", timeout=TIMEOUT
     )
     _no_exception(page)
+    # the form now proposes the next loading dose, blank: not the saved dose's lot again
+    page.get_by_text("Loading dose 4").wait_for(state="visible", timeout=TIMEOUT)
+    _wait_until(
+        lambda: page.get_by_label("Lot number", exact=True).first.input_value() == "",
+        "the lot of the saved dose cleared from the form",
+        20,
+    )
     _capture(page, "treatments.png")
 
 

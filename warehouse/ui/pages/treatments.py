@@ -167,10 +167,13 @@ plan_rows: list[int] = []
 for i, planned in enumerate(plan):
     label, give_col, date_col, lot_col = st.columns([2, 1, 2, 3])
     label.markdown(t(f"treatments_phase_{planned.phase}", n=planned.number))
-    give = give_col.checkbox(t("treatments_give"), value=True, key=f"tr_give_{i}")
-    day = date_col.date_input(
-        t("treatments_date"), value=planned.day, key=f"tr_date_{i}", format=date_format
-    )
+    # Defaults go through session state, not value=: after a save (keys deleted) the
+    # browser would otherwise keep showing the previous dose's date and lot in row i.
+    st.session_state.setdefault(f"tr_give_{i}", True)
+    st.session_state.setdefault(f"tr_date_{i}", planned.day)
+    st.session_state.setdefault(f"tr_lot_{i}", "")
+    give = give_col.checkbox(t("treatments_give"), key=f"tr_give_{i}")
+    day = date_col.date_input(t("treatments_date"), key=f"tr_date_{i}", format=date_format)
     lot = lot_col.text_input(t("treatments_lot"), key=f"tr_lot_{i}", max_chars=40)
     with lot_col:
         _errors("lot", i)
