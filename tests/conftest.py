@@ -160,3 +160,29 @@ def sign_in_browser(page: Any, url: str, username: str, password: str = "casegua
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text(f"Signed in as {username}").wait_for(state="visible", timeout=30_000)
+
+
+def choose_option(page: Any, label: str, option: str) -> None:
+    """Open the selectbox called ``label`` and pick ``option``.
+
+    A rerun triggered by the previous widget can close a freshly opened list, so
+    the list is opened again (a few times) until the option shows.
+    """
+    for _ in range(5):
+        page.get_by_label(label, exact=True).click()
+        choice = page.get_by_role("option", name=option, exact=True)
+        try:
+            choice.wait_for(state="visible", timeout=8_000)
+        except Exception:  # noqa: BLE001  (list closed by a rerun: open it again)
+            page.keyboard.press("Escape")
+            continue
+        choice.click()
+        return
+    raise AssertionError(f"option {option!r} never appeared in {label!r}")
+
+
+def fill_number(page: Any, label: str, value: str) -> None:
+    """Type ``value`` into the number input called ``label`` and commit it."""
+    box = page.get_by_label(label, exact=True)
+    box.fill(value)
+    box.press("Enter")

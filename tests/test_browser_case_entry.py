@@ -11,38 +11,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import sign_in_browser
+from tests.conftest import choose_option, fill_number, sign_in_browser
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "screenshots" / "new_case.png"
 LOCAL_ID = "BRW-QZ-40417"
 TIMEOUT = 30_000
-
-
-def _choose(page: Any, label: str, option: str) -> None:
-    """Open the selectbox called ``label`` and pick ``option``.
-
-    A rerun triggered by the previous widget can close a freshly opened list, so
-    the list is opened again (a few times) until the option shows.
-    """
-    for _ in range(4):
-        page.get_by_label(label, exact=True).click()
-        choice = page.get_by_role("option", name=option, exact=True)
-        try:
-            choice.wait_for(state="visible", timeout=8_000)
-        except Exception:  # noqa: BLE001  (list closed by a rerun: open it again)
-            page.keyboard.press("Escape")
-            continue
-        choice.click()
-        return
-    raise AssertionError(f"option {option!r} never appeared in {label!r}")
-
-
-def _number(page: Any, label: str, value: str) -> None:
-    box = page.get_by_label(label, exact=True)
-    box.fill(value)
-    box.press("Enter")
 
 
 def _next(page: Any, step: int) -> None:
@@ -66,20 +41,20 @@ def test_new_case_in_browser(app_url: str, browser_page: Any, browser_demo_db: P
     page.get_by_text("Legal representative", exact=True).click()
     _next(page, 2)
 
-    _choose(page, "Sex", "Female")
-    _number(page, "Year of birth", "2024")
-    _number(page, "Age at onset of symptoms, months", "2")
-    _number(page, "Age at the index date, months", "14")
+    choose_option(page, "Sex", "Female")
+    fill_number(page, "Year of birth", "2024")
+    fill_number(page, "Age at onset of symptoms, months", "2")
+    fill_number(page, "Age at the index date, months", "14")
     _next(page, 3)
 
-    _choose(page, "Subtype", "SMA type 1b (onset before 3 months)")
-    _choose(page, "SMN1 status", "Homozygous deletion of exon 7 (+/- 8)")
-    _choose(page, "SMN2 copy number", "2")
+    choose_option(page, "Subtype", "SMA type 1b (onset before 3 months)")
+    choose_option(page, "SMN1 status", "Homozygous deletion of exon 7 (+/- 8)")
+    choose_option(page, "SMN2 copy number", "2")
     _next(page, 4)
 
-    _choose(page, "Scale", "CHOP INTEND")
-    _number(page, "Score", "31")
-    _choose(page, "Best motor function", "Non-sitter")
+    choose_option(page, "Scale", "CHOP INTEND")
+    fill_number(page, "Score", "31")
+    choose_option(page, "Best motor function", "Non-sitter")
     started = time.monotonic()
     page.get_by_role("button", name="Save new case").click()
     success = page.get_by_text("New case MSK-")

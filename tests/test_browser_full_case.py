@@ -30,7 +30,7 @@ import pytest
 
 from anonymise.pseudonym import pseudonymise
 from anonymise.recognizers.snils import snils_is_valid
-from tests.conftest import sign_in_browser
+from tests.conftest import choose_option, fill_number, sign_in_browser
 from warehouse.db import Database
 
 pytestmark = pytest.mark.browser
@@ -92,31 +92,6 @@ def _narrative() -> str:
         text += fitting[0]
         sentences = sentences[1:] + sentences[:1]
     return text + NARRATIVE_TAIL
-
-
-def _choose(page: Any, label: str, option: str) -> None:
-    """Open the selectbox called ``label`` and pick ``option``.
-
-    A rerun triggered by the previous widget can close a freshly opened list, so
-    the list is opened again (a few times) until the option shows.
-    """
-    for _ in range(5):
-        page.get_by_label(label, exact=True).click()
-        choice = page.get_by_role("option", name=option, exact=True)
-        try:
-            choice.wait_for(state="visible", timeout=8_000)
-        except Exception:  # noqa: BLE001  (list closed by a rerun: open it again)
-            page.keyboard.press("Escape")
-            continue
-        choice.click()
-        return
-    raise AssertionError(f"option {option!r} never appeared in {label!r}")
-
-
-def _number(page: Any, label: str, value: str) -> None:
-    box = page.get_by_label(label, exact=True)
-    box.fill(value)
-    box.press("Enter")
 
 
 def _date(page: Any, label: str, day: dt.date) -> None:
@@ -231,21 +206,21 @@ def _new_case(page: Any, local_id: str, today: dt.date) -> str:
     page.get_by_text("Legal representative", exact=True).click()
     _next(page, 2)
 
-    _choose(page, "Sex", "Female")
+    choose_option(page, "Sex", "Female")
     born = today - dt.timedelta(days=14 * 30 + 15)
-    _number(page, "Year of birth", str(born.year))
-    _number(page, "Age at onset of symptoms, months", "2")
-    _number(page, "Age at the index date, months", "14")
+    fill_number(page, "Year of birth", str(born.year))
+    fill_number(page, "Age at onset of symptoms, months", "2")
+    fill_number(page, "Age at the index date, months", "14")
     _next(page, 3)
 
-    _choose(page, "Subtype", "SMA type 1b (onset before 3 months)")
-    _choose(page, "SMN1 status", "Homozygous deletion of exon 7 (+/- 8)")
-    _choose(page, "SMN2 copy number", "2")
+    choose_option(page, "Subtype", "SMA type 1b (onset before 3 months)")
+    choose_option(page, "SMN1 status", "Homozygous deletion of exon 7 (+/- 8)")
+    choose_option(page, "SMN2 copy number", "2")
     _next(page, 4)
 
-    _choose(page, "Scale", "CHOP INTEND")
-    _number(page, "Score", "28")
-    _choose(page, "Best motor function", "Non-sitter")
+    choose_option(page, "Scale", "CHOP INTEND")
+    fill_number(page, "Score", "28")
+    choose_option(page, "Best motor function", "Non-sitter")
     page.get_by_role("button", name="Save new case").click()
     saved = page.get_by_text(f"New case {subject_id} saved")
     saved.wait_for(state="visible", timeout=TIMEOUT)
@@ -258,7 +233,7 @@ def _new_case(page: Any, local_id: str, today: dt.date) -> str:
 def _treatment(page: Any) -> None:
     _nav(page, "Treatments", "Add treatment")
     page.get_by_text("No treatment recorded yet").first.wait_for(state="visible", timeout=TIMEOUT)
-    _choose(page, "Product", "Spinraza (nusinersen) — reference")
+    choose_option(page, "Product", "Spinraza (nusinersen) — reference")
     page.get_by_text("Loading dose 4").wait_for(state="visible", timeout=TIMEOUT)
     # the plan starts today: the first loading dose is given, the later ones are not yet
     given = page.get_by_role("checkbox", name="Given")
@@ -317,15 +292,15 @@ def _visit(page: Any) -> None:
 def _adverse_event(page: Any, subject_id: str, today: dt.date) -> None:
     _nav(page, "Adverse events", "Adverse event report")
     page.get_by_text(f"Subject {subject_id}").first.wait_for(state="visible", timeout=TIMEOUT)
-    _choose(page, "Adverse event term", "Headache")
+    choose_option(page, "Adverse event term", "Headache")
     verbatim = page.get_by_label("Verbatim term (as reported)", exact=True)
     verbatim.fill("Головная боль после люмбальной пункции")
     verbatim.press("Control+Enter")
     _date(page, "Onset date", today)
-    _choose(page, "CTCAE grade", "Grade 2 - moderate")
-    _choose(page, "Spinraza (nusinersen)", "Possible")
-    _choose(page, "Action taken with the product", "Dose not changed")
-    _choose(page, "Outcome", "Recovering / resolving")
+    choose_option(page, "CTCAE grade", "Grade 2 - moderate")
+    choose_option(page, "Spinraza (nusinersen)", "Possible")
+    choose_option(page, "Action taken with the product", "Dose not changed")
+    choose_option(page, "Outcome", "Recovering / resolving")
     _settle(page)
     page.get_by_role("button", name="Save adverse event").click()
     saved = page.get_by_text(f"Adverse event saved for subject {subject_id}")
