@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DB ?= data/caseguard.duckdb
 PORT ?= 8501
 
-.PHONY: install run test lint bench browser clean
+.PHONY: install run test drills lint bench browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ browser:
 
 test: install browser
 	$(BIN)/python -m pytest
+
+# The same drills as in `make test`, at full size (60 s of load, 20+ crash points,
+# thousands of fuzz cases); their figures go to docs/DRILLS.md.
+drills: install browser
+	CASEGUARD_DRILLS=full $(BIN)/python -m pytest tests/drills -s
 
 lint: install
 	$(BIN)/ruff check .

@@ -26,6 +26,18 @@ from warehouse.config import default_key_dir
 
 MEMORY = ":memory:"
 
+# DuckDB aborts the second of two overlapping write transactions in one process
+# ("Current transaction is aborted") instead of waiting; other processes are kept out
+# by the file lock. So writers in this process (the app's sessions are threads) take
+# turns on a lock per database file, and a user never sees a clash with a neighbour.
+_WRITE_LOCKS: dict[str, threading.RLock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(path: str) -> threading.RLock:
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(str(Path(path).resolve()), threading.RLock())
+
 
 def _is_lock_error(exc: duckdb.Error) -> bool:
     text = str(exc)
@@ -47,6 +59,7 @@ class Database:
         self.busy_timeout = busy_timeout
         self._memory: duckdb.DuckDBPyConnection | None = None
         self._memory_lock = threading.Lock()
+        self._write_lock = threading.RLock() if self.in_memory else _write_lock(self.path)
 
     @property
     def in_memory(self) -> bool:
@@ -102,8 +115,11 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-write connection inside BEGIN ... COMMIT; rolled back on any error."""
-        with self.connect() as conn:
+        """A read-write connection inside BEGIN ... COMMIT; rolled back on any error.
+
+        Writers in one process take turns (see ``_write_lock``); readers never wait.
+        """
+        with self._write_lock, self.connect() as conn:
             conn.execute("BEGIN TRANSACTION")
             try:
                 yield conn
