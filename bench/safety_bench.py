@@ -159,8 +159,7 @@ def bench_size(path: Path, repeat: int) -> dict[str, Any]:
         events = conn.execute("SELECT count(*) FROM adverse_events").fetchone()[0]  # type: ignore[index]
     cohort.clear_cache()
     start = time.perf_counter()
-    with db.connect(read_only=True) as conn:
-        cohort.snapshot(conn)
+    cohort.current(db)
     snapshot_ms = (time.perf_counter() - start) * 1000
     cohort.clear_cache()
     safety_cache.clear()

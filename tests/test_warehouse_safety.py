@@ -600,6 +600,8 @@ def test_sae_listing_rows_narratives_and_audit(db: Database, ids: dict[str, str]
     entries = audit_rows(db)[before:]
     assert [(e["action"], e["row_key"]) for e in entries] == [("view_listing", "sae_listing")]
     after = json.loads(str(entries[0]["after"]))
+    # as_of_seq: the last audit entry the listed data reflect (the one before this entry)
+    assert after.pop("as_of_seq") == entries[0]["seq"] - 1
     assert after == {"rows": 3, "subjects": sorted([ids["A"], ids["C"], ids["D"]]), "filters": {}}
     verify(db)
 
@@ -934,3 +936,53 @@ def test_demo_data_runs_and_is_sane(demo_db: Database) -> None:
     )
     masked = mask_counts(pivot.astype(int))
     assert masked.shape == (pivot.shape[0] + 1, pivot.shape[1] + 1)
+
+
+# Without a period, rates and motor change come from the snapshot's whole-follow-up
+# aggregates; a period that covers every date goes the general way (clipping each
+# episode and event). Both must agree exactly.
+WHOLE_TIME = {"period_start": dt.date(1900, 1, 1), "period_end": dt.date(2200, 1, 1)}
+
+
+@pytest.mark.parametrize(
+    "by",
+    [
+        (),
+        ("ctcae_grade",),
+        ("serious",),
+        ("body_system",),
+        ("coded_term",),
+        ("age_band",),
+        ("site_code", "coded_term"),
+        ("disease", "serious"),
+    ],
+)
+@pytest.mark.parametrize(
+    "fields",
+    [{}, {"sites": ("MSK",)}, {"age_bands": ("2-5 y", "6-11 y")}, {"disease": "SMA5Q"}],
+    ids=["all", "msk", "children", "sma"],
+)
+def test_whole_follow_up_aggregates_agree_with_the_general_query(
+    demo_db: Database, by: tuple[str, ...], fields: dict[str, Any]
+) -> None:
+    session = monitor(demo_db)
+    products = tuple(exposure(session)["product_id"])[:2]
+    for extra in ({}, {"products": products}):
+        fast = ae_rates(session, SafetyFilter(**fields, **extra), by)
+        general = ae_rates(session, SafetyFilter(**fields, **extra, **WHOLE_TIME), by)
+        assert len(fast) > 0
+        pd.testing.assert_frame_equal(fast, general, check_dtype=False)
+
+
+@pytest.mark.parametrize("attribution", ["initial", "current"])
+def test_motor_change_without_a_period_agrees_with_the_general_query(
+    demo_db: Database, attribution: str
+) -> None:
+    session = monitor(demo_db)
+    for fields in ({}, {"sites": ("MSK",)}, {"products": ("NUS-SPINRAZA",)}):
+        fast = motor_change(session, SafetyFilter(**fields), attribution=attribution)
+        general = motor_change(
+            session, SafetyFilter(**fields, **WHOLE_TIME), attribution=attribution
+        )
+        assert len(fast) > 0
+        pd.testing.assert_frame_equal(fast, general, check_dtype=False)

@@ -1,44 +1,16 @@
-"""The analysis cohort: follow-up, product episodes and attributed adverse events.
+"""The analysis cohort snapshot: follow-up, product episodes and attributed adverse events.
 
-Derived from the clinical tables by five window-function queries (temporary tables,
-one read transaction) and cached in process memory as three Arrow tables
-(``_cg_subjects``, ``_cg_episodes``, ``_cg_events``), so dashboard queries aggregate
-small tables instead of re-deriving follow-up from every table each time. The cache
-is keyed by the database id and checked on every use against the audit log, which
-records every write in the same transaction as the write: an entry newer than the
-snapshot, other than a read-only one (a viewed listing, a refusal), or a history
-that differs from the one seen (a restored copy of the file), rebuilds it.
-
-Definitions (all on the stored, date-shifted timeline: a subject's dates share one
-shift, so every interval is exact; a calendar date given by the user - a period,
-``as_of`` - is only exact up to the shift of +/- 182 days):
-
-- **First dose**: the subject's earliest treatment ``start_date``. Subjects without
-  any treatment row have none and are left out of every analysis except data
-  completeness.
-- **Last follow-up**: the latest dated record of the subject - assessment visit, lab,
-  AE onset or end, narrative visit, treatment start or end.
-- **End of follow-up** (``fu_end``): the earliest of last follow-up, death and consent
-  withdrawal, never before the first dose. **Death** is the end date (the date of the
-  fatal outcome) of the earliest AE with outcome fatal or criterion death, or its
-  onset if it has no end date.
-- **Product episodes**: a subject's treatment rows in date order; an episode begins
-  whenever the product changes, so a switch (reference -> generic, or back) ends one
-  episode where the next begins. An episode runs from its first row's start to the
-  next episode's start, or else to ``fu_end``. Rows are administrations (nusinersen
-  doses, the single Zolgensma infusion, protocol infusions) except for products with
-  a ``daily`` regimen (risdiplam), whose rows are courses: a closed course
-  (``end_date`` set) ends the episode at its end date, an open one runs on. A
-  single-dose gene therapy therefore counts all follow-up since the infusion. Two
-  products started on the same day: the later row (by treatment id) takes the day.
-  Episodes starting after ``fu_end`` are dropped.
-- **Attribution**: an AE belongs to the episode covering its onset (the product the
-  subject was on, or had started most recently). Onsets before the first dose
-  (allowed up to 30 days before) are ``pre-treatment`` and go to the first episode;
-  after a closed daily course and before any next product ``off-treatment``; after
-  ``fu_end`` ``after follow-up``; all others ``on-treatment``.
-- **Age band**: from ``age_at_index_months`` (age at the index date, fixed over
-  follow-up): <6 m, 6-23 m, 2-5 y, 6-11 y, 12-17 y, >=18 y, unknown.
+Derived from the clinical tables (see :mod:`warehouse.cohort_tables` for the
+definitions: first dose, end of follow-up, product episodes, attribution, age band,
+motor change) in one read transaction, and kept in process memory as an in-memory
+DuckDB database of small, ``sid``-keyed tables, so a dashboard query aggregates
+those instead of re-deriving follow-up from every clinical table, and never opens
+the database file. The snapshot is keyed by the database id and checked before use
+against the audit log, which records every write in the same transaction as the
+write: an entry newer than the snapshot, other than a read-only one (a viewed
+listing, a refusal), or a history that differs from the one seen (a restored copy of
+the file), rebuilds it. Between checks, an unchanged file (same size, modification
+time and inode, and the same for its write-ahead log) needs no look inside.
 """
 
 from __future__ import annotations
@@ -49,174 +21,74 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from schemas.errors import CaseguardError
 from warehouse.access import READ_CLINICAL, Session, require, scope_filter
 from warehouse.audit import Event, audited_transaction
-from warehouse.db import one
-
-BASELINE_WINDOW_DAYS = 30  # baseline: last assessment in [first dose - 30 d, first dose]
-AGE_BANDS: tuple[tuple[str, float | None], ...] = (
-    ("<6 m", 6),
-    ("6-23 m", 24),
-    ("2-5 y", 72),
-    ("6-11 y", 144),
-    ("12-17 y", 216),
-    (">=18 y", None),
+from warehouse.cohort_tables import (
+    AGE_BANDS,
+    BUILD,
+    BUILD_DETAILS,
+    DERIVE,
+    SCRATCH,
+    SNAPSHOT_TABLES,
+    UNKNOWN_BAND,
 )
-UNKNOWN_BAND = "unknown"
+from warehouse.db import Database, one
+
 READ_ONLY_AUDIT_ACTIONS = ("view_listing", "access_denied")
-TABLES = ("_cg_subjects", "_cg_episodes", "_cg_events")
-# Snapshot tables key subjects by ``sid`` (an integer, fast to group by) and hold
-# subject_id only in _cg_subjects; episodes lose subject_id once built.
 KEEP = 2  # snapshots kept (one per database)
+_MEMORY_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": "false",
+    "autoload_known_extensions": "false",
+}
 
-_AGE_BAND_SQL = (
-    "CASE WHEN s.age_at_index_months IS NULL THEN 'unknown' "
-    + " ".join(
-        f"WHEN s.age_at_index_months < {limit} THEN '{label}'"
-        for label, limit in AGE_BANDS
-        if limit is not None
-    )
-    + f" ELSE '{AGE_BANDS[-1][0]}' END"
-)
 
-# Each statement creates one temporary table from the clinical tables and the ones before.
-BUILD = (
-    """CREATE OR REPLACE TEMP TABLE _cg_ep0 AS
-    WITH tr AS (
-        SELECT t.subject_id, t.treatment_id, t.product_id, t.start_date, t.end_date,
-               p.regimen_kind,
-               (t.product_id IS DISTINCT FROM lag(t.product_id) OVER w)::INTEGER AS new_episode
-        FROM treatments t JOIN products p USING (product_id)
-        WINDOW w AS (PARTITION BY t.subject_id ORDER BY t.start_date, t.treatment_id)
-    )
-    SELECT subject_id, episode, any_value(product_id) AS product_id,
-           any_value(regimen_kind) AS regimen_kind, min(start_date) AS ep_start,
-           CASE WHEN bool_or(end_date IS NULL) THEN NULL ELSE max(end_date) END AS last_end
-    FROM (SELECT *, sum(new_episode) OVER (PARTITION BY subject_id
-                 ORDER BY start_date, treatment_id ROWS UNBOUNDED PRECEDING) AS episode FROM tr)
-    GROUP BY subject_id, episode""",
-    f"""CREATE OR REPLACE TEMP TABLE _cg_fu AS
-    WITH rec AS (
-        SELECT subject_id, max(d) AS last_record FROM (
-            SELECT subject_id, visit_date AS d FROM assessments
-            UNION ALL SELECT subject_id, date FROM labs
-            UNION ALL SELECT subject_id, greatest(onset_date, end_date) FROM adverse_events
-            UNION ALL SELECT subject_id, visit_date FROM narratives
-            UNION ALL SELECT subject_id, greatest(start_date, end_date) FROM treatments
-        ) GROUP BY subject_id
-    ),
-    death AS (
-        SELECT subject_id, min(coalesce(end_date, onset_date)) AS death_date
-        FROM adverse_events WHERE outcome = 'fatal' OR list_contains(seriousness, 'death')
-        GROUP BY subject_id
-    ),
-    firsts AS (SELECT subject_id, min(ep_start) AS first_dose FROM _cg_ep0 GROUP BY 1)
-    SELECT row_number() OVER (ORDER BY s.subject_id)::INTEGER AS sid, s.subject_id,
-           s.site_code, s.disease, s.disease_subtype, s.status,
-           {_AGE_BAND_SQL} AS age_band, s.genetics IS NOT NULL AS has_genetics,
-           s.age_at_index_months IS NOT NULL AS has_age, c.subject_id IS NOT NULL AS has_consent,
-           c.withdrawn_date, d.death_date, f.first_dose,
-           CASE WHEN f.first_dose IS NOT NULL THEN greatest(f.first_dose,
-                least(coalesce(r.last_record, f.first_dose), d.death_date, c.withdrawn_date))
-           END AS fu_end
-    FROM subjects s LEFT JOIN firsts f USING (subject_id) LEFT JOIN rec r USING (subject_id)
-    LEFT JOIN death d USING (subject_id) LEFT JOIN consents c USING (subject_id)""",
-    """CREATE OR REPLACE TEMP TABLE _cg_episodes AS
-    SELECT subject_id, sid, site_code, disease, age_band, episode, product_id, ep_start,
-           ep_end, next_start,
-           min(ep_start) OVER (PARTITION BY subject_id, product_id) AS product_start
-    FROM (
-        SELECT e.*, f.sid, f.site_code, f.disease, f.age_band, f.fu_end,
-               lead(e.ep_start) OVER w AS next_start,
-               greatest(e.ep_start, least(f.fu_end, lead(e.ep_start) OVER w,
-                   CASE WHEN e.regimen_kind = 'daily' THEN e.last_end END)) AS ep_end
-        FROM _cg_ep0 e JOIN _cg_fu f USING (subject_id)
-        WINDOW w AS (PARTITION BY e.subject_id ORDER BY e.episode)
-    ) WHERE ep_start <= fu_end AND ep_start IS DISTINCT FROM next_start""",
-    """CREATE OR REPLACE TEMP TABLE _cg_events AS
-    WITH a AS (
-        SELECT a.ae_id, a.subject_id, a.onset_date, a.ctcae_grade, a.serious, a.body_system,
-               a.coded_term, a.outcome = 'fatal' OR list_contains(a.seriousness, 'death') AS fatal,
-               f.sid, f.site_code, f.disease, f.age_band, f.first_dose, f.fu_end,
-               greatest(a.onset_date, f.first_dose) AS anchor
-        FROM adverse_events a JOIN _cg_fu f USING (subject_id) WHERE f.first_dose IS NOT NULL
-    )
-    SELECT a.ae_id, a.sid, a.site_code, a.disease, a.age_band, e.product_id, e.episode,
-           CASE WHEN a.onset_date < a.first_dose THEN 'pre-treatment'
-                WHEN a.onset_date > a.fu_end THEN 'after follow-up'
-                WHEN a.onset_date > e.ep_end THEN 'off-treatment'
-                ELSE 'on-treatment' END AS period,
-           a.onset_date, a.onset_date - a.first_dose AS onset_day,
-           a.onset_date - e.product_start AS product_day,
-           a.ctcae_grade, a.serious, a.body_system, a.coded_term, coalesce(a.fatal, FALSE) AS fatal
-    FROM a LEFT JOIN _cg_episodes e ON e.sid = a.sid AND e.ep_start <= a.anchor
-        AND (e.next_start IS NULL OR a.anchor < e.next_start)""",
-    f"""CREATE OR REPLACE TEMP TABLE _cg_subjects AS
-    WITH tr AS (
-        SELECT subject_id, count(*) AS n_treatments, count(lot) AS n_lot
-        FROM treatments GROUP BY 1
-    ),
-    ae AS (
-        SELECT a.subject_id, count(*) AS n_aes, count(c.ae_id) AS n_aes_assessed
-        FROM adverse_events a LEFT JOIN (SELECT DISTINCT ae_id FROM ae_causality) c USING (ae_id)
-        GROUP BY 1
-    ),
-    visits AS (
-        SELECT a.subject_id, a.visit_date, f.first_dose, f.fu_end
-        FROM assessments a JOIN _cg_fu f USING (subject_id) WHERE f.first_dose IS NOT NULL
-    ),
-    base AS (
-        SELECT DISTINCT subject_id FROM visits
-        WHERE visit_date BETWEEN first_dose - {BASELINE_WINDOW_DAYS} AND first_dose
-    ),
-    gaps AS (
-        SELECT subject_id, max(d - prev) AS max_gap FROM (
-            SELECT subject_id, d, lag(d) OVER (PARTITION BY subject_id ORDER BY d) AS prev
-            FROM (
-                SELECT subject_id, first_dose AS d FROM _cg_fu WHERE first_dose IS NOT NULL
-                UNION SELECT subject_id, fu_end FROM _cg_fu WHERE first_dose IS NOT NULL
-                UNION SELECT subject_id, visit_date FROM visits
-                      WHERE visit_date > first_dose AND visit_date < fu_end))
-        GROUP BY 1
-    ),
-    products AS (
-        SELECT subject_id, arg_min(product_id, episode) AS first_product,
-               arg_max(product_id, episode) AS last_product
-        FROM _cg_episodes GROUP BY 1
-    )
-    SELECT f.*, p.first_product, p.last_product,
-           coalesce(tr.n_treatments, 0) AS n_treatments, coalesce(tr.n_lot, 0) AS n_lot,
-           coalesce(ae.n_aes, 0) AS n_aes, coalesce(ae.n_aes_assessed, 0) AS n_aes_assessed,
-           b.subject_id IS NOT NULL AS has_baseline, g.max_gap
-    FROM _cg_fu f LEFT JOIN products p USING (subject_id) LEFT JOIN tr USING (subject_id)
-    LEFT JOIN ae USING (subject_id) LEFT JOIN base b USING (subject_id)
-    LEFT JOIN gaps g USING (subject_id)""",
-)
-SCRATCH = ("_cg_ep0", "_cg_fu", "_cg_episodes", "_cg_events", "_cg_subjects")
+FileState = tuple[tuple[int, int, int] | None, ...]
 
 
 @dataclass
 class Snapshot:
-    """The derived cohort tables of one database, valid up to audit entry ``seen_seq``
-    (whose hash, ``seen_hash``, pins the whole history before it)."""
+    """The derived cohort tables of one database (an in-memory DuckDB database), valid
+    up to audit entry ``seen_seq`` (whose hash, ``seen_hash``, pins the history before it)."""
 
     db_id: str
     migrations: int
     seen_seq: int
     seen_hash: str | None
-    tables: dict[str, pa.Table] = field(default_factory=dict)
+    conn: duckdb.DuckDBPyConnection
+    file_state: FileState | None = None
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own to the snapshot database (one per thread and query)."""
+        return self.conn.cursor()
 
 
 _cache: dict[str, Snapshot] = {}
+_by_path: dict[str, str] = {}  # database file -> db_id of its last snapshot
 _lock = threading.Lock()
+
+
+def _file_state(db: Database) -> FileState | None:
+    """Size, modification time and inode of the database file and its WAL; None for
+    an in-memory database (always checked inside)."""
+    if db.in_memory:
+        return None
+    state = []
+    for path in (Path(db.path), Path(db.path + ".wal")):
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            state.append(None)
+            continue
+        state.append((st.st_size, st.st_mtime_ns, st.st_ino))
+    return tuple(state)
 
 
 def _audit_tail(
@@ -244,16 +116,25 @@ def _identity(conn: duckdb.DuckDBPyConnection) -> tuple[str, int]:
 
 def _build(conn: duckdb.DuckDBPyConnection, db_id: str, migrations: int) -> Snapshot:
     head, digest, _ = _audit_tail(conn, 0)
-    for statement in BUILD:
-        conn.execute(statement)
-    columns = {"_cg_episodes": "* EXCLUDE (subject_id)"}  # sid is enough there
-    tables = {
-        name: conn.sql(f"SELECT {columns.get(name, '*')} FROM {name}").to_arrow_table()
-        for name in TABLES
-    }
-    for name in SCRATCH:
-        conn.execute(f"DROP TABLE IF EXISTS {name}")
-    return Snapshot(db_id, migrations, head or 0, digest, tables)
+    memory = duckdb.connect(":memory:", config=_MEMORY_CONFIG)
+    try:
+        for statement in BUILD + BUILD_DETAILS:
+            conn.execute(statement)
+        for name, columns in SNAPSHOT_TABLES.items():
+            incoming = conn.sql(f"SELECT {columns} FROM {name}").to_arrow_table()
+            memory.register("_incoming", incoming)
+            memory.execute(f"CREATE TABLE {name} AS SELECT * FROM _incoming")
+            memory.unregister("_incoming")
+        for statement in DERIVE:
+            memory.execute(statement)
+    except BaseException:
+        memory.close()
+        raise
+    finally:
+        for name in SCRATCH:
+            with contextlib.suppress(duckdb.Error):  # an aborted transaction refuses it
+                conn.execute(f"DROP TABLE IF EXISTS {name}")
+    return Snapshot(db_id, migrations, head or 0, digest, memory)
 
 
 def _still_valid(conn: duckdb.DuckDBPyConnection, cached: Snapshot, migrations: int) -> bool:
@@ -283,31 +164,41 @@ def snapshot(conn: duckdb.DuckDBPyConnection) -> Snapshot:
         if cached is not None and _still_valid(conn, cached, migrations):
             return cached
         fresh = _build(conn, db_id, migrations)
-        _cache.pop(db_id, None)
+        old = _cache.pop(db_id, None)
         _cache[db_id] = fresh
         while len(_cache) > KEEP:
             _cache.pop(next(iter(_cache)))
+        del old  # queries still running on it keep their own reference
         return fresh
+
+
+def current(db: Database) -> Snapshot:
+    """The snapshot of ``db``, checked against the audit log unless the file is
+    untouched since the last check (then no connection is opened at all)."""
+    state = _file_state(db)
+    if state is not None:
+        with _lock:
+            cached = _cache.get(_by_path.get(db.path, ""))
+            if cached is not None and cached.file_state == state:
+                return cached
+    with db.connect(read_only=True) as conn:
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            snap = snapshot(conn)
+        finally:
+            conn.execute("ROLLBACK")
+    if state is not None:
+        with _lock:
+            snap.file_state = state  # taken before the check: a later write changes it
+            _by_path[db.path] = snap.db_id
+    return snap
 
 
 def clear_cache() -> None:
     """Forget every snapshot (they are rebuilt on next use)."""
     with _lock:
         _cache.clear()
-
-
-@contextmanager
-def attached(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The connection with the snapshot tables registered under their names."""
-    snap = snapshot(conn)
-    for name, table in snap.tables.items():
-        conn.register(name, table)
-    try:
-        yield conn
-    finally:
-        for name in snap.tables:
-            with contextlib.suppress(duckdb.Error):  # an aborted transaction refuses it
-                conn.unregister(name)
+        _by_path.clear()
 
 
 # --- filters and the per-query cohort --------------------------------------------------
@@ -419,61 +310,56 @@ _shared = threading.local()
 
 @contextmanager
 def one_read(session: Session) -> Iterator[None]:
-    """Run every :func:`run` of this thread inside the block on one read connection.
+    """Run every :func:`run` of this thread inside the block on one snapshot.
 
-    A page asks eight or more questions of the same data; opening the file, checking
-    the snapshot and attaching it once instead of per query saves most of the time of
-    the small ones. Listings still write their audit entry on their own connection.
+    A page asks eight or more questions of the same data: they all see the same
+    snapshot, checked once, through one cursor.
     """
-    if getattr(_shared, "conn", None) is not None:  # already inside one: reuse it
+    if getattr(_shared, "cursor", None) is not None:  # already inside one: reuse it
         yield
         return
-    with session.db.connect(read_only=True) as conn:
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            with attached(conn):
-                _shared.conn, _shared.db = conn, session.db
-                try:
-                    yield
-                finally:
-                    _shared.conn = _shared.db = None
-        finally:
-            conn.execute("ROLLBACK")
+    snap = current(session.db)
+    cursor = snap.cursor()
+    _shared.cursor, _shared.db = cursor, session.db
+    try:
+        yield
+    finally:
+        _shared.cursor = _shared.db = None
+        cursor.close()
+
+
+def _execute(cursor: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    try:
+        return cursor.execute(sql, _used(sql, params)).df()
+    except duckdb.Error as exc:
+        raise CaseguardError(f"the safety query failed: {exc}") from exc
 
 
 def run(session: Session, sql: str, params: dict[str, Any]) -> pd.DataFrame:
-    """One analysis query, snapshot attached, in a read transaction."""
-    shared = getattr(_shared, "conn", None)
+    """One analysis query on the snapshot tables (callers have authorised it)."""
+    shared = getattr(_shared, "cursor", None)
     if shared is not None and getattr(_shared, "db", None) is session.db:
-        try:
-            return shared.execute(sql, _used(sql, params)).df()
-        except duckdb.Error as exc:
-            raise CaseguardError(f"the safety query failed: {exc}") from exc
-    with session.db.connect(read_only=True) as conn:
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            with attached(conn):
-                return conn.execute(sql, _used(sql, params)).df()
-        except duckdb.Error as exc:
-            raise CaseguardError(f"the safety query failed: {exc}") from exc
-        finally:
-            conn.execute("ROLLBACK")
+        return _execute(shared, sql, params)
+    cursor = current(session.db).cursor()
+    try:
+        return _execute(cursor, sql, params)
+    finally:
+        cursor.close()
 
 
 def run_listing(
     session: Session, name: str, sql: str, params: dict[str, Any], f: SafetyFilter
 ) -> pd.DataFrame:
-    """A row-level listing, audited as ``view_listing`` (which subjects, which filters)
-    in the same transaction: no listing without its audit entry."""
-    with audited_transaction(session.db, session.actor) as (conn, events), attached(conn):
-        frame = conn.execute(sql, _used(sql, params)).df()
-        subjects = sorted(set(frame["subject_id"])) if "subject_id" in frame else []
-        events.append(
-            Event(
-                "view_listing",
-                None,
-                name,
-                after={"rows": len(frame), "subjects": subjects, "filters": f.describe()},
-            )
-        )
+    """A row-level listing, audited as ``view_listing`` (which subjects, which filters,
+    which snapshot): the rows are returned only once their audit entry is committed."""
+    snap = current(session.db)
+    cursor = snap.cursor()
+    try:
+        frame = _execute(cursor, sql, params)
+    finally:
+        cursor.close()
+    subjects = sorted(set(frame["subject_id"])) if "subject_id" in frame else []
+    after = {"rows": len(frame), "subjects": subjects, "filters": f.describe()}
+    with audited_transaction(session.db, session.actor) as (_, events):
+        events.append(Event("view_listing", None, name, after=after | {"as_of_seq": snap.seen_seq}))
     return frame

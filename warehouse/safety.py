@@ -112,7 +112,9 @@ def exposure(
     return frame
 
 
-RATES_SQL = """,
+# Per subject and product: days exposed (xs); per subject, product (and category):
+# events and the days lost to the first of them (lost). Clipped to the period if any.
+RISK_SQL = """,
 xs AS (SELECT sid, product_id{s}, sum(x_end - x_start) AS days FROM xp GROUP BY ALL),
 first AS (
     SELECT sid, product_id{s}{e}, min(onset_date) AS first_onset, count(*) AS n
@@ -124,7 +126,20 @@ lost AS (
              - sum(greatest(0, least(x.x_end, f.first_onset) - x.x_start)) AS lost_days
     FROM first f JOIN xp x ON x.sid = f.sid AND x.product_id = f.product_id
     GROUP BY ALL
+)"""
+
+# The same from the snapshot's whole-follow-up aggregates (no period chosen).
+RISK_WHOLE_SQL = """,
+xs AS (
+    SELECT sid, product_id{s}, days FROM _cg_exposure
+    WHERE sid IN (SELECT sid FROM everyone) AND {product_where}
 ),
+lost AS (
+    SELECT sid, product_id{s}{e}, n, lost_days FROM _cg_risk_{risk}
+    WHERE sid IN (SELECT sid FROM everyone) AND {product_where}
+)"""
+
+RATES_SQL = """,
 ea AS (
     SELECT product_id{s}{e}, count(*) AS subjects_with_event, sum(n) AS events,
            sum(lost_days) AS lost_days
@@ -173,15 +188,23 @@ def ae_rates(
     authorise(session, filters, "view safety rates")
     s, e = _dimensions(by)
     cohort, params = cohort_sql(session, filters)
-    sql = cohort + RATES_SQL.format(
-        s=_cols(s),
-        e=_cols(e),
-        fs=_cols(s, "f."),
-        fe=_cols(e, "f."),
-        xa_s=_cols(s, "xa."),
-        ea_e=_cols(e, "ea."),
-        join="INNER" if e else "LEFT",
-        on="".join(f" AND xa.{d} = ea.{d}" for d in s),
+    if filters.period_start or filters.period_end or len(e) > 1:
+        risk = RISK_SQL.format(s=_cols(s), e=_cols(e), fs=_cols(s, "f."), fe=_cols(e, "f."))
+    else:
+        risk = RISK_WHOLE_SQL.format(
+            s=_cols(s), e=_cols(e), risk=e[0] if e else "any", product_where=product_where(filters)
+        )
+    sql = (
+        cohort
+        + risk
+        + RATES_SQL.format(
+            s=_cols(s),
+            e=_cols(e),
+            xa_s=_cols(s, "xa."),
+            ea_e=_cols(e, "ea."),
+            join="INNER" if e else "LEFT",
+            on="".join(f" AND xa.{d} = ea.{d}" for d in s),
+        )
     )
     return _with_rates(run(session, sql, params))
 
@@ -199,7 +222,7 @@ def rate_ratios(
     rates = ae_rates(session, filters, by)
     pairs = run(
         session,
-        "SELECT product_id AS generic_product_id, reference_product_id FROM products "
+        "SELECT product_id AS generic_product_id, reference_product_id FROM _cg_products "
         "WHERE is_generic AND reference_product_id IS NOT NULL",
         {},
     )
@@ -288,31 +311,14 @@ def time_to_onset_windows(
 
 SAE_SQL = """,
 sae AS (
-    SELECT x.*, fu.subject_id, a.seriousness, a.end_date, a.outcome, a.action_taken
-    FROM ae x JOIN fu USING (sid) JOIN adverse_events a USING (ae_id)
+    SELECT x.*, fu.subject_id FROM ae x JOIN fu USING (sid)
     WHERE x.serious AND {product_where} AND {onset_where}
-),
-nar AS (
-    SELECT ae_id, arg_min(text_scrubbed, (abs(offset_days), offset_days, narrative_id))
-               AS narrative,
-           arg_min(offset_days, (abs(offset_days), offset_days, narrative_id))
-               AS narrative_offset_days
-    FROM (SELECT s.ae_id, n.narrative_id, n.text_scrubbed,
-                 n.visit_date - s.onset_date AS offset_days
-          FROM sae s JOIN narratives n USING (subject_id))
-    GROUP BY ae_id
-),
-caus AS (
-    SELECT c.ae_id, string_agg(c.product_id || ': ' || c.causality, '; ' ORDER BY c.product_id)
-               AS causality_all_products,
-           any_value(c.causality) FILTER (WHERE c.product_id = s.product_id) AS causality
-    FROM ae_causality c JOIN sae s USING (ae_id) GROUP BY c.ae_id
 )
 SELECT s.subject_id, s.site_code, s.ae_id, s.product_id, s.coded_term, s.body_system,
-       s.ctcae_grade, array_to_string(s.seriousness, ', ') AS criteria, s.onset_day, s.period,
-       s.end_date - s.onset_date AS duration_days, s.outcome, s.action_taken,
-       caus.causality, caus.causality_all_products, nar.narrative, nar.narrative_offset_days
-FROM sae s LEFT JOIN caus USING (ae_id) LEFT JOIN nar USING (ae_id)
+       s.ctcae_grade, d.criteria, s.onset_day, s.period, d.duration_days, d.outcome,
+       d.action_taken, d.causality, d.causality_all_products, d.narrative,
+       d.narrative_offset_days
+FROM sae s JOIN _cg_sae d USING (ae_id)
 ORDER BY s.site_code, s.subject_id, s.onset_day, s.ae_id"""
 
 
@@ -352,7 +358,7 @@ d AS (
 )
 SELECT d.subject_id, d.site_code, d.disease, d.disease_subtype, d.age_band, d.product_id,
        d.death_day, d.cause_term, d.ctcae_grade, d.onset_day, c.causality, d.status
-FROM d LEFT JOIN ae_causality c ON c.ae_id = d.ae_id AND c.product_id = d.product_id
+FROM d LEFT JOIN _cg_fatal_causality c ON c.ae_id = d.ae_id AND c.product_id = d.product_id
 WHERE {product_where} AND {death_where}
 ORDER BY d.site_code, d.subject_id"""
 

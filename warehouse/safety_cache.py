@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from warehouse.access import Session
-from warehouse.cohort import SafetyFilter, authorise, snapshot
+from warehouse.cohort import SafetyFilter, authorise, current
 
 MAX_RESULTS = 256  # per database
 
@@ -33,9 +33,8 @@ _results: dict[int, tuple[object, object, OrderedDict[Hashable, pd.DataFrame]]] 
 
 
 def refresh(session: Session) -> None:
-    """Check the snapshot once (one read connection); forget results if it changed."""
-    with session.db.connect(read_only=True) as conn:
-        snap = snapshot(conn)
+    """Check the snapshot once; forget results if it changed."""
+    snap = current(session.db)
     with _lock:
         kept = _results.get(id(session.db))
         if kept is None or kept[1] is not snap:

@@ -17,7 +17,6 @@ from schemas.errors import CaseguardError
 from warehouse.access import Session
 from warehouse.cohort import (
     ALL,
-    BASELINE_WINDOW_DAYS,
     SafetyFilter,
     authorise,
     cohort_sql,
@@ -26,31 +25,20 @@ from warehouse.cohort import (
     run,
     run_listing,
 )
+from warehouse.cohort_tables import MONTH_DAYS, MOTOR_WINDOW_MONTHS
 from warehouse.safety_stats import mean_ci
 
-MONTH_DAYS = 30.4375
 ASSESSMENT_INTERVAL_DAYS = 183  # motor assessments every 6 months (SMA standards of care)
 ASSESSMENT_GRACE_DAYS = 31
 OVERDUE_GRACE_DAYS = 30
 
 # --- motor scales --------------------------------------------------------------------
 
-MOTOR_SQL = """,
-visits AS MATERIALIZED (
-    SELECT f.sid, a.scale, a.score, a.visit_date - f.first_dose AS day,
-           f.fu_end - f.first_dose AS last_day, a.visit_date, f.first_product
-    FROM assessments a JOIN fu f USING (subject_id)
-),
-base AS (
-    SELECT sid, scale, arg_max(score, day) AS baseline FROM visits
-    WHERE day BETWEEN -$baseline_days AND 0 GROUP BY ALL
-),
+MOTOR_POST_SQL = """,
 post AS (
-    SELECT v.sid, v.scale, v.visit_date, v.day, v.score - b.baseline AS change,
-           round(v.day / $month_days / $bin) * $bin AS month, {product} AS product_id
-    FROM visits v JOIN base b ON b.sid = v.sid AND b.scale = v.scale
-    {product_join}
-    WHERE v.day > 0 AND v.day <= v.last_day
+    SELECT sid, scale, visit_date, day, change, {product} AS product_id,
+           round(day / $month_days / $bin) * $bin AS month
+    FROM _cg_motor WHERE sid IN (SELECT sid FROM fu) AND {product} IS NOT NULL
 ),
 chosen AS (
     SELECT sid, scale, month,
@@ -60,7 +48,16 @@ chosen AS (
                            + (day > month * $month_days)::INTEGER) AS change
     FROM post WHERE month >= $bin AND {product_where} AND {visit_where}
     GROUP BY sid, scale, month
-),
+)"""
+
+# The default windows, initial product, whole follow-up: from the snapshot directly.
+MOTOR_WINDOWS_SQL = """,
+chosen AS (
+    SELECT sid, scale, month, product_id, change FROM _cg_motor_windows
+    WHERE sid IN (SELECT sid FROM fu) AND {product_where}
+)"""
+
+MOTOR_SQL = """,
 thr AS (
     SELECT unnest($thr_scales::VARCHAR[]) AS scale, unnest($thr_values::DOUBLE[]) AS threshold,
            unnest($thr_signs::DOUBLE[]) AS sign
@@ -69,9 +66,6 @@ SELECT product_id, scale, month::INTEGER AS month, count(*) AS n, avg(change) AS
        stddev_samp(change) AS sd_change, any_value(threshold) AS meaningful_change,
        count(*) FILTER (WHERE change * sign >= threshold) AS n_meaningful
 FROM chosen LEFT JOIN thr USING (scale) GROUP BY product_id, scale, month ORDER BY ALL"""
-
-_CURRENT_PRODUCT_JOIN = """JOIN ep e ON e.sid = v.sid AND e.ep_start <= v.visit_date
-      AND (e.next_start IS NULL OR v.visit_date < e.next_start)"""
 
 
 def _thresholds() -> dict[str, Any]:
@@ -87,7 +81,7 @@ def _thresholds() -> dict[str, Any]:
 def motor_change(
     session: Session,
     filters: SafetyFilter = ALL,
-    bin_months: int = 6,
+    bin_months: int = MOTOR_WINDOW_MONTHS,
     attribution: Literal["initial", "current"] = "initial",
 ) -> pd.DataFrame:
     """Change from baseline in each scale by product and months since the first dose.
@@ -114,14 +108,17 @@ def motor_change(
         raise CaseguardError("attribution is 'initial' or 'current'")
     cohort, params = cohort_sql(session, filters)
     initial = attribution == "initial"
-    sql = cohort + MOTOR_SQL.format(
-        product="v.first_product" if initial else "e.product_id",
-        product_join="" if initial else _CURRENT_PRODUCT_JOIN,
-        product_where=product_where(filters),
-        visit_where=period_where(filters, "visit_date"),
-    )
+    whole = not (filters.period_start or filters.period_end)
+    if initial and whole and bin_months == MOTOR_WINDOW_MONTHS:
+        chosen = MOTOR_WINDOWS_SQL.format(product_where=product_where(filters))
+    else:
+        chosen = MOTOR_POST_SQL.format(
+            product="first_product" if initial else "current_product",
+            product_where=product_where(filters),
+            visit_where=period_where(filters, "visit_date"),
+        )
+    sql = cohort + chosen + MOTOR_SQL
     params |= _thresholds() | {
-        "baseline_days": BASELINE_WINDOW_DAYS,
         "month_days": MONTH_DAYS,
         "bin": bin_months,
     }
@@ -140,23 +137,14 @@ def motor_change(
 # --- overdue doses and data completeness ---------------------------------------------
 
 DUE_SQL = """,
-course AS (
-    SELECT t.subject_id, p.inn, count(*) AS doses, min(t.start_date) AS course_start,
-           max(t.start_date) AS last_dose, arg_max(t.product_id, t.start_date) AS product_id,
-           any_value(p.loading_days) AS loading_days,
-           any_value(p.maintenance_interval_months) AS interval_months
-    FROM treatments t JOIN products p USING (product_id)
-    WHERE p.regimen_kind = 'loading_then_maintenance'
-    GROUP BY t.subject_id, p.inn
-),
 due AS (
-    SELECT c.*, f.site_code, f.first_dose, f.fu_end,
+    SELECT c.*, f.subject_id, f.site_code, f.first_dose, f.fu_end,
            CASE WHEN c.doses < len(c.loading_days)
                 THEN c.course_start + c.loading_days[c.doses + 1]
                 ELSE c.last_dose + round(c.interval_months * $month_days)::INTEGER
            END AS next_due
-    FROM fu f JOIN course c USING (subject_id)
-    JOIN products cp ON cp.product_id = f.last_product AND cp.inn = c.inn
+    FROM fu f JOIN _cg_courses c USING (sid)
+    JOIN _cg_products cp ON cp.product_id = f.last_product AND cp.inn = c.inn
     WHERE f.status = 'active' AND f.death_date IS NULL AND f.withdrawn_date IS NULL
       AND {product_where}
 ),

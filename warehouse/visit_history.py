@@ -5,7 +5,7 @@ dates and knows the subject's shift, so the history is shown on the real calenda
 (stored date minus the shift). Nothing here is written anywhere.
 
 Baseline follows the monitor's change-from-baseline analysis
-(:data:`warehouse.cohort.BASELINE_WINDOW_DAYS`): per scale, the last assessment in
+(:data:`warehouse.cohort_tables.BASELINE_WINDOW_DAYS`): per scale, the last assessment in
 the 30 days up to and including the first dose. A subject not yet treated has the
 first assessment of each scale as baseline.
 """
@@ -20,7 +20,7 @@ import pandas as pd
 from schemas import Case, load_reference
 from warehouse.access import Session
 from warehouse.cases import load_case
-from warehouse.cohort import BASELINE_WINDOW_DAYS
+from warehouse.cohort_tables import BASELINE_WINDOW_DAYS
 from warehouse.subjects_lookup import OpenSubject
 
 ASSESSMENT_COLUMNS = [
