@@ -39,6 +39,7 @@ from warehouse.cohort_tables import (
     SCRATCH,
     SNAPSHOT_TABLES,
     UNKNOWN_BAND,
+    thresholds,
 )
 from warehouse.db import Database, one
 
@@ -125,8 +126,10 @@ def _build(conn: duckdb.DuckDBPyConnection, db_id: str, migrations: int) -> Snap
             memory.register("_incoming", incoming)
             memory.execute(f"CREATE TABLE {name} AS SELECT * FROM _incoming")
             memory.unregister("_incoming")
+        memory.register("_incoming_thresholds", thresholds())
         for statement in DERIVE:
             memory.execute(statement)
+        memory.unregister("_incoming_thresholds")
     except BaseException:
         memory.close()
         raise
@@ -273,9 +276,9 @@ def period_where(f: SafetyFilter, column: str) -> str:
     return " AND ".join(parts) or "TRUE"
 
 
-def cohort_sql(session: Session, f: SafetyFilter) -> tuple[str, dict[str, Any]]:
-    """The CTEs everyone (subjects in scope and filter, treated or not), fu (treated),
-    ep, ae, xp (exposure clipped to the period) and ev (counted events) + parameters."""
+def subject_where(session: Session, f: SafetyFilter) -> tuple[str, dict[str, Any]]:
+    """SQL condition selecting subjects in the session's scope and the filter's sites,
+    disease and age bands (on columns site_code, disease, age_band) + parameters."""
     scope, scope_values = scope_filter(session, "site_code")
     params: dict[str, Any] = {}
     for i, value in enumerate(scope_values):  # access's ? parameters, as named ones
@@ -285,12 +288,19 @@ def cohort_sql(session: Session, f: SafetyFilter) -> tuple[str, dict[str, Any]]:
     where += ["list_contains($sites::VARCHAR[], site_code)"] if f.sites else []
     where += ["disease = $disease"] if f.disease else []
     where += ["list_contains($bands::VARCHAR[], age_band)"] if f.age_bands else []
+    return " AND ".join(where), {**params, **f.params()}
+
+
+def cohort_sql(session: Session, f: SafetyFilter) -> tuple[str, dict[str, Any]]:
+    """The CTEs everyone (subjects in scope and filter, treated or not), fu (treated),
+    ep, ae, xp (exposure clipped to the period) and ev (counted events) + parameters."""
+    where, params = subject_where(session, f)
     sql = COHORT_SQL.format(
-        subject_where=" AND ".join(where),
+        subject_where=where,
         product_where=product_where(f),
         onset_where=period_where(f, "onset_date"),
     )
-    return sql, {**params, **f.params()}
+    return sql, params
 
 
 def authorise(session: Session, f: SafetyFilter, what: str) -> None:

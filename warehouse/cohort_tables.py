@@ -46,6 +46,10 @@ shift, so every interval is exact; a calendar date given by the user - a period,
 
 from __future__ import annotations
 
+import pandas as pd
+
+from schemas import load_reference
+
 BASELINE_WINDOW_DAYS = 30  # baseline: last assessment in [first dose - 30 d, first dose]
 AGE_BANDS: tuple[tuple[str, float | None], ...] = (
     ("<6 m", 6),
@@ -291,24 +295,70 @@ def _risk_table(dimension: str | None) -> str:
     GROUP BY ALL"""
 
 
+def thresholds() -> pd.DataFrame:
+    """Each scale's meaningful change (schemas/reference/scales.yaml) and its better
+    direction (sign +1: higher is better): the ``_cg_thresholds`` table."""
+    scales = load_reference().scales
+    known = scales[scales["meaningful_change"].notna()]
+    return pd.DataFrame(
+        {
+            "scale": known["code"].astype(str).tolist(),
+            "threshold": known["meaningful_change"].astype(float).tolist(),
+            "sign": [1.0 if bool(h) else -1.0 for h in known["higher_is_better"]],
+        }
+    )
+
+
+STRATA = "site_code, disease, age_band"  # every subject filter selects whole strata
+
+
+def _rates_table(dimension: str | None) -> str:
+    """Per stratum, product (and category): subjects with an event, events, lost days."""
+    suffix = dimension or "any"
+    dim = f", {dimension}" if dimension else ""
+    return f"""CREATE TABLE _cg_rates_{suffix} AS
+    SELECT {STRATA}, product_id{dim}, count(*) AS subjects_with_event, sum(n) AS events,
+           sum(lost_days) AS lost_days
+    FROM _cg_risk_{suffix} GROUP BY ALL"""
+
+
 # Run in the in-memory snapshot database, over the copied tables: the whole-follow-up
-# aggregates that the dashboard's queries use when no period is chosen.
+# aggregates that the dashboard's queries use when no period is chosen. Summed per
+# stratum of the subject filters (site, disease, age band), so any subject filter is
+# a sum over strata.
 DERIVE = (
+    "CREATE TABLE _cg_thresholds AS SELECT * FROM _incoming_thresholds",
     """CREATE TABLE _cg_exposure AS
     SELECT sid, product_id, any_value(site_code) AS site_code, any_value(disease) AS disease,
            any_value(age_band) AS age_band, sum(ep_end - ep_start) AS days
     FROM _cg_episodes GROUP BY sid, product_id""",
+    f"""CREATE TABLE _cg_exposure_strata AS
+    SELECT {STRATA}, product_id, count(*) AS subjects, sum(days) AS days
+    FROM _cg_exposure GROUP BY ALL""",
     _risk_table(None),
     *(_risk_table(d) for d in EVENT_DIMENSIONS),
+    _rates_table(None),
+    *(_rates_table(d) for d in EVENT_DIMENSIONS),
     # Motor change in the default windows, one assessment per subject, scale and window
     # (the one nearest the window's centre; of two as near, the earlier), grouped by the
-    # product the subject started on.
-    f"""CREATE TABLE _cg_motor_windows AS
-    SELECT sid, scale, month, any_value(first_product) AS product_id,
-           arg_min(change, 2 * abs(day - month * {MONTH_DAYS}::DOUBLE)
-                           + (day > month * {MONTH_DAYS}::DOUBLE)::INTEGER) AS change
-    FROM (SELECT *, round(day / {MONTH_DAYS}::DOUBLE / {MOTOR_WINDOW_MONTHS}) * {MOTOR_WINDOW_MONTHS}
-                    AS month FROM _cg_motor)
-    WHERE month >= {MOTOR_WINDOW_MONTHS}
-    GROUP BY sid, scale, month""",
+    # product the subject started on; then summed per stratum (n, sum and sum of
+    # squares of the changes, and how many reached the scale's meaningful change).
+    f"""CREATE TABLE _cg_motor_strata AS
+    WITH windows AS (
+        SELECT sid, scale, month, any_value(first_product) AS product_id,
+               arg_min(change, 2 * abs(day - month * {MONTH_DAYS}::DOUBLE)
+                               + (day > month * {MONTH_DAYS}::DOUBLE)::INTEGER) AS change
+        FROM (SELECT *, round(day / {MONTH_DAYS}::DOUBLE / {MOTOR_WINDOW_MONTHS})
+                        * {MOTOR_WINDOW_MONTHS} AS month FROM _cg_motor)
+        WHERE month >= {MOTOR_WINDOW_MONTHS}
+        GROUP BY sid, scale, month
+    )
+    SELECT s.site_code, s.disease, s.age_band, w.product_id, w.scale, w.month,
+           count(*) AS n, sum(w.change) AS sum_change, sum(w.change * w.change) AS sum_sq,
+           count(*) FILTER (WHERE w.change * t.sign >= t.threshold) AS n_meaningful
+    FROM windows w JOIN _cg_subjects s USING (sid)
+    LEFT JOIN _cg_thresholds t USING (scale)
+    GROUP BY ALL""",
+    "DROP TABLE _cg_exposure",
+    *(f"DROP TABLE _cg_risk_{d}" for d in ("any", *EVENT_DIMENSIONS)),
 )

@@ -39,6 +39,7 @@ from warehouse.cohort import (
     product_where,
     run,
     run_listing,
+    subject_where,
 )
 from warehouse.safety_followup import motor_change, overdue_doses, site_completeness
 from warehouse.safety_stats import DAYS_PER_YEAR, rate_ci, rate_ratio_ci
@@ -113,7 +114,8 @@ def exposure(
 
 
 # Per subject and product: days exposed (xs); per subject, product (and category):
-# events and the days lost to the first of them (lost). Clipped to the period if any.
+# events and the days lost to the first of them (lost), clipped to the period; then
+# summed per product (and breakdown): xa and ea.
 RISK_SQL = """,
 xs AS (SELECT sid, product_id{s}, sum(x_end - x_start) AS days FROM xp GROUP BY ALL),
 first AS (
@@ -126,26 +128,27 @@ lost AS (
              - sum(greatest(0, least(x.x_end, f.first_onset) - x.x_start)) AS lost_days
     FROM first f JOIN xp x ON x.sid = f.sid AND x.product_id = f.product_id
     GROUP BY ALL
-)"""
-
-# The same from the snapshot's whole-follow-up aggregates (no period chosen).
-RISK_WHOLE_SQL = """,
-xs AS (
-    SELECT sid, product_id{s}, days FROM _cg_exposure
-    WHERE sid IN (SELECT sid FROM everyone) AND {product_where}
 ),
-lost AS (
-    SELECT sid, product_id{s}{e}, n, lost_days FROM _cg_risk_{risk}
-    WHERE sid IN (SELECT sid FROM everyone) AND {product_where}
-)"""
-
-RATES_SQL = """,
 ea AS (
     SELECT product_id{s}{e}, count(*) AS subjects_with_event, sum(n) AS events,
            sum(lost_days) AS lost_days
     FROM lost GROUP BY ALL
 ),
-xa AS (SELECT product_id{s}, count(*) AS subjects, sum(days) AS days FROM xs GROUP BY ALL)
+xa AS (SELECT product_id{s}, count(*) AS subjects, sum(days) AS days FROM xs GROUP BY ALL)"""
+
+# The same sums from the snapshot's whole-follow-up totals per stratum (no period).
+RISK_WHOLE_SQL = """
+WITH xa AS (
+    SELECT product_id{s}, sum(subjects) AS subjects, sum(days) AS days
+    FROM _cg_exposure_strata WHERE {where} AND {product_where} GROUP BY ALL
+),
+ea AS (
+    SELECT product_id{s}{e}, sum(subjects_with_event) AS subjects_with_event,
+           sum(events) AS events, sum(lost_days) AS lost_days
+    FROM _cg_rates_{table} WHERE {where} AND {product_where} GROUP BY ALL
+)"""
+
+RATES_SQL = """
 SELECT xa.product_id{xa_s}{ea_e}, xa.subjects, xa.days::BIGINT AS exposure_days,
        coalesce(ea.subjects_with_event, 0)::BIGINT AS subjects_with_event,
        (xa.days - coalesce(ea.lost_days, 0))::BIGINT AS days_at_risk,
@@ -187,24 +190,25 @@ def ae_rates(
     """
     authorise(session, filters, "view safety rates")
     s, e = _dimensions(by)
-    cohort, params = cohort_sql(session, filters)
     if filters.period_start or filters.period_end or len(e) > 1:
-        risk = RISK_SQL.format(s=_cols(s), e=_cols(e), fs=_cols(s, "f."), fe=_cols(e, "f."))
-    else:
-        risk = RISK_WHOLE_SQL.format(
-            s=_cols(s), e=_cols(e), risk=e[0] if e else "any", product_where=product_where(filters)
+        cohort, params = cohort_sql(session, filters)
+        sums = cohort + RISK_SQL.format(
+            s=_cols(s), e=_cols(e), fs=_cols(s, "f."), fe=_cols(e, "f.")
         )
-    sql = (
-        cohort
-        + risk
-        + RATES_SQL.format(
+    else:
+        where, params = subject_where(session, filters)
+        sums = RISK_WHOLE_SQL.format(
             s=_cols(s),
             e=_cols(e),
-            xa_s=_cols(s, "xa."),
-            ea_e=_cols(e, "ea."),
-            join="INNER" if e else "LEFT",
-            on="".join(f" AND xa.{d} = ea.{d}" for d in s),
+            where=where,
+            product_where=product_where(filters),
+            table=e[0] if e else "any",
         )
+    sql = sums + RATES_SQL.format(
+        xa_s=_cols(s, "xa."),
+        ea_e=_cols(e, "ea."),
+        join="INNER" if e else "LEFT",
+        on="".join(f" AND xa.{d} = ea.{d}" for d in s),
     )
     return _with_rates(run(session, sql, params))
 

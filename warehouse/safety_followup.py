@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from anonymise.pseudonym import MAX_SHIFT_DAYS
-from schemas import load_reference
 from schemas.errors import CaseguardError
 from warehouse.access import Session
 from warehouse.cohort import (
@@ -24,6 +23,7 @@ from warehouse.cohort import (
     product_where,
     run,
     run_listing,
+    subject_where,
 )
 from warehouse.cohort_tables import MONTH_DAYS, MOTOR_WINDOW_MONTHS
 from warehouse.safety_stats import mean_ci
@@ -50,32 +50,24 @@ chosen AS (
     GROUP BY sid, scale, month
 )"""
 
-# The default windows, initial product, whole follow-up: from the snapshot directly.
-MOTOR_WINDOWS_SQL = """,
-chosen AS (
-    SELECT sid, scale, month, product_id, change FROM _cg_motor_windows
-    WHERE sid IN (SELECT sid FROM fu) AND {product_where}
-)"""
+# The default windows, initial product, whole follow-up: summed from the snapshot's
+# totals per stratum (sd from the sum of squares).
+MOTOR_WHOLE_SQL = """
+SELECT product_id, scale, month::INTEGER AS month, sum(n) AS n,
+       sum(sum_change) / sum(n) AS mean_change,
+       CASE WHEN sum(n) > 1 THEN sqrt(greatest(0, (sum(sum_sq) - sum(sum_change) ^ 2 / sum(n))
+                                                 / (sum(n) - 1))) END AS sd_change,
+       any_value(t.threshold) AS meaningful_change,
+       sum(n_meaningful) AS n_meaningful
+FROM _cg_motor_strata LEFT JOIN _cg_thresholds t USING (scale)
+WHERE {where} AND {product_where}
+GROUP BY product_id, scale, month ORDER BY ALL"""
 
-MOTOR_SQL = """,
-thr AS (
-    SELECT unnest($thr_scales::VARCHAR[]) AS scale, unnest($thr_values::DOUBLE[]) AS threshold,
-           unnest($thr_signs::DOUBLE[]) AS sign
-)
+MOTOR_SQL = """
 SELECT product_id, scale, month::INTEGER AS month, count(*) AS n, avg(change) AS mean_change,
        stddev_samp(change) AS sd_change, any_value(threshold) AS meaningful_change,
        count(*) FILTER (WHERE change * sign >= threshold) AS n_meaningful
-FROM chosen LEFT JOIN thr USING (scale) GROUP BY product_id, scale, month ORDER BY ALL"""
-
-
-def _thresholds() -> dict[str, Any]:
-    scales = load_reference().scales
-    known = scales[scales["meaningful_change"].notna()]
-    return {
-        "thr_scales": known["code"].tolist(),
-        "thr_values": known["meaningful_change"].astype(float).tolist(),
-        "thr_signs": [1.0 if bool(h) else -1.0 for h in known["higher_is_better"]],
-    }
+FROM chosen LEFT JOIN _cg_thresholds USING (scale) GROUP BY product_id, scale, month ORDER BY ALL"""
 
 
 def motor_change(
@@ -106,22 +98,23 @@ def motor_change(
         raise CaseguardError("the visit window must be at least one month")
     if attribution not in ("initial", "current"):
         raise CaseguardError("attribution is 'initial' or 'current'")
-    cohort, params = cohort_sql(session, filters)
     initial = attribution == "initial"
     whole = not (filters.period_start or filters.period_end)
     if initial and whole and bin_months == MOTOR_WINDOW_MONTHS:
-        chosen = MOTOR_WINDOWS_SQL.format(product_where=product_where(filters))
+        where, params = subject_where(session, filters)
+        sql = MOTOR_WHOLE_SQL.format(where=where, product_where=product_where(filters))
     else:
-        chosen = MOTOR_POST_SQL.format(
-            product="first_product" if initial else "current_product",
-            product_where=product_where(filters),
-            visit_where=period_where(filters, "visit_date"),
+        cohort, params = cohort_sql(session, filters)
+        sql = (
+            cohort
+            + MOTOR_POST_SQL.format(
+                product="first_product" if initial else "current_product",
+                product_where=product_where(filters),
+                visit_where=period_where(filters, "visit_date"),
+            )
+            + MOTOR_SQL
         )
-    sql = cohort + chosen + MOTOR_SQL
-    params |= _thresholds() | {
-        "month_days": MONTH_DAYS,
-        "bin": bin_months,
-    }
+        params |= {"month_days": MONTH_DAYS, "bin": bin_months}
     frame = run(session, sql, params)
     lower, upper = mean_ci(
         frame["mean_change"].to_numpy(), frame["sd_change"].to_numpy(), frame["n"].to_numpy()
