@@ -52,6 +52,7 @@ from tests.warehouse_fixtures import (
 from warehouse import cohort
 from warehouse.audit import verify
 from warehouse.cases import add_records, save_cases
+from warehouse.cohort_tables import EVENT_DIMENSIONS
 from warehouse.db import MEMORY, Database
 from warehouse.demo import create_demo
 from warehouse.masking import HIDDEN, mask_counts, mask_rates, suppression
@@ -968,10 +969,17 @@ def test_whole_follow_up_aggregates_agree_with_the_general_query(
     session = monitor(demo_db)
     products = tuple(exposure(session)["product_id"])[:2]
     for extra in ({}, {"products": products}):
-        fast = ae_rates(session, SafetyFilter(**fields, **extra), by)
-        general = ae_rates(session, SafetyFilter(**fields, **extra, **WHOLE_TIME), by)
-        assert len(fast) > 0
-        pd.testing.assert_frame_equal(fast, general, check_dtype=False)
+        whole, clipped = (
+            SafetyFilter(**fields, **extra),
+            SafetyFilter(**fields, **extra, **WHOLE_TIME),
+        )
+        checks = [(ae_rates, by)]
+        if not set(by) & set(EVENT_DIMENSIONS):
+            checks += [(exposure, by), (time_to_onset, by), (time_to_onset_windows, by)]
+        for func, dims in checks:
+            fast, general = func(session, whole, dims), func(session, clipped, dims)
+            assert len(fast) > 0, func.__name__
+            pd.testing.assert_frame_equal(fast, general, check_dtype=False, obj=func.__name__)
 
 
 @pytest.mark.parametrize("attribution", ["initial", "current"])

@@ -359,6 +359,29 @@ DERIVE = (
     FROM windows w JOIN _cg_subjects s USING (sid)
     LEFT JOIN _cg_thresholds t USING (scale)
     GROUP BY ALL""",
-    "DROP TABLE _cg_exposure",
+    # On-treatment AEs per stratum, product and day since the product's first dose:
+    # time-to-onset distributions without a period are read from these counts.
+    f"""CREATE TABLE _cg_onset_strata AS
+    SELECT {STRATA}, product_id, product_day, count(*) AS n
+    FROM _cg_events WHERE period = 'on-treatment' GROUP BY ALL""",
+    # One row per treated subject who died: the earliest fatal AE, its attributed
+    # product (else the subject's last product) and that product's causality.
+    """CREATE TABLE _cg_deaths AS
+    WITH fatal AS (
+        SELECT sid, arg_min(ae_id, (onset_date, ae_id)) AS ae_id FROM _cg_events
+        WHERE fatal GROUP BY sid
+    ),
+    d AS (
+        SELECT s.subject_id, s.site_code, s.disease, s.disease_subtype, s.age_band, s.status,
+               coalesce(x.product_id, s.last_product) AS product_id, s.death_date,
+               s.death_date - s.first_dose AS death_day, x.ae_id, x.coded_term AS cause_term,
+               x.ctcae_grade, x.onset_day
+        FROM _cg_subjects s LEFT JOIN fatal USING (sid)
+        LEFT JOIN _cg_events x ON x.ae_id = fatal.ae_id
+        WHERE s.first_dose IS NOT NULL AND (s.death_date IS NOT NULL OR s.status = 'died')
+    )
+    SELECT d.*, c.causality
+    FROM d LEFT JOIN _cg_fatal_causality c ON c.ae_id = d.ae_id AND c.product_id = d.product_id""",
+    "DROP TABLE _cg_fatal_causality",
     *(f"DROP TABLE _cg_risk_{d}" for d in ("any", *EVENT_DIMENSIONS)),
 )

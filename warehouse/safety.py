@@ -23,6 +23,8 @@ masked here: pages pass what a monitor sees through :mod:`warehouse.masking`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from schemas import load_reference
@@ -93,6 +95,17 @@ SELECT product_id{dims}, count(*) AS subjects, sum(days)::BIGINT AS exposure_day
        median(days) AS median_days
 FROM xs GROUP BY ALL ORDER BY ALL"""
 
+EXPOSURE_WHOLE_SQL = """
+WITH xs AS (SELECT * FROM _cg_exposure WHERE {where} AND {product_where})
+SELECT product_id{dims}, count(*) AS subjects, sum(days)::BIGINT AS exposure_days,
+       median(days) AS median_days
+FROM xs GROUP BY ALL ORDER BY ALL"""
+
+
+def _whole(filters: SafetyFilter) -> bool:
+    """True without a period: the snapshot's whole-follow-up totals answer directly."""
+    return not (filters.period_start or filters.period_end)
+
 
 def exposure(
     session: Session, filters: SafetyFilter = ALL, by: tuple[str, ...] = ()
@@ -106,8 +119,15 @@ def exposure(
     subject_dims, event_dims = _dimensions(by)
     if event_dims:
         raise CaseguardError("exposure is broken down by subject dimensions only")
-    cohort, params = cohort_sql(session, filters)
-    frame = run(session, cohort + EXPOSURE_SQL.format(dims=_cols(subject_dims)), params)
+    if _whole(filters):
+        where, params = subject_where(session, filters)
+        sql = EXPOSURE_WHOLE_SQL.format(
+            dims=_cols(subject_dims), where=where, product_where=product_where(filters)
+        )
+    else:
+        cohort, params = cohort_sql(session, filters)
+        sql = cohort + EXPOSURE_SQL.format(dims=_cols(subject_dims))
+    frame = run(session, sql, params)
     frame["patient_years"] = frame["exposure_days"] / DAYS_PER_YEAR
     frame["median_years"] = frame.pop("median_days") / DAYS_PER_YEAR
     return frame
@@ -190,7 +210,7 @@ def ae_rates(
     """
     authorise(session, filters, "view safety rates")
     s, e = _dimensions(by)
-    if filters.period_start or filters.period_end or len(e) > 1:
+    if not _whole(filters) or len(e) > 1:
         cohort, params = cohort_sql(session, filters)
         sums = cohort + RISK_SQL.format(
             s=_cols(s), e=_cols(e), fs=_cols(s, "f."), fe=_cols(e, "f.")
@@ -262,6 +282,40 @@ def rate_ratios(
 # --- time to onset -------------------------------------------------------------------
 
 
+def _quantile(p: float) -> str:
+    """``quantile_cont(product_day, p)`` from day counts: interpolated between the
+    order statistics at positions floor(h) and floor(h) + 1, h = (events - 1) * p."""
+    h = f"(any_value(total) - 1) * {p}"
+    low = f"min(d) FILTER (WHERE upto > floor((total - 1) * {p}))"
+    high = f"coalesce(min(d) FILTER (WHERE upto > floor((total - 1) * {p}) + 1), {low})"
+    return f"({low} + ({h} - floor({h})) * ({high} - {low}))::DOUBLE"
+
+
+# The distribution of days to onset from the snapshot's counts per day (no period).
+ONSET_WHOLE_SQL = f"""
+WITH hist AS (
+    SELECT product_id{{s}}, product_day AS d, sum(n) AS n FROM _cg_onset_strata
+    WHERE {{where}} AND {{product_where}} GROUP BY ALL
+),
+cum AS (
+    SELECT *, sum(n) OVER (PARTITION BY product_id{{s}} ORDER BY d) AS upto,
+           sum(n) OVER (PARTITION BY product_id{{s}}) AS total
+    FROM hist
+),
+q AS (
+    SELECT product_id{{s}}, any_value(total)::BIGINT AS events,
+           {_quantile(0.5)} AS median_days, {_quantile(0.25)} AS q1_days,
+           {_quantile(0.75)} AS q3_days, min(d) AS min_days, max(d) AS max_days
+    FROM cum GROUP BY ALL
+),
+subjects AS (
+    SELECT product_id{{s}}, sum(subjects_with_event)::BIGINT AS subjects FROM _cg_rates_any
+    WHERE {{where}} AND {{product_where}} GROUP BY ALL
+)
+SELECT product_id{{s}}, events, subjects, median_days, q1_days, q3_days, min_days, max_days
+FROM q JOIN subjects USING (product_id{{s}}) ORDER BY ALL"""
+
+
 def time_to_onset(
     session: Session, filters: SafetyFilter = ALL, by: tuple[str, ...] = ()
 ) -> pd.DataFrame:
@@ -272,6 +326,10 @@ def time_to_onset(
     """
     authorise(session, filters, "view time to onset")
     s, e = _dimensions(by)
+    if _whole(filters) and not e:
+        where, params = subject_where(session, filters)
+        sql = ONSET_WHOLE_SQL.format(s=_cols(s), where=where, product_where=product_where(filters))
+        return run(session, sql, params)
     cohort, params = cohort_sql(session, filters)
     sql = cohort + (
         f"\nSELECT product_id{_cols(s + e)}, count(*) AS events,"
@@ -299,13 +357,18 @@ def time_to_onset_windows(
         for i, (_, limit) in enumerate(TTO_WINDOWS)
         if limit is not None
     )
-    cohort, params = cohort_sql(session, filters)
-    sql = cohort + (
+    if _whole(filters) and not e:
+        where, params = subject_where(session, filters)
+        rows, count = f"_cg_onset_strata WHERE {where} AND {product_where(filters)}", "sum(n)"
+    else:
+        cohort, params = cohort_sql(session, filters)
+        rows, count = "ev", "count(*)"
+    sql = (cohort if rows == "ev" else "") + (
         f"\nSELECT product_id{_cols(s + e)},"
         " list_extract($labels::VARCHAR[], window_order + 1) AS window,"
-        " window_order, count(*) AS events"
-        f" FROM (SELECT *, CASE {cases} ELSE {len(TTO_WINDOWS) - 1} END AS window_order FROM ev)"
-        f" GROUP BY ALL ORDER BY product_id{_cols(s + e)}, window_order"
+        f" window_order, {count}::BIGINT AS events"
+        f" FROM (SELECT *, CASE {cases} ELSE {len(TTO_WINDOWS) - 1} END AS window_order"
+        f" FROM {rows}) GROUP BY ALL ORDER BY product_id{_cols(s + e)}, window_order"
     )
     params["labels"] = [label for label, _ in TTO_WINDOWS]
     return run(session, sql, params)
@@ -348,23 +411,22 @@ def sae_listing(session: Session, filters: SafetyFilter = ALL) -> pd.DataFrame:
     return frame
 
 
-DEATHS_SQL = """,
-fatal AS (
-    SELECT sid, arg_min(ae_id, (onset_date, ae_id)) AS ae_id FROM ae WHERE fatal GROUP BY sid
-),
-d AS (
-    SELECT fu.subject_id, fu.site_code, fu.disease, fu.disease_subtype, fu.age_band,
-           fu.status, coalesce(x.product_id, fu.last_product) AS product_id,
-           fu.death_date, fu.death_date - fu.first_dose AS death_day, x.ae_id,
-           x.coded_term AS cause_term, x.ctcae_grade, x.onset_day
-    FROM fu LEFT JOIN fatal USING (sid) LEFT JOIN ae x ON x.ae_id = fatal.ae_id
-    WHERE fu.death_date IS NOT NULL OR fu.status = 'died'
-)
-SELECT d.subject_id, d.site_code, d.disease, d.disease_subtype, d.age_band, d.product_id,
-       d.death_day, d.cause_term, d.ctcae_grade, d.onset_day, c.causality, d.status
-FROM d LEFT JOIN _cg_fatal_causality c ON c.ae_id = d.ae_id AND c.product_id = d.product_id
-WHERE {product_where} AND {death_where}
-ORDER BY d.site_code, d.subject_id"""
+DEATHS_SQL = """
+SELECT subject_id, site_code, disease, disease_subtype, age_band, product_id, death_day,
+       cause_term, ctcae_grade, onset_day, causality, status
+FROM _cg_deaths WHERE {where} AND {product_where} AND {death_where}
+ORDER BY site_code, subject_id"""
+
+
+def deaths_sql(session: Session, filters: SafetyFilter) -> tuple[str, dict[str, Any]]:
+    """The deaths listing's query and parameters (see :func:`deaths`)."""
+    where, params = subject_where(session, filters)
+    sql = DEATHS_SQL.format(
+        where=where,
+        product_where=product_where(filters),
+        death_where=period_where(filters, "death_date"),
+    )
+    return sql, params
 
 
 def deaths(session: Session, filters: SafetyFilter = ALL) -> pd.DataFrame:
@@ -376,9 +438,5 @@ def deaths(session: Session, filters: SafetyFilter = ALL) -> pd.DataFrame:
     causality (of the fatal AE for that product), status.
     """
     authorise(session, filters, "view deaths")
-    cohort, params = cohort_sql(session, filters)
-    sql = cohort + DEATHS_SQL.format(
-        product_where=product_where(filters, "d.product_id"),
-        death_where=period_where(filters, "d.death_date"),
-    )
+    sql, params = deaths_sql(session, filters)
     return run_listing(session, "deaths", sql, params, filters)

@@ -25,16 +25,13 @@ from warehouse.cohort import (
     ALL,
     SafetyFilter,
     authorise,
-    cohort_sql,
     one_read,
-    period_where,
-    product_where,
     run,
 )
 from warehouse.masking import THRESHOLD
 from warehouse.safety import (
-    DEATHS_SQL,
     ae_rates,
+    deaths_sql,
     motor_change,
     time_to_onset,
     time_to_onset_windows,
@@ -99,11 +96,7 @@ def death_counts(session: Session, filters: SafetyFilter = ALL) -> pd.DataFrame:
 
     Columns: product_id, deaths."""
     authorise(session, filters, "view deaths")
-    cohort, params = cohort_sql(session, filters)
-    listing = cohort + DEATHS_SQL.format(
-        product_where=product_where(filters, "d.product_id"),
-        death_where=period_where(filters, "d.death_date"),
-    )
+    listing, params = deaths_sql(session, filters)
     sql = f"SELECT product_id, count(*) AS deaths FROM ({listing}) GROUP BY 1"
     return run(session, sql, params)
 
