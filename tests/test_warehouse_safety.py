@@ -49,7 +49,7 @@ from tests.warehouse_fixtures import (
     site_user,
     subject_id_for,
 )
-from warehouse import cohort
+from warehouse import cohort, safety_followup
 from warehouse.audit import verify
 from warehouse.cases import add_records, save_cases
 from warehouse.cohort_tables import EVENT_DIMENSIONS
@@ -994,3 +994,16 @@ def test_motor_change_without_a_period_agrees_with_the_general_query(
         )
         assert len(fast) > 0
         pd.testing.assert_frame_equal(fast, general, check_dtype=False)
+
+
+def test_completeness_from_totals_agrees_with_the_general_query(
+    demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session, as_of = monitor(demo_db), dt.date(2026, 10, 31)
+    filters = [SafetyFilter(), SafetyFilter(sites=("MSK",)), SafetyFilter(age_bands=("2-5 y",))]
+    fast = [site_completeness(session, as_of, f) for f in filters]
+    monkeypatch.setattr(safety_followup, "_totals_answer", lambda: False)
+    for f, expected in zip(filters, fast, strict=True):
+        assert len(expected) > 0
+        general = site_completeness(session, as_of, f)
+        pd.testing.assert_frame_equal(expected, general, check_dtype=False)

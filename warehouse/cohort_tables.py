@@ -61,6 +61,9 @@ AGE_BANDS: tuple[tuple[str, float | None], ...] = (
 )
 UNKNOWN_BAND = "unknown"
 MONTH_DAYS = 30.4375
+ASSESSMENT_INTERVAL_DAYS = 183  # motor assessments every 6 months (SMA standards of care)
+ASSESSMENT_GRACE_DAYS = 31
+ON_SCHEDULE_DAYS = ASSESSMENT_INTERVAL_DAYS + ASSESSMENT_GRACE_DAYS
 MOTOR_WINDOW_MONTHS = 6  # the default window of motor change: assessments every 6 months
 EVENT_DIMENSIONS = ("ctcae_grade", "serious", "body_system", "coded_term")
 
@@ -311,6 +314,29 @@ def thresholds() -> pd.DataFrame:
 
 STRATA = "site_code, disease, age_band"  # every subject filter selects whole strata
 
+# Data completeness: per group of _cg_subjects rows, how many subjects (or records)
+# have each field; summed again over strata or sites by the completeness query.
+COMPLETENESS_COUNTS = (
+    "subjects",
+    "treated",
+    "consent",
+    "genetics",
+    "age",
+    "lots",
+    "treatments",
+    "aes_assessed",
+    "aes",
+    "baseline",
+    "on_schedule",
+)
+SUBJECT_SUMS = f"""count(*) AS subjects, count(first_dose) AS treated,
+    count(*) FILTER (WHERE has_consent) AS consent,
+    count(*) FILTER (WHERE has_genetics) AS genetics, count(*) FILTER (WHERE has_age) AS age,
+    sum(n_lot)::BIGINT AS lots, sum(n_treatments)::BIGINT AS treatments,
+    sum(n_aes_assessed)::BIGINT AS aes_assessed, sum(n_aes)::BIGINT AS aes,
+    count(*) FILTER (WHERE has_baseline) AS baseline,
+    count(*) FILTER (WHERE max_gap <= {ON_SCHEDULE_DAYS}) AS on_schedule"""
+
 
 def _rates_table(dimension: str | None) -> str:
     """Per stratum, product (and category): subjects with an event, events, lost days."""
@@ -383,5 +409,7 @@ DERIVE = (
     SELECT d.*, c.causality
     FROM d LEFT JOIN _cg_fatal_causality c ON c.ae_id = d.ae_id AND c.product_id = d.product_id""",
     "DROP TABLE _cg_fatal_causality",
+    f"CREATE TABLE _cg_completeness_strata AS SELECT {STRATA}, {SUBJECT_SUMS} "
+    "FROM _cg_subjects GROUP BY ALL",
     *(f"DROP TABLE _cg_risk_{d}" for d in ("any", *EVENT_DIMENSIONS)),
 )

@@ -25,11 +25,14 @@ from warehouse.cohort import (
     run_listing,
     subject_where,
 )
-from warehouse.cohort_tables import MONTH_DAYS, MOTOR_WINDOW_MONTHS
+from warehouse.cohort_tables import (
+    COMPLETENESS_COUNTS,
+    MONTH_DAYS,
+    MOTOR_WINDOW_MONTHS,
+    SUBJECT_SUMS,
+)
 from warehouse.safety_stats import mean_ci
 
-ASSESSMENT_INTERVAL_DAYS = 183  # motor assessments every 6 months (SMA standards of care)
-ASSESSMENT_GRACE_DAYS = 31
 OVERDUE_GRACE_DAYS = 30
 
 # --- motor scales --------------------------------------------------------------------
@@ -154,6 +157,17 @@ SELECT subject_id, site_code, product_id, doses, last_dose - first_dose AS last_
 FROM overdue ORDER BY days_overdue DESC, subject_id"""
 
 
+def _whole(filters: SafetyFilter) -> bool:
+    """True without a period: the snapshot's whole-follow-up totals answer directly."""
+    return not (filters.period_start or filters.period_end)
+
+
+def _totals_answer() -> bool:
+    """Whether unfiltered completeness is summed from the snapshot's per-stratum
+    totals (always; tests switch it off to compare with the general query)."""
+    return True
+
+
 def _due_params(as_of: dt.date, grace_days: int) -> dict[str, Any]:
     return {"as_of": as_of, "grace": grace_days, "month_days": MONTH_DAYS}
 
@@ -190,31 +204,47 @@ def overdue_doses(
     return run_listing(session, "overdue_doses", sql + OVERDUE_SQL, params, filters)
 
 
-COMPLETENESS_SQL = """,
+# Per site: how many subjects, and how many of them (or of their records) have each
+# field; from the chosen subjects (general) or the snapshot's totals per stratum.
+SUMS_SQL = (
+    """,
 chosen AS (
     SELECT * FROM everyone
     WHERE ({untreated} OR sid IN (
           SELECT sid FROM fu WHERE {period_where}
              AND sid IN (SELECT sid FROM ep WHERE {product_where})))
 ),
+sums AS (SELECT site_code, """
+    + SUBJECT_SUMS
+    + """ FROM chosen GROUP BY site_code)"""
+)
+
+SUMS_WHOLE_SQL = (
+    """,
+sums AS (
+    SELECT site_code, """
+    + ", ".join(f"sum({name})::BIGINT AS {name}" for name in COMPLETENESS_COUNTS)
+    + """
+    FROM _cg_completeness_strata WHERE {where} GROUP BY site_code
+)"""
+)
+
+COMPLETENESS_SQL = """,
 od AS (SELECT site_code, count(*) AS n FROM overdue GROUP BY site_code)
-SELECT s.site_code, count(*) AS subjects,
-       100.0 * count(first_dose) / count(*) AS pct_treated,
-       100.0 * count(*) FILTER (WHERE has_consent) / count(*) AS pct_consent,
-       100.0 * count(*) FILTER (WHERE has_genetics) / count(*) AS pct_genetics,
-       100.0 * count(*) FILTER (WHERE has_age) / count(*) AS pct_age,
-       100.0 * sum(n_lot) / nullif(sum(n_treatments), 0) AS pct_lot,
-       100.0 * sum(n_aes_assessed) / nullif(sum(n_aes), 0) AS pct_causality,
-       100.0 * (count(*) FILTER (WHERE has_consent) + count(*) FILTER (WHERE has_genetics)
-                + count(*) FILTER (WHERE has_age) + sum(n_lot) + sum(n_aes_assessed))
-             / (3 * count(*) + sum(n_treatments) + sum(n_aes)) AS pct_fields,
-       100.0 * count(*) FILTER (WHERE has_baseline) / nullif(count(first_dose), 0)
-           AS pct_baseline,
-       100.0 * count(*) FILTER (WHERE max_gap <= $on_schedule) / nullif(count(first_dose), 0)
-           AS pct_on_schedule,
-       coalesce(any_value(od.n), 0)::BIGINT AS overdue_doses
-FROM chosen s LEFT JOIN od USING (site_code)
-GROUP BY s.site_code ORDER BY s.site_code"""
+SELECT s.site_code, s.subjects,
+       100.0 * treated / subjects AS pct_treated,
+       100.0 * consent / subjects AS pct_consent,
+       100.0 * genetics / subjects AS pct_genetics,
+       100.0 * age / subjects AS pct_age,
+       100.0 * lots / nullif(treatments, 0) AS pct_lot,
+       100.0 * aes_assessed / nullif(aes, 0) AS pct_causality,
+       100.0 * (consent + genetics + age + lots + aes_assessed)
+             / (3 * subjects + treatments + aes) AS pct_fields,
+       100.0 * baseline / nullif(treated, 0) AS pct_baseline,
+       100.0 * on_schedule / nullif(treated, 0) AS pct_on_schedule,
+       coalesce(od.n, 0)::BIGINT AS overdue_doses
+FROM sums s LEFT JOIN od USING (site_code)
+ORDER BY s.site_code"""
 
 
 def site_completeness(
@@ -240,16 +270,19 @@ def site_completeness(
     """
     authorise(session, filters, "view data completeness")
     cohort, params = cohort_sql(session, filters)
-    filtered = bool(filters.products or filters.period_start or filters.period_end)
-    overlap = [] if not filters.period_start else ["fu_end >= $ps::DATE"]
-    overlap += [] if not filters.period_end else ["first_dose <= $pe::DATE"]
     sql = cohort + DUE_SQL.format(product_where=product_where(filters, "c.product_id"))
-    sql += COMPLETENESS_SQL.format(
-        untreated="FALSE" if filtered else "TRUE",
-        period_where=" AND ".join(overlap) or "TRUE",
-        product_where=product_where(filters),
-    )
-    params |= _due_params(as_of, grace_days) | {
-        "on_schedule": ASSESSMENT_INTERVAL_DAYS + ASSESSMENT_GRACE_DAYS
-    }
+    filtered = bool(filters.products or not _whole(filters))
+    if not filtered and _totals_answer():
+        where, _ = subject_where(session, filters)
+        sql += SUMS_WHOLE_SQL.format(where=where)
+    else:
+        overlap = [] if not filters.period_start else ["fu_end >= $ps::DATE"]
+        overlap += [] if not filters.period_end else ["first_dose <= $pe::DATE"]
+        sql += SUMS_SQL.format(
+            untreated="FALSE" if filtered else "TRUE",
+            period_where=" AND ".join(overlap) or "TRUE",
+            product_where=product_where(filters),
+        )
+    sql += COMPLETENESS_SQL
+    params |= _due_params(as_of, grace_days)
     return run(session, sql, params)
