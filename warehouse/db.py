@@ -39,6 +39,61 @@ def _write_lock(path: str) -> threading.RLock:
         return _WRITE_LOCKS.setdefault(str(Path(path).resolve()), threading.RLock())
 
 
+class _OpenMode:
+    """The connections this process has open on one file, all in one mode.
+
+    DuckDB refuses a read-only and a read-write connection to one file in one process
+    ("different configuration"), so a connection joins the mode already open: a reader
+    joins read-write ones; a writer waits for open read-only ones to close, and while
+    it waits new readers wait too (then open read-write), so a writer is never starved.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._open = 0
+        self._read_only = False
+        self._writers_waiting = 0
+
+    @contextmanager
+    def use(self, read_only: bool, timeout: float) -> Iterator[bool]:
+        """Hold a place among this file's connections; yields the mode to open in."""
+        with self._changed:
+            self._writers_waiting += not read_only
+            try:
+                joined = self._changed.wait_for(lambda: self._may_join(read_only), timeout)
+            finally:
+                self._writers_waiting -= not read_only
+            if not joined:
+                raise DatabaseBusy(f"readers held the database for {timeout:.0f} s; try again")
+            if not self._open:
+                self._read_only = read_only and not self._writers_waiting
+            self._open += 1
+            mode = self._read_only
+        try:
+            yield mode
+        finally:
+            with self._changed:
+                self._open -= 1
+                self._changed.notify_all()
+
+    def _may_join(self, read_only: bool) -> bool:
+        if not self._open or not self._read_only:
+            return True
+        return read_only and not self._writers_waiting
+
+
+_OPEN_MODES: dict[str, _OpenMode] = {}
+# DuckDB's Python client races when threads open one file at once (a connection that
+# joins a starting instance misses its functions: "pandas_scan does not exist"), so
+# connections are opened one at a time; queries on them still run side by side.
+_CONNECTING = threading.Lock()
+
+
+def _open_mode(path: str) -> _OpenMode:
+    with _WRITE_LOCKS_GUARD:
+        return _OPEN_MODES.setdefault(str(Path(path).resolve()), _OpenMode())
+
+
 def _is_lock_error(exc: duckdb.Error) -> bool:
     text = str(exc)
     return "Could not set lock" in text or "Conflicting lock" in text
@@ -60,6 +115,7 @@ class Database:
         self._memory: duckdb.DuckDBPyConnection | None = None
         self._memory_lock = threading.Lock()
         self._write_lock = threading.RLock() if self.in_memory else _write_lock(self.path)
+        self._mode = _OpenMode() if self.in_memory else _open_mode(self.path)
 
     @property
     def in_memory(self) -> bool:
@@ -86,11 +142,12 @@ class Database:
         if read_only and not Path(self.path).exists():
             raise NotFound(f"no database at {self.path} (run: caseguard init --db {self.path})")
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = self._open(read_only)
-        try:
-            yield conn
-        finally:
-            conn.close()
+        with self._mode.use(read_only, self.busy_timeout) as mode:
+            conn = self._open(mode)
+            try:
+                yield conn
+            finally:
+                conn.close()
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.busy_timeout
@@ -101,7 +158,8 @@ class Database:
         }
         while True:
             try:
-                return duckdb.connect(self.path, read_only=read_only, config=config)
+                with _CONNECTING:
+                    return duckdb.connect(self.path, read_only=read_only, config=config)
             except duckdb.Error as exc:
                 if not _is_lock_error(exc):
                     raise CaseguardError(f"cannot open the database {self.path}: {exc}") from exc
