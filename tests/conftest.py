@@ -1,12 +1,20 @@
-"""Browser fixtures: a served demo app and a Playwright-driven Chromium.
+"""The offline guard for every test, and the browser fixtures.
 
-Only tests marked ``browser`` use these; other tests import their own fixtures
-explicitly (see tests/warehouse_fixtures.py).
+Offline: the pytest process refuses every outbound connection that is not loopback
+(:func:`guard_sockets`, installed before collection), and so does every served app,
+through a ``sitecustomize.py`` put first on its PYTHONPATH, which records refused
+attempts to a file checked when the server stops. Chromium resolves no host name
+but localhost. ``tests/drills/test_offline.py`` proves the guard works.
+
+Browser fixtures: a served demo app and a Playwright-driven Chromium. Only tests
+marked ``browser`` use these; other tests import their own fixtures explicitly (see
+tests/warehouse_fixtures.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import signal
 import socket
@@ -15,7 +23,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +38,155 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost",
 ]
 BROWSER_DEMO_SUBJECTS = 30
 SERVER_START_TIMEOUT = 60.0
+GUARD_LOG_ENV = "CASEGUARD_NET_GUARD_LOG"
+
+
+# --- offline: refuse every outbound connection that is not loopback -----------------
+
+
+def guard_sockets(record: Callable[[str], None]) -> None:
+    """Make this process refuse (and ``record``) connections to non-loopback hosts.
+
+    Patches ``socket.socket.connect``/``connect_ex``, ``socket.create_connection``,
+    ``socket.getaddrinfo`` and ``socket.gethostbyname``: a host that is not loopback
+    (or the unspecified address a server binds to) is recorded as ``host:port`` and
+    refused with :class:`ConnectionRefusedError` naming it, before any packet or DNS
+    query leaves. Self-contained (it is copied into the served app's sitecustomize).
+    """
+    import ipaddress
+    import socket
+
+    names = {"", "localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+
+    def local(host: object) -> bool:
+        if host is None:
+            return True
+        text = (host.decode() if isinstance(host, bytes) else str(host)).strip("[]").lower()
+        if text in names:
+            return True
+        try:
+            address = ipaddress.ip_address(text.split("%")[0])
+        except ValueError:
+            return False
+        return address.is_loopback or address.is_unspecified
+
+    def refuse(host: object, port: object) -> None:
+        where = f"{host}:{port}"
+        record(where)
+        raise ConnectionRefusedError(
+            f"network guard: outbound connection to {where} refused (caseguard runs offline)"
+        )
+
+    def check(sock: socket.socket, address: object) -> None:
+        inet = sock.family in (socket.AF_INET, socket.AF_INET6)
+        if inet and isinstance(address, tuple) and not local(address[0]):
+            refuse(address[0], address[1])
+
+    real = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
+    real_create, real_byname = socket.create_connection, socket.gethostbyname
+
+    def connect(self: socket.socket, address: Any) -> None:
+        check(self, address)
+        return real[0](self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        check(self, address)
+        return real[1](self, address)
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if not local(host):
+            refuse(host, port)
+        return real[2](host, port, *args, **kwargs)
+
+    def create_connection(address: Any, *args: Any, **kwargs: Any) -> socket.socket:
+        if not local(address[0]):
+            refuse(address[0], address[1])
+        return real_create(address, *args, **kwargs)
+
+    def gethostbyname(host: str) -> str:
+        if not local(host):
+            refuse(host, "-")
+        return real_byname(host)
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = getaddrinfo
+    socket.create_connection = create_connection  # type: ignore[assignment]
+    socket.gethostbyname = gethostbyname
+
+
+REFUSED: list[str] = []  # outbound attempts the pytest process made (host:port)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Guard the pytest process before collection: nothing may reach the network."""
+    if not getattr(socket.socket.connect, "__qualname__", "").startswith("guard_sockets"):
+        guard_sockets(REFUSED.append)
+
+
+@contextlib.contextmanager
+def refusals_expected() -> Iterator[list[str]]:
+    """For a test that tries the network on purpose: yields the attempts it made and
+    keeps them out of the end-of-session check."""
+    start, caught = len(REFUSED), []
+    try:
+        yield caught
+    finally:
+        caught.extend(REFUSED[start:])
+        del REFUSED[start:]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def offline() -> Iterator[list[str]]:
+    """Fails the session (at its end) if any test tried to reach a non-loopback host."""
+    yield REFUSED
+    if REFUSED:
+        pytest.fail(f"outbound connections were attempted (refused): {sorted(set(REFUSED))}")
+
+
+SITECUSTOMIZE = (
+    "# Written by tests/conftest.py: the network guard for a served app and its children.\n"
+    "from __future__ import annotations\n\nimport os\nimport sys\n\n"
+    + inspect.getsource(guard_sockets).replace("Callable[[str], None]", "object")
+    + f"""
+
+_LOG = os.environ.get({GUARD_LOG_ENV!r})
+if _LOG:
+
+    def _record(where):
+        with open(_LOG, "a", encoding="utf-8") as handle:
+            handle.write(f"{{os.getpid()}} {{where}}\\n")
+
+    guard_sockets(_record)
+    with open(_LOG + ".armed", "a", encoding="utf-8") as handle:
+        handle.write(f"{{os.getpid()}} {{' '.join(getattr(sys, 'argv', [])[:3])}}\\n")
+"""
+)
+
+
+@pytest.fixture(scope="session")
+def net_guard_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory holding the guard as ``sitecustomize.py`` (first on a server's path)."""
+    directory = tmp_path_factory.mktemp("netguard")
+    (directory / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    return directory
+
+
+def guarded_env(guard_dir: Path, refused_log: Path, base: Mapping[str, str]) -> dict[str, str]:
+    """``base`` with the guard first on PYTHONPATH, recording refusals to ``refused_log``."""
+    path = [str(guard_dir), *filter(None, [base.get("PYTHONPATH")])]
+    return {**base, "PYTHONPATH": os.pathsep.join(path), GUARD_LOG_ENV: str(refused_log)}
+
+
+def refused_attempts(refused_log: Path) -> list[str]:
+    """What a guarded process recorded (``pid host:port`` lines)."""
+    if not refused_log.exists():
+        return []
+    return refused_log.read_text(encoding="utf-8").splitlines()
 
 
 def _free_port() -> int:
@@ -94,23 +248,33 @@ def browser_demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "demo.duckdb"
 
 
-@pytest.fixture(scope="session")
-def app_url(chromium_path: Path, browser_demo_db: Path) -> Iterator[str]:
-    """``caseguard serve`` on a free port; yields its URL once /_stcore/health says ok."""
+@contextlib.contextmanager
+def serve_app(
+    db_path: Path,
+    key_dir: Path,
+    log_path: Path,
+    guard_dir: Path,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[str]:
+    """``caseguard serve`` on a free port, network-guarded; yields its URL once healthy.
+
+    The server's stdout/stderr go to ``log_path``; its refused outbound attempts to
+    ``log_path`` with suffix ``.refused`` (checked, and fatal, when it stops).
+    """
     caseguard = Path(sys.executable).parent / "caseguard"
     if not caseguard.exists():
         pytest.fail(f"{caseguard} not found: install the project into the venv (pip install -e .)")
     port = _free_port()
     url = f"http://localhost:{port}"
-    log_path = browser_demo_db.parent / "serve.log"
-    env = {**os.environ, "CASEGUARD_KEY_DIR": str(browser_demo_db.parent / "keys")}
-    env.pop("CASEGUARD_DB", None)
+    refused_log = log_path.with_suffix(".refused")
+    base = {**os.environ, "CASEGUARD_KEY_DIR": str(key_dir), **(env or {})}
+    base.pop("CASEGUARD_DB", None)
     with log_path.open("wb") as log:
         proc = subprocess.Popen(  # noqa: S603
-            [str(caseguard), "serve", "--db", str(browser_demo_db), "--port", str(port)],
+            [str(caseguard), "serve", "--db", str(db_path), "--port", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=env,
+            env=guarded_env(guard_dir, refused_log, base),
             start_new_session=True,
         )
     try:
@@ -128,6 +292,17 @@ def app_url(chromium_path: Path, browser_demo_db: Path) -> Iterator[str]:
         yield url
     finally:
         _stop(proc)
+    attempts = refused_attempts(refused_log)
+    if attempts:
+        pytest.fail(f"the served app tried to reach the network (refused): {attempts}")
+
+
+@pytest.fixture(scope="session")
+def app_url(chromium_path: Path, browser_demo_db: Path, net_guard_dir: Path) -> Iterator[str]:
+    """The served demo app's URL (see :func:`serve_app`), for the whole session."""
+    root = browser_demo_db.parent
+    with serve_app(browser_demo_db, root / "keys", root / "serve.log", net_guard_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -16,13 +16,14 @@ READ_CLINICAL = "read_clinical"
 WRITE_CLINICAL = "write_clinical"
 READ_AGGREGATE = "read_aggregate"
 EXPORT_POOLED = "export_pooled"
+EXPORT_BUNDLE = "export_bundle"
 IMPORT_BUNDLE = "import_bundle"
 MANAGE_SITES = "manage_sites"
 MANAGE_USERS = "manage_users"
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    # site neurologists: their own site's clinical records, read and write
-    "site_user": frozenset({READ_CLINICAL, WRITE_CLINICAL, READ_AGGREGATE}),
+    # site neurologists: their own site's clinical records, read and write, and its bundle
+    "site_user": frozenset({READ_CLINICAL, WRITE_CLINICAL, READ_AGGREGATE, EXPORT_BUNDLE}),
     # coordinators: all sites; writes (imports, corrections) always audited with reasons
     "coordinator": frozenset(
         {
@@ -30,12 +31,13 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             WRITE_CLINICAL,
             READ_AGGREGATE,
             EXPORT_POOLED,
+            EXPORT_BUNDLE,
             IMPORT_BUNDLE,
             MANAGE_SITES,
             MANAGE_USERS,
         }
     ),
-    # monitors: read-only across sites, no row-level export
+    # monitors: read-only across sites, no row-level export (pooled data or site bundles)
     "monitor": frozenset({READ_CLINICAL, READ_AGGREGATE}),
     # administrators: accounts, sites and keys; no row-level clinical data
     "admin": frozenset({READ_AGGREGATE, MANAGE_SITES, MANAGE_USERS}),

@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from schemas import CLINICAL_TABLES, TABLES, checked_table
 from schemas.errors import CaseguardError, Conflict, ValidationFailed
-from warehouse.access import IMPORT_BUNDLE, READ_CLINICAL, Session, require
+from warehouse.access import EXPORT_BUNDLE, IMPORT_BUNDLE, Session, require
 from warehouse.audit import Event, audited_transaction, canonical_json
 from warehouse.bundle_rows import case_problems, check_membership, diff_table, plain_lists
 from warehouse.db import one
@@ -128,7 +128,7 @@ def export_bundle(
     session: Session, site_code: str, out_file: Path, progress: Progress | None = None
 ) -> BundleSummary:
     """Write ``site_code``'s records to a bundle file (hashed, signed if the key is here)."""
-    require(session, READ_CLINICAL, site_code, f"export the bundle of site {site_code}")
+    require(session, EXPORT_BUNDLE, site_code, f"export the bundle of site {site_code}")
     report = progress or no_progress
     members: dict[str, bytes] = {}
     with session.db.connect(read_only=True) as conn:
@@ -171,17 +171,24 @@ def read_bundle(session: Session, path: Path) -> tuple[dict[str, Any], dict[str,
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             manifest = json.loads(archive.read(MANIFEST))
-            if manifest.get("format") != FORMAT:
+            if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
                 raise BundleRejected("not a caseguard site bundle (unknown format)")
             members = {t: archive.read(f"{t}.parquet") for t in manifest["tables"]}
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        _check_hashes(session, manifest, members)
+        frames = {
+            t: plain_lists(pq.read_table(io.BytesIO(members[t])).to_pandas())
+            for t in CLINICAL_TABLES
+        }
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError) as exc:
+        # a malformed manifest (not an object, tables not a mapping of hashes) or a
+        # member that is not Parquet (pyarrow's errors are ValueErrors) is refused
         raise BundleRejected(
             f"not a readable caseguard site bundle ({exc.__class__.__name__})"
         ) from None
-    _check_hashes(session, manifest, members)
-    frames = {
-        t: plain_lists(pq.read_table(io.BytesIO(members[t])).to_pandas()) for t in CLINICAL_TABLES
-    }
+    except pa.ArrowException as exc:
+        raise BundleRejected(
+            f"not a readable caseguard site bundle ({exc.__class__.__name__})"
+        ) from None
     return manifest, frames
 
 
