@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import tempfile
 from pathlib import Path
 
 from schemas.errors import KeyFileError
@@ -71,16 +72,24 @@ class KeyStore:
         return self._read(path)
 
     def _write(self, path: Path, key: bytes, exclusive_ok: bool = False) -> None:
+        """Write the key to a temporary file (mode 0600) and link it into place, so a
+        process killed midway leaves no empty or half-written key file behind."""
         self.directory.mkdir(parents=True, exist_ok=True)
         os.chmod(self.directory, 0o700)
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{path.name}-")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            if exclusive_ok:  # another process created it first: use theirs
-                return
-            raise KeyFileError(f"key file {path} already exists") from None
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(key.hex() + "\n")
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(key.hex() + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(tmp, path)  # atomic, and fails if the key exists: never replaced
+            except FileExistsError:
+                if exclusive_ok:  # another process created it first: use theirs
+                    return
+                raise KeyFileError(f"key file {path} already exists") from None
+        finally:
+            os.unlink(tmp)
 
     @staticmethod
     def _read(path: Path) -> bytes:

@@ -155,10 +155,11 @@ def audited_transaction(
         write_anchor(anchor, head)
 
 
-def write_anchor(path: Path, head: tuple[int, str]) -> None:
-    """Record the chain head outside the database (only ever moves forward; atomic)."""
+def write_anchor(path: Path, head: tuple[int, str], backwards: bool = False) -> None:
+    """Record the chain head outside the database (atomic; only ever moves forward,
+    unless ``backwards``, which only a restore of an older backup uses)."""
     current = _read_anchor(path)
-    if current and current[0] >= head[0]:
+    if current and current[0] >= head[0] and not backwards:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".anchor-")
@@ -169,7 +170,12 @@ def write_anchor(path: Path, head: tuple[int, str]) -> None:
 
 def _anchor_path(conn: duckdb.DuckDBPyConnection, db: Database) -> Path:
     row = one(conn, "SELECT value FROM _meta WHERE key = 'db_id'")
-    return db.keys.directory / f"audit-anchor-{row[0] if row else 'unknown'}.json"
+    return anchor_file(db, str(row[0]) if row else "unknown")
+
+
+def anchor_file(db: Database, db_id: str) -> Path:
+    """Where the chain head of the database ``db_id`` is recorded in ``db``'s key store."""
+    return db.keys.directory / f"audit-anchor-{db_id}.json"
 
 
 def _read_anchor(path: Path) -> tuple[int, str] | None:
@@ -191,9 +197,30 @@ class Verification:
 def verify(db: Database) -> Verification:
     """Check the whole chain; raise :class:`AuditChainBroken` naming the first bad entry."""
     with db.connect(read_only=True) as conn:
-        rows = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_log ORDER BY seq").fetchall()
+        rows = _chain_rows(conn)
         anchor = _read_anchor(_anchor_path(conn, db))
     key = db.keys.audit_key(create=not rows and anchor is None)
+    _check_chain(rows, key)
+    if anchor:
+        _check_anchor(anchor, rows)
+    return Verification(entries=len(rows), anchored_seq=anchor[0] if anchor else None)
+
+
+def chain_head(conn: duckdb.DuckDBPyConnection, db: Database) -> tuple[int, str] | None:
+    """Check the chain in ``conn``'s database (not the anchor); return its newest
+    (seq, hash), or None for an empty log."""
+    rows = _chain_rows(conn)
+    if not rows:
+        return None
+    _check_chain(rows, db.keys.audit_key())
+    return int(rows[-1][0]), str(rows[-1][-1])
+
+
+def _chain_rows(conn: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    return conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_log ORDER BY seq").fetchall()
+
+
+def _check_chain(rows: list[tuple[Any, ...]], key: bytes) -> None:
     prev, expected_seq = GENESIS, 1
     for row in rows:
         seq, ts, *rest = row
@@ -210,9 +237,6 @@ def verify(db: Database) -> Verification:
         if not hmac.compare_digest(entry_hash(key, prev, fields), rest[-1]):
             raise AuditChainBroken(f"{what}: content was altered")
         prev, expected_seq = rest[-1], expected_seq + 1
-    if anchor:
-        _check_anchor(anchor, rows)
-    return Verification(entries=len(rows), anchored_seq=anchor[0] if anchor else None)
 
 
 def _check_anchor(anchor: tuple[int, str], rows: list[tuple[Any, ...]]) -> None:

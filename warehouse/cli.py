@@ -122,6 +122,51 @@ def audit_verify(db_path: Path | None) -> None:
     click.echo(f"audit log OK: {result.entries} entries verified{anchor}")
 
 
+@main.command("backup")
+@_db_option
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_friendly
+def backup_command(db_path: Path | None, out_file: Path) -> None:
+    """Back up the database to one file (consistent while the app runs; no keys)."""
+    from warehouse.backup import backup
+
+    db = _database(db_path)
+    summary = backup(db, out_file)
+    click.echo(
+        f"backup of {db.path}: {sum(summary.tables.values())} rows in {len(summary.tables)} "
+        f"tables, audit log to entry {summary.head_seq}, sha256 {summary.sha256[:16]} "
+        f"-> {summary.path}"
+    )
+    click.echo(f"keys are not in the backup: keep the key store {db.keys.directory} safe apart")
+
+
+@main.command("restore")
+@click.option(
+    "--from",
+    "backup_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Backup file written by caseguard backup.",
+)
+@_db_option
+@click.option("--force", is_flag=True, help="Replace an existing database.")
+@_friendly
+def restore_command(db_path: Path | None, backup_file: Path, force: bool) -> None:
+    """Restore a backup: checked, swapped in atomically, recorded in the audit log."""
+    from warehouse.backup import restore
+
+    db = _database(db_path, must_exist=False)
+    summary = restore(backup_file, db, force)
+    verb = "replaced" if summary.replaced else "restored to"
+    click.echo(
+        f"{verb} {summary.path} from the backup of {summary.backup_created_utc}: "
+        f"{sum(summary.tables.values())} rows, audit log OK ({summary.entries} entries, "
+        f"the last records this restore)"
+    )
+    if summary.missing_site_keys:
+        click.echo(f"warning: no key here for site(s) {', '.join(summary.missing_site_keys)}")
+
+
 @main.group()
 def site() -> None:
     """Site commands."""
