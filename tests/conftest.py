@@ -23,7 +23,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -255,6 +255,7 @@ def serve_app(
     log_path: Path,
     guard_dir: Path,
     env: Mapping[str, str] | None = None,
+    args: Sequence[str] = (),
 ) -> Iterator[str]:
     """``caseguard serve`` on a free port, network-guarded; yields its URL once healthy.
 
@@ -271,7 +272,7 @@ def serve_app(
     base.pop("CASEGUARD_DB", None)
     with log_path.open("wb") as log:
         proc = subprocess.Popen(  # noqa: S603
-            [str(caseguard), "serve", "--db", str(db_path), "--port", str(port)],
+            [str(caseguard), "serve", "--db", str(db_path), "--port", str(port), *args],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=guarded_env(guard_dir, refused_log, base),

@@ -13,12 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from schemas import TABLES
+from schemas import TABLES, Case
 from schemas.errors import AccessDenied
-from tests.warehouse_fixtures import audit_rows, coordinator, monitor, site_user
+from tests.warehouse_fixtures import audit_rows, coordinator, make_case, make_db, monitor, site_user
 from warehouse import pooled
 from warehouse.access import system_session
-from warehouse.cases import add_records, list_subjects, load_case, withdraw_consent
+from warehouse.cases import add_records, list_subjects, load_case, save_case, withdraw_consent
 from warehouse.db import Database
 from warehouse.demo import create_demo
 from warehouse.disclosure import QUASI_IDENTIFIERS
@@ -329,3 +329,14 @@ def test_progress_is_reported_through_the_callback(
     stages = [s for s, _, _ in seen]
     assert stages[0] == "read" and "audit" in stages and any(s.startswith("write ") for s in stages)
     assert all(0 <= done <= total for _, done, total in seen)
+
+
+def test_sdtm_export_of_untreated_subjects_only(tmp_path: Path) -> None:
+    """Found by the leak drill: DM mapped first/last dose dates onto subjects and
+    crashed when no exported subject had a treatment."""
+    db = make_db(tmp_path / "w.duckdb", tmp_path / "keys")
+    tables = make_case(db, "MSK", "UNTREATED-1").tables()
+    tables.update(treatments=[], ae_causality=[])
+    save_case(site_user(db, "MSK"), Case(**tables))
+    result = export_pooled(coordinator(db), tmp_path / "out", ExportOptions("csv", k=1, sdtm=True))
+    assert (result.out_dir / "sdtm" / "dm.csv").is_file()

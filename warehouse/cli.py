@@ -217,6 +217,10 @@ def serve(db_path: Path | None, port: int, address: str) -> None:
         address,
         "--server.headless",
         "true",
+        # Streamlit's own banner looks up this machine's public address (a network
+        # call) when serving on all interfaces; the line below says where we serve.
+        "--logger.hideWelcomeMessage",
+        "true",
     ]
     click.echo(f"serving {db.path} on http://{address}:{port}")
     raise SystemExit(subprocess.call(command, env=env, cwd=APP_FILE.parent))  # noqa: S603

@@ -102,8 +102,9 @@ def _dm(
     if keep:
         last = treatments.assign(last=treatments["end_date"].fillna(treatments["start_date"]))
         last_by = last.groupby("subject_id")["last"].max()
-        out["RFSTDTC"] = _dtc(subjects["subject_id"].map(first))
-        out["RFENDTC"] = _dtc(subjects["subject_id"].map(last_by))
+        # mapped through dicts: pandas cannot map onto an empty datetime Series
+        out["RFSTDTC"] = _dtc(subjects["subject_id"].map(first.to_dict()))
+        out["RFENDTC"] = _dtc(subjects["subject_id"].map(last_by.to_dict()))
     out["SITEID"] = subjects["area"]
     out["SEX"] = subjects["sex"].map(SEX).fillna("U")
     out["DTHFL"] = subjects["status"].map(lambda s: "Y" if s == "died" else None)

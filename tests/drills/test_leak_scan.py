@@ -37,17 +37,15 @@ import pytest
 
 from anonymise.pseudonym import normalise_local_id
 from anonymise.recognizers.snils import snils_is_valid
-from schemas import Case
 from tests.app_helpers import DEMO_PASSWORD
 from tests.conftest import choose_option, serve_app, sign_in_browser
 from tests.drills.report import report
 from tests.test_browser_full_case import _date, _nav, _new_case, _no_exception, _settle
 from tests.test_warehouse_legacy_import import patient, workbook
-from tests.warehouse_fixtures import coordinator, make_case, make_db, site_user
+from tests.warehouse_fixtures import make_case, make_db, site_user
 from warehouse.access import system_session
 from warehouse.admin import add_user
 from warehouse.cases import save_case
-from warehouse.export import ExportOptions, export_pooled
 
 pytestmark = [pytest.mark.drill, pytest.mark.browser]
 
@@ -400,19 +398,3 @@ def test_the_scan_finds_canaries_that_are_there(leak_run: tuple[Layout, Scan]) -
     assert ("cells.parquet", "local id (normalised)") in places
     assert ("packed.zip", "local id (normalised)") in places
     assert ("packed.zip", "address") in places
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="bug: warehouse/sdtm.py _dm maps first/last dose dates onto subjects and fails "
-    "with 'Cannot cast DatetimeArray to dtype float64' when no exported subject has a "
-    "treatment (found by this drill: a new subject entered in the browser without one)",
-)
-def test_sdtm_export_of_untreated_subjects_only(tmp_path: Path) -> None:
-    db = make_db(tmp_path / "w.duckdb", tmp_path / "keys")
-    tables = make_case(db, "MSK", "UNTREATED-1").tables()
-    tables.update(treatments=[], ae_causality=[])
-    save_case(site_user(db, "MSK"), Case(**tables))
-    result = export_pooled(coordinator(db), tmp_path / "out", ExportOptions("csv", k=1, sdtm=True))
-    assert (result.out_dir / "sdtm" / "dm.csv").is_file()

@@ -29,6 +29,7 @@ from tests.conftest import (
     guarded_env,
     refusals_expected,
     refused_attempts,
+    serve_app,
     sign_in_browser,
 )
 from tests.drills.report import report
@@ -133,6 +134,24 @@ def test_served_app_is_guarded_and_made_no_attempt(
     assert refused_attempts(refused_log) == []
     FIGURES["served app processes guarded"] = len(armed)
     FIGURES["refused outbound attempts by the served app (so far)"] = 0
+
+
+@pytest.mark.browser
+def test_serving_on_all_interfaces_makes_no_network_call(
+    browser_demo_db: Path, net_guard_dir: Path, tmp_path: Path
+) -> None:
+    """Served on 0.0.0.0, Streamlit's start-up banner would look up the machine's
+    public address (checkip.amazonaws.com) and route to 8.8.8.8; caseguard hides it.
+    ``serve_app`` fails on stopping if the server tried the network."""
+    root = browser_demo_db.parent
+    log = tmp_path / "serve-all.log"
+    args = ("--address", "0.0.0.0")
+    with (
+        serve_app(browser_demo_db, root / "keys", log, net_guard_dir, args=args) as url,
+        urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as response,  # noqa: S310
+    ):
+        assert response.read() == b"ok"
+    assert refused_attempts(log.with_suffix(".refused")) == []
 
 
 # --- the CLI with no network at all -------------------------------------------------
