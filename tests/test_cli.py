@@ -63,7 +63,7 @@ def demo_copy(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_help_lists_the_commands() -> None:
     result = run("--help")
     assert result.exit_code == 0
-    for command in ("init", "demo", "audit", "site", "serve"):
+    for command in ("init", "demo", "audit", "site", "serve", "backup", "restore"):
         assert re.search(rf"^\s+{command}\s", result.output, re.MULTILINE), command
 
 
