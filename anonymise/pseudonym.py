@@ -28,6 +28,12 @@ class InvalidLocalId(CaseguardError):
     title = "Invalid local patient id"
 
 
+class DateOutOfRange(CaseguardError):
+    """A date too close to year 1 or year 9999 to be shifted."""
+
+    title = "Invalid date"
+
+
 @dataclass(frozen=True)
 class Pseudonym:
     """A subject's pseudonym and date shift."""
@@ -44,6 +50,8 @@ def normalise_local_id(local_id: str) -> str:
     """
     if not isinstance(local_id, str | int):
         raise InvalidLocalId("the local patient id is missing")
+    if any("\ud800" <= ch <= "\udfff" for ch in str(local_id)):
+        raise InvalidLocalId("the local patient id contains characters that are not valid text")
     text = unicodedata.normalize("NFKC", str(local_id))
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # zero-width, soft hyphen
     return re.sub(r"\s+", "", text).upper()
@@ -61,5 +69,14 @@ def pseudonymise(site_key: bytes, site_code: str, local_id: str) -> Pseudonym:
 
 
 def shift_date(value: dt.date | None, days: int) -> dt.date | None:
-    """A date moved by ``days`` (None stays None); datetimes keep their time."""
-    return None if value is None else value + dt.timedelta(days=days)
+    """A date moved by ``days`` (None stays None); datetimes keep their time.
+
+    Raises :class:`DateOutOfRange` for a date so near the calendar's ends that it
+    cannot be moved (no real visit lies there).
+    """
+    if value is None:
+        return None
+    try:
+        return value + dt.timedelta(days=days)
+    except OverflowError:
+        raise DateOutOfRange("a date lies outside the range that can be stored") from None

@@ -95,6 +95,7 @@ _BUILTIN: list[tuple[str, str, str]] = [
     ("dtype", "has the wrong type (expected {args})", "неверный тип (ожидается {args})"),
     ("column_in_schema", "is not a field of this table", "нет такого поля в таблице"),
     ("column_in_dataframe", "is missing", "поле отсутствует"),
+    ("valid_text", "contains characters that are not valid text", "содержит недопустимые символы"),
 ]
 
 

@@ -69,6 +69,31 @@ def _strict_booleans(table: str, frame: pd.DataFrame) -> list[Problem]:
     return problems
 
 
+def _has_lone_surrogate(value: Any) -> bool:
+    return isinstance(value, str) and any("\ud800" <= ch <= "\udfff" for ch in value)
+
+
+def _valid_text(
+    table: str, rows: pd.DataFrame | Iterable[Mapping[str, Any]]
+) -> tuple[pd.DataFrame | list[dict[str, Any]], list[Problem]]:
+    """Text must be valid Unicode: a lone surrogate (possible only through the
+    library, never a page, CSV, XLSX or bundle) cannot be stored, hashed or even put
+    in a frame. Such cells are reported (their value left out) and blanked so the
+    other checks can run."""
+    if isinstance(rows, pd.DataFrame):
+        return rows, []  # a frame already holds encodable text
+    problems: list[Problem] = []
+    cleaned = []
+    for i, row in enumerate(rows):
+        fixed = dict(row)
+        for name, value in row.items():
+            if _has_lone_surrogate(value):
+                problems.append(translate(table, i, str(name), "", "valid_text"))
+                fixed[name] = None
+        cleaned.append(fixed)
+    return cleaned, problems
+
+
 def checked_table(
     table: str, rows: pd.DataFrame | Iterable[Mapping[str, Any]]
 ) -> tuple[pd.DataFrame, list[Problem]]:
@@ -77,11 +102,12 @@ def checked_table(
     The frame carries the model's types (dates, numbers) and is what gets stored;
     it is only meaningful when the problem list is empty.
     """
+    rows, invalid = _valid_text(table, rows)
     frame = as_frame(table, rows)
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES[table].columns}), []
     shown = frame.copy()
-    problems = _strict_booleans(table, frame)
+    problems = invalid + _strict_booleans(table, frame)
     try:
         checked = TABLES[table].model.validate(frame, lazy=True)
     except SchemaErrors as exc:

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from anonymise.pseudonym import shift_date
 from schemas import TABLES, Case, Problem, validate_case
 from schemas.common import REF
 from schemas.problems import translate
@@ -103,7 +104,7 @@ def new_row_id(prefix: str, subject_id: str) -> str:
 
 def shifted(value: dt.date | None, days: int) -> dt.date | None:
     """A real date moved by the subject's date shift (None stays None)."""
-    return None if value is None else value + dt.timedelta(days=days)
+    return shift_date(value, days)
 
 
 def _genetics(values: Mapping[str, Any]) -> str | None:

@@ -81,7 +81,7 @@ def _file_state(db: Database) -> FileState | None:
     an in-memory database (always checked inside)."""
     if db.in_memory:
         return None
-    state = []
+    state: list[tuple[int, int, int] | None] = []
     for path in (Path(db.path), Path(db.path + ".wal")):
         try:
             st = path.stat()

@@ -27,13 +27,14 @@ from anonymise import pseudonymise
 from anonymise.pseudonym import InvalidLocalId, normalise_local_id
 from schemas import CLINICAL_TABLES, TABLES, Case, Problem, checked_table, load_reference
 from schemas.case import case_rule_problems
+from schemas.common import MAX_TEXT
 from schemas.errors import CaseguardError, KeyFileError
 from schemas.problems import short_value
 from warehouse.access import WRITE_CLINICAL, Session, require
 from warehouse.cases import save_cases
 from warehouse.dictionary import marker_names
 from warehouse.frames import records
-from warehouse.legacy_sheets import HIDDEN_VALUES, SheetRow, read_rows, write_report
+from warehouse.legacy_sheets import HIDDEN_VALUES, SHEETS, SheetRow, read_rows, write_report
 from warehouse.progress import Progress, no_progress
 
 ID_PREFIX = {"treatments": "TR", "assessments": "AS", "labs": "LB", "adverse_events": "AE"}
@@ -311,26 +312,35 @@ def _scrub(work: _Work) -> int:
         return str(record["text_scrubbed"]), _language(record), shift
 
     for record in work.rows["narratives"]:
-        if record.get("text_scrubbed"):
+        if _scannable(record.get("text_scrubbed")):
             wanted[narrative_key(record)] = None
     for table, column in (("adverse_events", "verbatim_term"), ("treatments", "switch_reason")):
         for record in work.rows[table]:
-            if record.get(column):
+            if _scannable(record.get(column)):
                 wanted[(str(record[column]), None, None)] = None
     keys = list(wanted)
     results = scrub_texts([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys])
     found = dict(zip(keys, results, strict=True))
     for record in work.rows["narratives"]:
-        if record.get("text_scrubbed"):
+        if _scannable(record.get("text_scrubbed")):
             key = narrative_key(record)
             record["text_scrubbed"] = found[key].text
             record["redaction_counts"] = json.dumps(found[key].counts(), sort_keys=True)
             record["language"] = record.get("language") or found[key].language
     for table, column in (("adverse_events", "verbatim_term"), ("treatments", "switch_reason")):
         for record in work.rows[table]:
-            if record.get(column):
+            if _scannable(record.get(column)):
                 record[column] = found[(str(record[column]), None, None)].text
     return len(keys)
+
+
+def _scannable(value: Any) -> bool:
+    """A free text to scrub: not empty and not longer than any text column may hold.
+
+    A longer text is left for validation to report (its value is never shown) so a
+    huge cell is named by sheet, row and column instead of stalling the scanner.
+    """
+    return bool(value) and len(str(value)) <= MAX_TEXT
 
 
 def _report_problem(work: _Work, table: str, problem: Problem) -> None:
@@ -429,6 +439,11 @@ def import_legacy(
     report = progress or no_progress
     path = Path(path)
     rows = read_rows(path)
+    if not rows:
+        raise CaseguardError(
+            f"{path.name} holds no rows to import (expected sheets or record types: "
+            f"{', '.join(SHEETS)}); nothing was imported"
+        )
     report("read", 1, 5)
     work = _Work()
     try:

@@ -9,6 +9,7 @@ Dates are the real dates; they are shifted on import.
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,7 +117,7 @@ def read_rows(path: Path) -> list[SheetRow]:
             return _read_xlsx(path)
         if suffix == ".csv":
             return _read_csv(path)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise CaseguardError(f"cannot read {path.name}: {exc.__class__.__name__}") from None
     raise CaseguardError(f"{path.name}: only .csv and .xlsx files can be imported")
 

@@ -19,12 +19,29 @@ from anonymise import manual_redaction as mr
 from anonymise.config import load_config
 from anonymise.language import detect_language
 from anonymise.pseudonym import shift_date
+from schemas.common import MAX_TEXT
+from schemas.errors import CaseguardError
+from schemas.labels import text as ui_text
 from warehouse.access import Session
 from warehouse.cases import SaveSummary, add_records
 from warehouse.subjects_lookup import OpenSubject
 
 AUTO = "auto"
 LANGUAGE_CHOICES = (AUTO, "ru", "en")
+
+
+class NarrativeTooLong(CaseguardError):
+    """A narrative longer than can be stored (``MAX_TEXT``): refused before scrubbing."""
+
+    title = "Narrative too long"
+
+    def __init__(self) -> None:
+        super().__init__(self.message_in("en"))
+
+    @staticmethod
+    def message_in(lang: str) -> str:
+        """What the user reads, in ``lang``."""
+        return ui_text("narr_text_too_long", lang, limit=f"{MAX_TEXT:,}".replace(",", " "))
 
 
 @dataclass(frozen=True)
@@ -47,9 +64,12 @@ def detected_language(text: str) -> str:
 def preview(text: str, language: str, date_shift_days: int) -> Preview:
     """Scrub ``text`` ("auto", "ru" or "en") with the subject's date shift.
 
-    Raises :class:`~anonymise.errors.ScrubberUnavailable` when the text cannot be
-    scanned; the caller must then refuse it.
+    Raises :class:`NarrativeTooLong` for a text longer than a narrative may be (it
+    is not scanned at all) and :class:`~anonymise.errors.ScrubberUnavailable` when
+    the text cannot be scanned; the caller must then refuse it.
     """
+    if len(text) > MAX_TEXT:
+        raise NarrativeTooLong()
     from anonymise import scrub_text  # the scrubber loads its models on first use
 
     result = scrub_text(text, None if language == AUTO else language, date_shift_days)

@@ -18,7 +18,7 @@ from schemas.common import MAX_TEXT
 from schemas.errors import CaseguardError
 from warehouse import narrative_entry as ne
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import show_error, t
+from warehouse.ui.layout import lang, show_error, t
 from warehouse.ui.subject_state import current_subject
 
 TEXT, LANGUAGE, VISIT = "narr_text", "narr_language", "narr_visit_date"
@@ -80,6 +80,8 @@ if st.button(t("narr_preview_button"), key="narr_preview_button"):
                     ne.preview(text, language, subject.date_shift_days),
                 )
             st.session_state[MARKS] = []
+        except ne.NarrativeTooLong as exc:
+            text_slot.error(exc.message_in(lang()))
         except ScrubberUnavailable:
             text_slot.error(t("narr_scrubber_unavailable"))
         except CaseguardError as exc:
