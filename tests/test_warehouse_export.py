@@ -340,3 +340,20 @@ def test_sdtm_export_of_untreated_subjects_only(tmp_path: Path) -> None:
     save_case(site_user(db, "MSK"), Case(**tables))
     result = export_pooled(coordinator(db), tmp_path / "out", ExportOptions("csv", k=1, sdtm=True))
     assert (result.out_dir / "sdtm" / "dm.csv").is_file()
+
+
+def test_two_exports_share_no_id_with_each_other_or_the_warehouse(
+    warehouse: tuple[Database, dict[str, set[str]]], tmp_path: Path
+) -> None:
+    """Each export re-keys every id with a fresh random key that is then discarded."""
+    db, _ = warehouse
+    stored = set(list_subjects(coordinator(db))["subject_id"])
+    released = []
+    for name in ("a", "b"):
+        export_pooled(coordinator(db), tmp_path / name, ExportOptions(k=1))
+        subjects = read_frame(tmp_path / name / "subjects.parquet")["subject_id"]
+        aes = read_frame(tmp_path / name / "adverse_events.parquet")["ae_id"]
+        released.append(set(subjects) | set(aes))
+    assert len(released[0]) > 50
+    assert released[0].isdisjoint(released[1])
+    assert released[0].isdisjoint(stored) and released[1].isdisjoint(stored)
