@@ -279,25 +279,6 @@ SNAPSHOT_TABLES = {
 }
 
 
-def _risk_table(dimension: str | None) -> str:
-    """Per subject, product (and event category): on-treatment events and the days of
-    exposure lost to the first of them (time at risk is censored at the first event)."""
-    name = f"_cg_risk_{dimension or 'any'}"
-    dim = f", {dimension}" if dimension else ""
-    return f"""CREATE TABLE {name} AS
-    WITH first AS (
-        SELECT sid, product_id{dim}, min(onset_date) AS first_onset, count(*) AS n
-        FROM _cg_events WHERE period = 'on-treatment' GROUP BY ALL
-    )
-    SELECT f.sid, f.product_id{dim.replace(", ", ", f.")}, any_value(x.site_code) AS site_code,
-           any_value(x.disease) AS disease, any_value(x.age_band) AS age_band,
-           any_value(f.n) AS n,
-           sum(x.ep_end - x.ep_start)
-             - sum(greatest(0, least(x.ep_end, f.first_onset) - x.ep_start)) AS lost_days
-    FROM first f JOIN _cg_episodes x ON x.sid = f.sid AND x.product_id = f.product_id
-    GROUP BY ALL"""
-
-
 def thresholds() -> pd.DataFrame:
     """Each scale's meaningful change (schemas/reference/scales.yaml) and its better
     direction (sign +1: higher is better): the ``_cg_thresholds`` table."""
@@ -339,13 +320,23 @@ SUBJECT_SUMS = f"""count(*) AS subjects, count(first_dose) AS treated,
 
 
 def _rates_table(dimension: str | None) -> str:
-    """Per stratum, product (and category): subjects with an event, events, lost days."""
+    """Per stratum, product (and category): subjects with an on-treatment event, events,
+    and the days of exposure lost to each subject's first event (time at risk is
+    censored there). A subject's lost days are its days on the product less the days
+    before its first event; the days before an onset never decrease with the onset,
+    so the smallest ``days_before`` of the subject's events is the first event's."""
     suffix = dimension or "any"
     dim = f", {dimension}" if dimension else ""
     return f"""CREATE TABLE _cg_rates_{suffix} AS
-    SELECT {STRATA}, product_id{dim}, count(*) AS subjects_with_event, sum(n) AS events,
-           sum(lost_days) AS lost_days
-    FROM _cg_risk_{suffix} GROUP BY ALL"""
+    WITH per AS (
+        SELECT sid, product_id{dim}, count(*) AS n, min(days_before) AS kept
+        FROM _cg_event_risk GROUP BY ALL
+    )
+    SELECT x.site_code, x.disease, x.age_band, per.product_id{dim.replace(", ", ", per.")},
+           count(*) AS subjects_with_event, sum(per.n) AS events,
+           sum(x.days - per.kept) AS lost_days
+    FROM per JOIN _cg_exposure x USING (sid, product_id)
+    GROUP BY ALL"""
 
 
 # Run in the in-memory snapshot database, over the copied tables: the whole-follow-up
@@ -361,8 +352,13 @@ DERIVE = (
     f"""CREATE TABLE _cg_exposure_strata AS
     SELECT {STRATA}, product_id, count(*) AS subjects, sum(days) AS days
     FROM _cg_exposure GROUP BY ALL""",
-    _risk_table(None),
-    *(_risk_table(d) for d in EVENT_DIMENSIONS),
+    # Each on-treatment AE with the subject's days on its product before the onset.
+    f"""CREATE TABLE _cg_event_risk AS
+    SELECT a.sid, a.product_id, {", ".join(f"a.{d}" for d in EVENT_DIMENSIONS)},
+           sum(greatest(0, least(x.ep_end, a.onset_date) - x.ep_start)) AS days_before
+    FROM _cg_events a JOIN _cg_episodes x ON x.sid = a.sid AND x.product_id = a.product_id
+    WHERE a.period = 'on-treatment'
+    GROUP BY a.ae_id, a.sid, a.product_id, {", ".join(f"a.{d}" for d in EVENT_DIMENSIONS)}""",
     _rates_table(None),
     *(_rates_table(d) for d in EVENT_DIMENSIONS),
     # Motor change in the default windows, one assessment per subject, scale and window
@@ -411,5 +407,5 @@ DERIVE = (
     "DROP TABLE _cg_fatal_causality",
     f"CREATE TABLE _cg_completeness_strata AS SELECT {STRATA}, {SUBJECT_SUMS} "
     "FROM _cg_subjects GROUP BY ALL",
-    *(f"DROP TABLE _cg_risk_{d}" for d in ("any", *EVENT_DIMENSIONS)),
+    "DROP TABLE _cg_event_risk",
 )
