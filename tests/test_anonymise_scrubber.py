@@ -668,3 +668,10 @@ def test_an_inserted_identifier_never_survives(
     result = scrub_text(text)
     assert identifier not in result.text
     assert_well_formed(text, result)
+
+
+@pytest.mark.parametrize("text", ["\x0b\x0c" * 50, " ", "\x0b"])
+def test_russian_text_without_a_single_token_scrubs_to_itself(text: str) -> None:
+    """Found by the hostile-input drill: Natasha's tagger crashed (IndexError) on a
+    text of vertical tabs and form feeds, which its tokenizer reads as no token."""
+    assert scrub_text(text, "ru").text == text

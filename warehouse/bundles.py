@@ -45,6 +45,8 @@ from warehouse.progress import Progress, no_progress
 FORMAT = "caseguard-bundle/1"
 TRAILER = 64  # hex SHA-256 in the zip comment
 MANIFEST = "manifest.json"
+# Manifest fields an import relies on (besides "tables"), each a text.
+MANIFEST_FIELDS = ("site_code", "created_utc", "payload_sha256")
 IMPORT_ACTION = "import_bundle"
 
 
@@ -173,6 +175,12 @@ def read_bundle(session: Session, path: Path) -> tuple[dict[str, Any], dict[str,
             manifest = json.loads(archive.read(MANIFEST))
             if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
                 raise BundleRejected("not a caseguard site bundle (unknown format)")
+            missing = [f for f in MANIFEST_FIELDS if not isinstance(manifest.get(f), str)]
+            if missing or not isinstance(manifest.get("tables"), dict):
+                raise BundleRejected(
+                    f"the manifest lacks {', '.join(missing) or 'its tables'}: not a complete "
+                    "caseguard site bundle"
+                )
             members = {t: archive.read(f"{t}.parquet") for t in manifest["tables"]}
         _check_hashes(session, manifest, members)
         frames = {

@@ -13,6 +13,7 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any
 
+from razdel import tokenize
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import filter_spans
@@ -34,6 +35,11 @@ def natasha_tagger() -> Any:
     return NewsNERTagger(NewsEmbedding())
 
 
+def _has_token(text: str) -> bool:
+    """True if razdel (Natasha's tokenizer) finds at least one token in ``text``."""
+    return next(iter(tokenize(text)), None) is not None
+
+
 class NatashaComponent:
     """spaCy pipeline component that sets ``doc.ents`` from Natasha's spans."""
 
@@ -51,9 +57,14 @@ class NatashaComponent:
         iterator = iter(docs)
         while batch := list(islice(iterator, size)):
             self.tagger.batch_size = size
-            for doc, markup in zip(batch, self.tagger.map([d.text for d in batch]), strict=True):
+            # slovnet fails on a batch without a single token (whitespace, \v\f only),
+            # so texts with no token skip the tagger: they have no entities anyway
+            tagged = [_has_token(d.text) for d in batch]
+            texts = [d.text for d, has in zip(batch, tagged, strict=True) if has]
+            markups = iter(self.tagger.map(texts))
+            for doc, has in zip(batch, tagged, strict=True):
                 spans = []
-                for found in markup.spans:
+                for found in next(markups).spans if has else ():
                     span = doc.char_span(
                         found.start, found.stop, label=found.type, alignment_mode="expand"
                     )
