@@ -184,10 +184,15 @@ def merge_cases(first: Case, second: Case) -> Case:
 
 
 def validate_case(case: Case, existing: Case | None = None) -> list[Problem]:
-    """Validate every table of a case, then the cross-table rules; all problems at once."""
+    """Validate every table of a case, then the cross-table rules.
+
+    Every field problem is reported at once; the cross-table rules run only when
+    there is none, since they need well-formed values (a birth year of NaN or
+    infinity has no age to compare).
+    """
     if len(case.subjects) != 1:
         return [_problem("subjects", 0, "subject_id", "", "rows_belong_to_subject")]
     problems: list[Problem] = []
     for table, rows in case.tables().items():
         problems += validate_table(table, as_frame(table, rows)) if rows else []
-    return problems + case_rule_problems(case, existing)
+    return problems or case_rule_problems(case, existing)

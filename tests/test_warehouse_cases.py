@@ -315,3 +315,18 @@ def test_withdrawn_consent_marks_the_subject(memory_db: Database) -> None:
     assert stored.subject["status"] == "withdrawn"
     listed = list_subjects(coordinator(memory_db))
     assert listed.set_index("subject_id").loc[sid, "status"] == "withdrawn"
+
+
+@pytest.mark.parametrize("birth_year", [float("nan"), float("inf")])
+def test_a_birth_year_that_is_no_number_is_a_field_problem(
+    memory_db: Database, birth_year: float
+) -> None:
+    """Found by the hostile-input drill: the consent-age rule crashed on it."""
+    case = make_case(memory_db, "MSK", "PAT-001")
+    save_case(site_user(memory_db), case)
+    sid = case.subject["subject_id"]
+    change = Change("subjects", {"subject_id": sid}, {"birth_year": birth_year})
+    with pytest.raises(ValidationFailed) as caught:
+        update_rows(site_user(memory_db), sid, [change], "typo")
+    assert "birth_year" in {p.field for p in caught.value.problems}
+    assert load_case(site_user(memory_db), sid).subject["birth_year"] == case.subject["birth_year"]
