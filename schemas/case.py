@@ -10,7 +10,7 @@ import pandas as pd
 from schemas.common import REF, as_list
 from schemas.problems import Problem, translate
 from schemas.tables import CLINICAL_TABLES
-from schemas.validate import as_frame, validate_table
+from schemas.validate import validate_table
 
 ONSET_TOLERANCE_DAYS = 30
 CONSENT_AGE = 15  # Russian law (323-FZ art. 54): from 15 a patient consents alone
@@ -194,5 +194,5 @@ def validate_case(case: Case, existing: Case | None = None) -> list[Problem]:
         return [_problem("subjects", 0, "subject_id", "", "rows_belong_to_subject")]
     problems: list[Problem] = []
     for table, rows in case.tables().items():
-        problems += validate_table(table, as_frame(table, rows)) if rows else []
+        problems += validate_table(table, rows) if rows else []
     return problems or case_rule_problems(case, existing)

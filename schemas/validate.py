@@ -81,10 +81,17 @@ def _valid_text(
     in a frame. Such cells are reported (their value left out) and blanked so the
     other checks can run."""
     if isinstance(rows, pd.DataFrame):
-        return rows, []  # a frame already holds encodable text
+        text = rows.select_dtypes(include="object")
+        if not any(_has_lone_surrogate(v) for column in text for v in text[column]):
+            return rows, []
+        records: Iterable[Mapping[str, Any]] = [
+            {str(k): v for k, v in r.items()} for r in rows.to_dict("records")
+        ]
+    else:
+        records = rows
     problems: list[Problem] = []
     cleaned = []
-    for i, row in enumerate(rows):
+    for i, row in enumerate(records):
         fixed = dict(row)
         for name, value in row.items():
             if _has_lone_surrogate(value):

@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from schemas.errors import AuditChainBroken
+from schemas.errors import AuditChainBroken, CaseguardError
 from warehouse.db import Database, one
 
 GENESIS = "0" * 64
@@ -89,7 +89,13 @@ def _plain(value: Any) -> Any:
 def entry_hash(key: bytes, prev_hash: str, fields: Sequence[Any]) -> str:
     """The HMAC of one entry: previous hash + the entry's fields (seq .. reason)."""
     text = json.dumps([prev_hash, *fields], ensure_ascii=False, default=_plain)
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, e.g. in a reason passed to the library
+        raise CaseguardError(
+            "a value or reason contains characters that are not valid text"
+        ) from None
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
 
 
 def _now() -> dt.datetime:

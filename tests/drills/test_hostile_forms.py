@@ -46,7 +46,7 @@ from tests.drills.report import report
 from tests.drills.scale import size
 from tests.warehouse_fixtures import audit_count, make_case, make_db, site_user, table_counts
 from warehouse import ae_entry, case_entry, corrections, narrative_entry, regimens, visit_entry
-from warehouse.cases import load_case, save_case
+from warehouse.cases import Change, load_case, save_case, update_rows
 from warehouse.db import MEMORY, Database
 from warehouse.frames import records
 from warehouse.subjects_lookup import OpenSubject, open_subject
@@ -768,7 +768,7 @@ def test_adverse_event_page_shows_hostile_verbatim_problem_under_the_field(
 # --- known gap ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("where", ["local id", "narrative text"])
+@pytest.mark.parametrize("where", ["local id", "narrative text", "correction", "reason"])
 def test_a_lone_surrogate_is_refused_with_a_clear_error(
     db: Database, subject: OpenSubject, where: str
 ) -> None:
@@ -778,6 +778,13 @@ def test_a_lone_surrogate_is_refused_with_a_clear_error(
     with pytest.raises(CaseguardError) as refused:
         if where == "local id":
             open_subject(site_user(db), "PAT-\ud800-1")
+        elif where in ("correction", "reason"):
+            sid = subject.subject_id
+            change = Change("subjects", {"subject_id": sid}, {"sex": "female"})
+            if where == "correction":
+                change = Change("subjects", {"subject_id": sid}, {"disease_subtype": "1\ud800"})
+            reason = "typo \ud800" if where == "reason" else "typo"
+            update_rows(site_user(db), sid, [change], reason)
         else:
             done = narrative_entry.ScrubbedNarrative("seen \ud800 today", "en", {})
             narrative_entry.save_narrative(site_user(db), subject, dt.date(2021, 7, 1), done)
