@@ -45,11 +45,14 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Database, dict[
             "FROM subjects s JOIN consents c USING (subject_id) ORDER BY s.subject_id"
         ).fetchall()
     eligible = [r[0] for r in rows if r[1] and not r[2] and r[3] != "withdrawn"]
-    chosen, marked = eligible[0], eligible[1]
+    chosen = eligible[0]
     case = load_case(coordinator(db), chosen)
     withdraw_consent(coordinator(db), chosen, case.consents[0]["signed_date"], "patient asked")
-    case = load_case(coordinator(db), marked)
-    ae = dict(case.adverse_events[0]) if case.adverse_events else None
+    # ids (and so their order) depend on the random site keys: take a subject with an AE
+    marked, case = next(
+        (sid, c) for sid in eligible[1:] if (c := load_case(coordinator(db), sid)).adverse_events
+    )
+    ae = dict(case.adverse_events[0])
     extra: dict[str, list[dict[str, object]]] = {
         "narratives": [
             {
@@ -63,12 +66,11 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Database, dict[
             }
         ]
     }
-    if ae:
-        ae.update(
-            ae_id="AE-TEST-IDENT",
-            verbatim_term=f"headache, called {IDENTIFIERS[0]} at {IDENTIFIERS[1]}",
-        )
-        extra["adverse_events"] = [ae]
+    ae.update(
+        ae_id="AE-TEST-IDENT",
+        verbatim_term=f"headache, called {IDENTIFIERS[0]} at {IDENTIFIERS[1]}",
+    )
+    extra["adverse_events"] = [ae]
     add_records(coordinator(db), marked, extra)
     withdrawn = {r[0] for r in rows if r[2] or r[3] == "withdrawn"} | {chosen}
     no_pooled = {r[0] for r in rows if not r[1]}
