@@ -34,7 +34,7 @@ from openpyxl import Workbook, load_workbook
 from schemas.errors import CaseguardError, ValidationFailed
 from tests.drills.report import report
 from tests.drills.scale import seconds, size
-from tests.drills.test_hostile_forms import FORMULAS, hostile_text, readable
+from tests.drills.test_hostile_forms import FORMULAS, case_figures, hostile_text, readable
 from tests.test_warehouse_legacy_import import csv_file, patient, workbook
 from tests.warehouse_fixtures import (
     audit_count,
@@ -69,15 +69,7 @@ HYPOTHESIS = settings(
 def _figures() -> Iterator[None]:
     TALLY.clear()
     yield
-    targets = sorted({k.split(":")[0] for k in TALLY if ":" in k})
-    figures: dict[str, object] = {
-        f"{t}: cases tried (stored / refused)": (
-            f"{TALLY[f'{t}: cases']} ({TALLY[f'{t}: stored']} / {TALLY[f'{t}: refused']})"
-        )
-        for t in targets
-    }
-    figures["crashes"] = TALLY["crashes"]
-    figures["partial writes"] = TALLY["partial writes"]
+    figures = case_figures(TALLY)
     figures["formula cells in exports"] = TALLY["formula cells"]
     figures["export cells checked"] = TALLY["export cells"]
     report("Hostile input: files and bundles", figures)

@@ -268,16 +268,21 @@ def subject(db: Database) -> OpenSubject:
 def _figures() -> Iterator[None]:
     TALLY.clear()
     yield
-    targets = sorted({k.split(":")[0] for k in TALLY if ":" in k})
+    report("Hostile input: forms and pages", case_figures(TALLY))
+
+
+def case_figures(tally: Counter[str]) -> dict[str, object]:
+    """Cases tried (stored / refused) per target, crashes and partial writes."""
+    targets = sorted({k.split(":")[0] for k in tally if ":" in k})
     figures: dict[str, object] = {
         f"{t}: cases tried (stored / refused)": (
-            f"{TALLY[f'{t}: cases']} ({TALLY[f'{t}: stored']} / {TALLY[f'{t}: refused']})"
+            f"{tally[f'{t}: cases']} ({tally[f'{t}: stored']} / {tally[f'{t}: refused']})"
         )
         for t in targets
     }
-    figures["crashes"] = TALLY["crashes"]
-    figures["partial writes"] = TALLY["partial writes"]
-    report("Hostile input: forms and pages", figures)
+    figures["crashes"] = tally["crashes"]
+    figures["partial writes"] = tally["partial writes"]
+    return figures
 
 
 # --- the forms ---------------------------------------------------------------------------
