@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from warehouse.admin import list_sites
+from warehouse.store.admin import list_sites
 from warehouse.ui.app_state import database, set_session
 from warehouse.ui.auth import current_session, login_page, sidebar
 from warehouse.ui.layout import guarded, language_switch, t

@@ -19,12 +19,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from warehouse.access import Session  # noqa: E402
-from warehouse.audit import verify  # noqa: E402
-from warehouse.cases import list_subjects, load_case, save_case  # noqa: E402
-from warehouse.db import Database  # noqa: E402
-from warehouse.demo import build_case, create_demo  # noqa: E402
-from warehouse.migrations import migrate  # noqa: E402
+from warehouse.demo.build import build_case, create_demo  # noqa: E402
+from warehouse.store.access import Session  # noqa: E402
+from warehouse.store.audit import verify  # noqa: E402
+from warehouse.store.cases import list_subjects, load_case, save_case  # noqa: E402
+from warehouse.store.db import Database  # noqa: E402
+from warehouse.store.migrations import migrate  # noqa: E402
 
 SECTION = "## Foundation (demo generation, saves, audit)"
 

@@ -29,15 +29,15 @@ sys.path.insert(0, str(ROOT))
 from openpyxl import Workbook  # noqa: E402
 
 from schemas import TABLES  # noqa: E402
-from warehouse.access import system_session  # noqa: E402
-from warehouse.admin import add_site  # noqa: E402
-from warehouse.bundles import export_bundle, import_bundle  # noqa: E402
-from warehouse.db import Database  # noqa: E402
-from warehouse.demo import create_demo  # noqa: E402
-from warehouse.export import ExportOptions, export_pooled  # noqa: E402
-from warehouse.legacy_import import import_legacy  # noqa: E402
-from warehouse.legacy_sheets import SHEETS, sheet_columns  # noqa: E402
-from warehouse.migrations import migrate  # noqa: E402
+from warehouse.demo.build import create_demo  # noqa: E402
+from warehouse.exchange.bundles import export_bundle, import_bundle  # noqa: E402
+from warehouse.exchange.legacy_import import import_legacy  # noqa: E402
+from warehouse.exchange.legacy_sheets import SHEETS, sheet_columns  # noqa: E402
+from warehouse.export.release import ExportOptions, export_pooled  # noqa: E402
+from warehouse.store.access import system_session  # noqa: E402
+from warehouse.store.admin import add_site  # noqa: E402
+from warehouse.store.db import Database  # noqa: E402
+from warehouse.store.migrations import migrate  # noqa: E402
 
 SECTION = "## Exports, bundles and legacy import (bench/export_bench.py)"
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"

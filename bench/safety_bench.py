@@ -31,12 +31,17 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from warehouse import cohort, safety_cache  # noqa: E402
-from warehouse.access import Session  # noqa: E402
-from warehouse.db import Database  # noqa: E402
-from warehouse.demo import DATA_CUT, create_demo  # noqa: E402
-from warehouse.migrations import migrate  # noqa: E402
-from warehouse.safety import (  # noqa: E402
+from warehouse.demo.build import DATA_CUT, create_demo  # noqa: E402
+from warehouse.safety import cache as safety_cache  # noqa: E402
+from warehouse.safety import cohort  # noqa: E402
+from warehouse.safety.dashboard import (  # noqa: E402
+    breakdown,
+    death_counts,
+    load_dashboard,
+    masked_products,
+    product_counts,
+)
+from warehouse.safety.metrics import (  # noqa: E402
     ALL,
     ae_rates,
     deaths,
@@ -49,13 +54,9 @@ from warehouse.safety import (  # noqa: E402
     time_to_onset,
     time_to_onset_windows,
 )
-from warehouse.safety_dashboard import (  # noqa: E402
-    breakdown,
-    death_counts,
-    load_dashboard,
-    masked_products,
-    product_counts,
-)
+from warehouse.store.access import Session  # noqa: E402
+from warehouse.store.db import Database  # noqa: E402
+from warehouse.store.migrations import migrate  # noqa: E402
 
 SECTION = "## Safety dashboard queries (bench/safety_bench.py)"
 # Clinical tables and the id columns rewritten when the base demo is copied.
@@ -285,8 +286,8 @@ def main() -> None:
             f"Warm figures are the median of {args.repeat} runs with the cohort snapshot "
             "in memory and no result kept from an earlier run (except the rerun row: "
             "Streamlit reruns the page on every click, and aggregate results stay in "
-            "memory until the data change, `warehouse/safety_cache.py`). Queries run on the "
-            "in-memory cohort snapshot (`warehouse/cohort.py`): each checks that the "
+            "memory until the data change, `warehouse/safety/cache.py`). Queries run on the "
+            "in-memory cohort snapshot (`warehouse/safety/cohort.py`): each checks that the "
             "database file is unchanged (else looks for new writes in the audit log), and "
             "the dashboard page's queries share one check (`cohort.one_read`, as the app "
             "does). Audited listings (each one view of the listings page) also write their "

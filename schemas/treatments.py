@@ -10,6 +10,18 @@ from pandera.typing import DateTime, Series
 
 from schemas.common import REF, ROW_ID, SUBJECT_ID, vocab
 
+# Coded reasons for a switch (no free text, so nothing identifying can be typed);
+# the stored value is the English phrase.
+SWITCH_REASONS = {
+    "generic_procurement": "regional procurement of the generic",
+    "supply_interruption": "supply of the reference product interrupted",
+    "lack_of_efficacy": "insufficient efficacy",
+    "adverse_event": "adverse event on the previous product",
+    "administration": "route or burden of administration",
+    "preference": "patient or family preference",
+    "other": "other reason",
+}
+
 
 def dose_fits(product_id: str, dose: float, unit: str) -> bool:
     """True if (dose, unit) is one of the product's allowed doses (any dose for protocol)."""

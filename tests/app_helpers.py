@@ -7,6 +7,7 @@ switch page. Use ``signed_in(monkeypatch, db_path, "monitor")`` and then
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,13 @@ def signed_in(
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["auth_user"] == username
     return at
+
+
+@pytest.fixture(autouse=True)
+def fresh_app_cache() -> Iterator[None]:
+    """Empty Streamlit's resource cache before and after a test (autouse where imported)."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()

@@ -14,12 +14,12 @@ from streamlit.testing.v1 import AppTest
 
 from anonymise import pseudonymise
 from tests.warehouse_fixtures import clone_db, make_case
-from warehouse.access import system_session
-from warehouse.cases import save_case
-from warehouse.db import Database
-from warehouse.demo import create_demo
-from warehouse.migrations import migrate
-from warehouse.subjects_lookup import OpenSubject
+from warehouse.capture.subjects_lookup import OpenSubject
+from warehouse.demo.build import create_demo
+from warehouse.store.access import system_session
+from warehouse.store.cases import save_case
+from warehouse.store.db import Database
+from warehouse.store.migrations import migrate
 from warehouse.ui import subject_state
 
 LOCAL_IDS = {"MSK": "CASEPAGE-LOCAL-0042-ZX", "PRM": "CASEPAGE-LOCAL-0077-QY"}

@@ -168,6 +168,15 @@ if _LOG:
 )
 
 
+@pytest.fixture(autouse=True)
+def _no_stray_processes() -> Iterator[None]:
+    """Kill any child process (tests/processes.py) a test left running."""
+    yield
+    from tests.processes import stop_all
+
+    stop_all()
+
+
 @pytest.fixture(scope="session")
 def net_guard_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory holding the guard as ``sitecustomize.py`` (first on a server's path)."""
@@ -237,14 +246,10 @@ def chromium_path() -> Path:
 @pytest.fixture(scope="session")
 def browser_demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo database (keys in a keys/ folder beside it) for the served app."""
-    from warehouse.db import Database
-    from warehouse.demo import create_demo
-    from warehouse.migrations import migrate
+    from tests.warehouse_fixtures import make_demo
 
     root = tmp_path_factory.mktemp("served")
-    db = Database(root / "demo.duckdb", key_dir=root / "keys")
-    migrate(db)
-    create_demo(db, subjects=BROWSER_DEMO_SUBJECTS, seed=5)
+    make_demo(root, subjects=BROWSER_DEMO_SUBJECTS, seed=5)
     return root / "demo.duckdb"
 
 

@@ -14,8 +14,8 @@ import pytest
 
 from anonymise.pseudonym import normalise_local_id
 from tests.warehouse_fixtures import coordinator, make_case, make_db, site_user
-from warehouse.audit import verify
-from warehouse.cases import (
+from warehouse.store.audit import verify
+from warehouse.store.cases import (
     Change,
     add_records,
     list_subjects,
@@ -23,7 +23,7 @@ from warehouse.cases import (
     save_cases,
     update_rows,
 )
-from warehouse.db import Database
+from warehouse.store.db import Database
 
 LOCAL_IDS = {
     "MSK": ["PATIENT-LOCAL-7731-QX", "msk-card 00419923-zz", "ИСТОРИЯ-БОЛЕЗНИ-55017"],

@@ -41,7 +41,7 @@ def test_every_claim_names_a_test() -> None:
             bullet = bullet.split("\n\n")[0]
             if "**What an attacker learns" in bullet or not bullet.strip():
                 continue
-            if not REFERENCE.search(bullet) and "(`warehouse/db.py`)" not in bullet:
+            if not REFERENCE.search(bullet) and "(`warehouse/store/db.py`)" not in bullet:
                 unproven.append(f"{title}: {bullet[:60]}")
     assert not unproven, f"claims without a test: {unproven}"
 

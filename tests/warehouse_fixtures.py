@@ -20,11 +20,11 @@ import pytest
 
 from anonymise import pseudonymise, shift_date
 from schemas import CLINICAL_TABLES, Case
-from warehouse.access import Session, system_session
-from warehouse.admin import add_site, sync_products
-from warehouse.audit import COLUMNS
-from warehouse.db import MEMORY, Database
-from warehouse.migrations import migrate
+from warehouse.store.access import Session, system_session
+from warehouse.store.admin import add_site, sync_products
+from warehouse.store.audit import COLUMNS
+from warehouse.store.db import MEMORY, Database
+from warehouse.store.migrations import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = {"MSK": ("Moscow centre", "Moscow"), "PRM": ("Perm centre", "Perm Krai")}
@@ -269,3 +269,14 @@ def raw_execute(db: Database, *statements: str) -> None:
     with raw_file(db) as conn:
         for sql in statements:
             conn.execute(sql)
+
+
+def make_demo(root: Path, subjects: int, seed: int) -> Database:
+    """A migrated database in ``root`` (keys beside it) with the demo centres, accounts
+    and ``subjects`` synthetic subjects."""
+    from warehouse.demo.build import create_demo
+
+    db = Database(root / "demo.duckdb", key_dir=root / "keys")
+    migrate(db)
+    create_demo(db, subjects=subjects, seed=seed)
+    return db

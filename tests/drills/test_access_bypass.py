@@ -1,7 +1,7 @@
 """Drill: every access bypass the issue lists, through both doors, is refused and audited.
 
 One table (``BYPASSES``) of attempts: the data layer (library calls with a
-:class:`~warehouse.access.Session`) and the pages (AppTest driving ``capture_app.py``).
+:class:`~warehouse.store.access.Session`) and the pages (AppTest driving ``capture_app.py``).
 Each attempt must be refused the way a user would notice (an exception, the login
 page, an error instead of the other centre's data) and must leave an ``access_denied``
 entry saying who tried what, with no patient identifier in it; no clinical row may
@@ -41,12 +41,19 @@ from tests.warehouse_fixtures import (
     make_db,
     table_counts,
 )
-from warehouse.access import Session, system_session
-from warehouse.accounts import disable_user
-from warehouse.admin import add_user
-from warehouse.audit import verify
-from warehouse.bundles import export_bundle, import_bundle
-from warehouse.cases import (
+from warehouse.capture.narrative_entry import ScrubbedNarrative, save_narrative
+from warehouse.capture.subjects_lookup import OpenSubject, open_subject
+from warehouse.exchange.bundles import export_bundle, import_bundle
+from warehouse.exchange.legacy_import import import_legacy
+from warehouse.export.archive import export_archive
+from warehouse.export.release import ExportOptions, export_pooled
+from warehouse.safety.cohort import SafetyFilter
+from warehouse.safety.metrics import sae_listing
+from warehouse.store.access import Session, system_session
+from warehouse.store.accounts import disable_user
+from warehouse.store.admin import add_user
+from warehouse.store.audit import verify
+from warehouse.store.cases import (
     Change,
     add_records,
     list_subjects,
@@ -55,14 +62,7 @@ from warehouse.cases import (
     update_rows,
     withdraw_consent,
 )
-from warehouse.cohort import SafetyFilter
-from warehouse.db import Database
-from warehouse.export import ExportOptions, export_pooled
-from warehouse.export_archive import export_archive
-from warehouse.legacy_import import import_legacy
-from warehouse.narrative_entry import ScrubbedNarrative, save_narrative
-from warehouse.safety import sae_listing
-from warehouse.subjects_lookup import OpenSubject, open_subject
+from warehouse.store.db import Database
 from warehouse.ui.navigation import PAGES, pages_for
 
 pytestmark = pytest.mark.drill

@@ -11,14 +11,11 @@ a verifiable audit log that records the restore.
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import subprocess
-import sys
 import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +24,10 @@ import pytest
 from tests.drills.report import report
 from tests.drills.scale import size
 from tests.drills.test_crash_consistency import stored_by_subject
-from tests.warehouse_fixtures import ROOT, audit_rows, clone_db, make_case, make_db, site_user
-from warehouse.audit import verify
-from warehouse.backup import (
+from tests.processes import run_cli, spawn
+from tests.warehouse_fixtures import audit_rows, clone_db, make_case, make_db, site_user
+from warehouse.store.audit import verify
+from warehouse.store.backup import (
     DB_MEMBER,
     MANIFEST,
     BackupRejected,
@@ -38,8 +36,8 @@ from warehouse.backup import (
     read_manifest,
     restore,
 )
-from warehouse.cases import save_case, save_cases
-from warehouse.db import Database
+from warehouse.store.cases import save_case, save_cases
+from warehouse.store.db import Database
 
 pytestmark = pytest.mark.drill
 
@@ -47,14 +45,13 @@ SEED = 20261123
 FLIPS = size(6, 40)  # single-byte corruptions tried
 OLD_CASES = size(3, 1000)  # saved before the drill: the database being backed up
 TIMEOUT = 120
-CLI = "import sys; from warehouse.cli import main; sys.exit(main(prog_name='caseguard'))"
 
 APP = """
 import sys
 from pathlib import Path
 from tests.warehouse_fixtures import make_case, site_user
-from warehouse.cases import save_case, save_cases
-from warehouse.db import Database
+from warehouse.store.cases import save_case, save_cases
+from warehouse.store.db import Database
 
 db_path, key_dir, progress, stop = sys.argv[1:5]
 db = Database(db_path, key_dir=key_dir, busy_timeout=60)
@@ -66,42 +63,12 @@ while not Path(stop).exists() and saved < 2000:
     Path(progress).write_text(str(saved))
 """
 
-_RUNNING: list[subprocess.Popen[str]] = []
-
-
-@pytest.fixture(autouse=True)
-def _no_stray_processes() -> Iterator[None]:
-    """Kill (by pid) any child this test started that is still running when it ends."""
-    yield
-    while _RUNNING:
-        proc = _RUNNING.pop()
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate()
-
-
-def _spawn(*args: object) -> subprocess.Popen[str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env.pop("CASEGUARD_KEY_DIR", None)  # every database here has keys/ beside it
-    env.pop("CASEGUARD_DB", None)
-    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-c", *map(str, args)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    _RUNNING.append(proc)
-    return proc
-
 
 def caseguard(*args: object) -> tuple[int, str, str]:
     """Run the real ``caseguard`` command in its own process."""
-    proc = _spawn(CLI, *args)
-    out, err = proc.communicate(timeout=TIMEOUT)
+    code, out, err = run_cli(*args, timeout=TIMEOUT)
     assert "Traceback" not in err, err[-3000:]
-    return proc.returncode, out, err
+    return code, out, err
 
 
 def refused(args: tuple[object, ...], *words: str) -> str:
@@ -181,7 +148,7 @@ def test_backup_while_the_app_saves_restores_the_state_at_its_audit_head(
     source: Database, tmp_path: Path
 ) -> None:
     progress, stop = tmp_path / "app.progress", tmp_path / "app.stop"
-    app = _spawn(APP, source.path, source.keys.directory, progress, stop)
+    app = spawn(APP, source.path, source.keys.directory, progress, stop)
     at_start = _wait_saved(progress, 2, app)
     out_file = tmp_path / "backups" / "live.zip"
     started = time.monotonic()

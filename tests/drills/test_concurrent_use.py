@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import random
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -36,20 +34,21 @@ from anonymise import scrub_text
 from schemas import CLINICAL_TABLES
 from tests.drills.report import report
 from tests.drills.scale import FULL, seconds, size
-from tests.warehouse_fixtures import ROOT, make_case, make_db
-from warehouse import case_entry as ce
-from warehouse import pooled
-from warehouse.access import Session, system_session
-from warehouse.ae_entry import AEInput, save_ae, scrub_verbatim, suspect_products
-from warehouse.audit import verify
-from warehouse.cases import list_subjects, save_case, save_cases
-from warehouse.db import Database
-from warehouse.export import ExportOptions, export_pooled, verify_export
-from warehouse.frames import key_of, select
-from warehouse.subjects_lookup import OpenSubject, open_subject
-from warehouse.visit_entry import LabInput, VisitInput, save_visit, scales_for
-from warehouse.visit_history import subject_visits
-from warehouse.writers import read_frame
+from tests.processes import CLI, child_env, spawn
+from tests.warehouse_fixtures import make_case, make_db
+from warehouse.capture import case_entry as ce
+from warehouse.capture.ae_entry import AEInput, save_ae, scrub_verbatim, suspect_products
+from warehouse.capture.subjects_lookup import OpenSubject, open_subject
+from warehouse.capture.visit_entry import LabInput, VisitInput, save_visit, scales_for
+from warehouse.capture.visit_history import subject_visits
+from warehouse.export import pooled
+from warehouse.export.release import ExportOptions, export_pooled, verify_export
+from warehouse.export.writers import read_frame
+from warehouse.store.access import Session, system_session
+from warehouse.store.audit import verify
+from warehouse.store.cases import list_subjects, save_case, save_cases
+from warehouse.store.db import Database
+from warehouse.store.frames import key_of, select
 
 pytestmark = pytest.mark.drill
 
@@ -231,18 +230,8 @@ def _coordinator(db: Database, root: Path, stop_at: float, log: Log) -> None:
 
 def _start_cli(db: Database, out_dir: Path) -> subprocess.Popen[str]:
     """``caseguard export`` in its own process, as the coordinator runs it by hand."""
-    env = dict(os.environ, CASEGUARD_KEY_DIR=str(db.keys.directory))
-    env.pop("CASEGUARD_DB", None)
-    code = "from warehouse.cli import main; main(prog_name='caseguard')"
-    args = ["export", "--db", db.path, "--out", str(out_dir), "--k", "1"]
-    return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-c", code, *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    args = ["export", "--db", db.path, "--out", out_dir, "--k", "1"]
+    return spawn(CLI, *args, env=child_env(CASEGUARD_KEY_DIR=str(db.keys.directory)))
 
 
 def _warehouse(tmp_path: Path) -> tuple[Database, set[str]]:

@@ -16,7 +16,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -30,12 +29,13 @@ from anonymise.keys import KeyStore
 from schemas import CLINICAL_TABLES, TABLES, Case
 from tests.drills.report import report
 from tests.drills.scale import size
-from tests.warehouse_fixtures import ROOT, clone_db, make_case, make_db, site_user
-from warehouse.access import system_session
-from warehouse.audit import verify
-from warehouse.bundles import export_bundle, import_bundle
-from warehouse.cases import load_case, save_case, save_cases, subject_exists
-from warehouse.db import Database
+from tests.processes import CLI, run_cli, spawn
+from tests.warehouse_fixtures import clone_db, make_case, make_db, site_user
+from warehouse.exchange.bundles import export_bundle, import_bundle
+from warehouse.store.access import system_session
+from warehouse.store.audit import verify
+from warehouse.store.cases import load_case, save_case, save_cases, subject_exists
+from warehouse.store.db import Database
 
 pytestmark = pytest.mark.drill
 
@@ -47,14 +47,12 @@ SAVE_WINDOW = (0.05, 2.5)  # seconds of saving before the kill
 SAVE_COUNT = 5000  # more than any window can save: the loop is always cut off
 TIMEOUT = 180
 
-CLI = "import sys; from warehouse.cli import main; sys.exit(main(prog_name='caseguard'))"
-
 SAVER = """
 import sys
 from pathlib import Path
 from tests.warehouse_fixtures import make_case, site_user
-from warehouse.cases import save_case, subject_exists
-from warehouse.db import Database
+from warehouse.store.cases import save_case, subject_exists
+from warehouse.store.db import Database
 
 db_path, key_dir, prefix, count, ready = sys.argv[1:6]
 db = Database(db_path, key_dir=key_dir, busy_timeout=30)
@@ -65,8 +63,6 @@ for i in range(int(count)):
     if not subject_exists(session, case.subject["subject_id"]):  # carry on after a crash
         save_case(session, case)
 """
-
-_RUNNING: list[subprocess.Popen[str]] = []
 
 
 @dataclass
@@ -118,42 +114,8 @@ def tally() -> Iterator[Tally]:
     )
 
 
-@pytest.fixture(autouse=True)
-def _no_stray_processes() -> Iterator[None]:
-    """Kill (by pid) any child this test started that is still running when it ends."""
-    yield
-    while _RUNNING:
-        proc = _RUNNING.pop()
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate()
-
-
-def _spawn(args: list[str]) -> subprocess.Popen[str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env.pop("CASEGUARD_KEY_DIR", None)  # every database here has keys/ beside it
-    env.pop("CASEGUARD_DB", None)
-    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-c", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    _RUNNING.append(proc)
-    return proc
-
-
 def _cli(*args: object) -> tuple[int, str, str]:
-    proc = _spawn([CLI, *map(str, args)])
-    try:
-        out, err = proc.communicate(timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        pytest.fail(f"caseguard {args[0]} did not finish in {TIMEOUT} s\n{err[-2000:]}")
-    return proc.returncode, out, err
+    return run_cli(*args, timeout=TIMEOUT)
 
 
 def _kill_after(proc: subprocess.Popen[str], delay: float) -> float | None:
@@ -262,7 +224,7 @@ def import_point(
 ) -> None:
     for attempt in range(5):
         db = clone_db(setup.empty, directory / str(attempt))
-        proc = _spawn([CLI, "bundle", "import", "--db", db.path, str(setup.bundle)])
+        proc = spawn(CLI, "bundle", "import", "--db", db.path, setup.bundle)
         if at_commit:  # the write-ahead log appears when the import commits
             _wait_for_wal(db, proc, 3 * tally.import_seconds + 30)
             delay = rng.uniform(0.0, 0.3)  # in the commit, the checkpoint or the anchor write
@@ -346,7 +308,7 @@ def save_point(empty: Database, rng: random.Random, directory: Path, tally: Tall
     before = count(db, "SELECT count(*) FROM audit_log")
     ready = directory / "saver.ready"
     args = [SAVER, db.path, str(db.keys.directory), "CRASH", str(SAVE_COUNT), str(ready)]
-    proc = _spawn(args)
+    proc = spawn(*args)
     _wait_ready(ready, proc)
     ran = _kill_after(proc, rng.uniform(*SAVE_WINDOW))  # the random moment
     assert ran is None, "the saver stopped before the kill"
@@ -401,7 +363,7 @@ def test_key_creation_killed_midway_leaves_no_broken_key(tmp_path: Path) -> None
     finding an empty key file it may never replace (the audit log and the site's
     pseudonyms would be locked out for good)."""
     keys = {which: tmp_path / which / "keys" for which in ("audit", "site")}
-    procs = [_spawn([KEY_WRITER, str(path), which]) for which, path in keys.items()]
+    procs = [spawn(KEY_WRITER, path, which) for which, path in keys.items()]
     for proc in procs:
         proc.communicate(timeout=TIMEOUT)
         assert proc.returncode == -signal.SIGKILL

@@ -35,7 +35,7 @@ from schemas.errors import CaseguardError, ValidationFailed
 from tests.drills.report import report
 from tests.drills.scale import seconds, size
 from tests.drills.test_hostile_forms import FORMULAS, case_figures, hostile_text, readable
-from tests.test_warehouse_legacy_import import csv_file, patient, workbook
+from tests.exchange.test_legacy_import import csv_file, patient, workbook
 from tests.warehouse_fixtures import (
     audit_count,
     coordinator,
@@ -44,14 +44,14 @@ from tests.warehouse_fixtures import (
     site_user,
     table_counts,
 )
-from warehouse import bundles
-from warehouse.bundles import BundleRejected, export_bundle, import_bundle
-from warehouse.cases import save_case
-from warehouse.db import Database
-from warehouse.export import ExportOptions, export_pooled
-from warehouse.legacy_import import LegacyImportFailed, import_legacy
-from warehouse.legacy_sheets import REPORT_COLUMNS, SHEETS, sheet_columns
-from warehouse.writers import FORMULA_STARTS
+from warehouse.exchange import bundles
+from warehouse.exchange.bundles import BundleRejected, export_bundle, import_bundle
+from warehouse.exchange.legacy_import import LegacyImportFailed, import_legacy
+from warehouse.exchange.legacy_sheets import REPORT_COLUMNS, SHEETS, sheet_columns
+from warehouse.export.release import ExportOptions, export_pooled
+from warehouse.export.writers import FORMULA_STARTS
+from warehouse.store.cases import save_case
+from warehouse.store.db import Database
 
 pytestmark = pytest.mark.drill
 
@@ -310,8 +310,8 @@ def bundle_env(tmp_path_factory: pytest.TempPathFactory) -> BundleEnv:
     keyed = make_db(root / "keyed" / "c.duckdb", root / "keyed" / "keys", sites=())
     keyless = make_db(root / "keyless" / "c.duckdb", root / "keyless" / "keys", sites=())
     for centre in (keyed, keyless):
-        from warehouse.access import system_session
-        from warehouse.admin import add_site
+        from warehouse.store.access import system_session
+        from warehouse.store.admin import add_site
 
         add_site(system_session(centre, "setup"), "MSK", "Moscow centre", "Moscow")
     keyed.keys.site_key_path("MSK").write_bytes(source.keys.site_key_path("MSK").read_bytes())

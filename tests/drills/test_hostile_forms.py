@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import streamlit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
@@ -40,16 +39,27 @@ from schemas.common import MAX_TEXT, REF
 from schemas.errors import CaseguardError, ValidationFailed
 from schemas.labels import text as ui_text
 from schemas.problems import Problem
-from tests.app_helpers import page_path, signed_in
+from tests.app_helpers import (
+    fresh_app_cache,  # noqa: F401  (an autouse fixture)
+    page_path,
+    signed_in,
+)
 from tests.case_page_fixtures import CaseDb, build_case_db, fresh_copy, open_in_app, query
 from tests.drills.report import report
 from tests.drills.scale import size
 from tests.warehouse_fixtures import audit_count, make_case, make_db, site_user, table_counts
-from warehouse import ae_entry, case_entry, corrections, narrative_entry, regimens, visit_entry
-from warehouse.cases import Change, load_case, save_case, update_rows
-from warehouse.db import MEMORY, Database
-from warehouse.frames import records
-from warehouse.subjects_lookup import OpenSubject, open_subject
+from warehouse.capture import (
+    ae_entry,
+    case_entry,
+    corrections,
+    narrative_entry,
+    regimens,
+    visit_entry,
+)
+from warehouse.capture.subjects_lookup import OpenSubject, open_subject
+from warehouse.store.cases import Change, load_case, save_case, update_rows
+from warehouse.store.db import MEMORY, Database
+from warehouse.store.frames import records
 
 pytestmark = pytest.mark.drill
 
@@ -409,7 +419,7 @@ def test_treatment_form_refuses_or_stores_hostile_values(
             form["switch_reason"],
         )
         rows = regimens.treatment_rows(subject.subject_id, subject.date_shift_days, entered)
-        from warehouse.cases import add_records
+        from warehouse.store.cases import add_records
 
         add_records(site_user(db), subject.subject_id, {"treatments": rows})
         return lambda: assert_stored(db, subject.subject_id, "treatments", rows)
@@ -667,13 +677,6 @@ def page_db(tmp_path_factory: pytest.TempPathFactory) -> CaseDb:
 @pytest.fixture
 def case_db(page_db: CaseDb, tmp_path: Path) -> CaseDb:
     return fresh_copy(page_db, tmp_path / "copy")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    streamlit.cache_resource.clear()
-    yield
-    streamlit.cache_resource.clear()
 
 
 def calm(at: AppTest) -> None:

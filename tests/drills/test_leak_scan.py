@@ -38,14 +38,14 @@ import pytest
 from anonymise.pseudonym import normalise_local_id
 from anonymise.recognizers.snils import snils_is_valid
 from tests.app_helpers import DEMO_PASSWORD
+from tests.browser.test_full_case import _date, _nav, _new_case, _no_exception, _settle
 from tests.conftest import choose_option, serve_app, sign_in_browser
 from tests.drills.report import report
-from tests.test_browser_full_case import _date, _nav, _new_case, _no_exception, _settle
-from tests.test_warehouse_legacy_import import patient, workbook
+from tests.exchange.test_legacy_import import patient, workbook
 from tests.warehouse_fixtures import make_case, make_db, site_user
-from warehouse.access import system_session
-from warehouse.admin import add_user
-from warehouse.cases import save_case
+from warehouse.store.access import system_session
+from warehouse.store.admin import add_user
+from warehouse.store.cases import save_case
 
 pytestmark = [pytest.mark.drill, pytest.mark.browser]
 

@@ -34,7 +34,7 @@ from tests.conftest import (
 )
 from tests.drills.report import report
 from tests.warehouse_fixtures import make_case, make_db, site_user
-from warehouse.cases import save_cases
+from warehouse.store.cases import save_cases
 
 pytestmark = pytest.mark.drill
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from warehouse.access import Session
-from warehouse.config import default_db_path
-from warehouse.db import Database
+from warehouse.store.access import Session
+from warehouse.store.config import default_db_path
+from warehouse.store.db import Database
 
 _SESSION = "_caseguard_session"
 

@@ -19,10 +19,10 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.util import calc_hash
 
 from schemas.errors import CaseguardError
-from warehouse.access import Session
-from warehouse.accounts import AccountLocked, LoginFailed, log_in, log_out, session_expired
-from warehouse.audit import Actor, Event, audited_transaction
-from warehouse.db import Database, one
+from warehouse.store.access import Session
+from warehouse.store.accounts import AccountLocked, LoginFailed, log_in, log_out, session_expired
+from warehouse.store.audit import Actor, Event, audited_transaction
+from warehouse.store.db import Database, one
 from warehouse.ui.app_state import _SESSION
 from warehouse.ui.layout import show_error, t
 from warehouse.ui.navigation import PAGES, pages_for

@@ -1,6 +1,6 @@
 """Widgets shared by the two safety pages: filters, tables and charts with downloads,
 the headline and the KPI tiles. Widgets and state only; the figures come from
-:mod:`warehouse.safety_dashboard`, the text from :mod:`warehouse.safety_format`.
+:mod:`warehouse.safety.dashboard`, the text from :mod:`warehouse.safety.display`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import streamlit as st
 from schemas import load_reference
 from schemas.errors import CaseguardError
 from schemas.labels import catalogue
-from warehouse.access import Session
-from warehouse.admin import list_sites
-from warehouse.masking import HIDDEN
-from warehouse.safety import AGE_BANDS, UNKNOWN_BAND, SafetyFilter
-from warehouse.safety_charts import Figure, to_png, to_svg
-from warehouse.safety_dashboard import Dashboard
-from warehouse.safety_format import csv_bytes, formatted, headline_values, number, product_name
+from warehouse.safety.charts import Figure, to_png, to_svg
+from warehouse.safety.dashboard import Dashboard
+from warehouse.safety.display import csv_bytes, formatted, headline_values, number, product_name
+from warehouse.safety.masking import HIDDEN
+from warehouse.safety.metrics import AGE_BANDS, UNKNOWN_BAND, SafetyFilter
+from warehouse.store.access import Session
+from warehouse.store.admin import list_sites
 from warehouse.ui.layout import lang, show_error, t
 
 KEEP: Literal["session"] = "session"  # filter values survive switching between the two safety pages

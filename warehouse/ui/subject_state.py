@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from warehouse.subjects_lookup import OpenSubject
+from warehouse.capture.subjects_lookup import OpenSubject
 
 _KEY = "_open_subject"
 

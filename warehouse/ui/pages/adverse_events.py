@@ -16,7 +16,7 @@ import streamlit as st
 
 from schemas import load_reference
 from schemas.errors import CaseguardError, ValidationFailed
-from warehouse.ae_entry import (
+from warehouse.capture.ae_entry import (
     ACTION,
     DEATH,
     END,
@@ -42,8 +42,8 @@ from warehouse.ae_entry import (
     term_label,
     term_options,
 )
-from warehouse.entry_problems import GENERAL, FieldProblems, place
-from warehouse.subjects_lookup import OpenSubject
+from warehouse.capture.entry_problems import GENERAL, FieldProblems, place
+from warehouse.capture.subjects_lookup import OpenSubject
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import lang, show_error, t
 from warehouse.ui.subject_state import current_subject

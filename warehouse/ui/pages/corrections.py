@@ -9,8 +9,8 @@ import streamlit as st
 
 from anonymise.errors import ScrubberUnavailable
 from schemas.errors import CaseguardError
-from warehouse import corrections as corr
-from warehouse.cases import load_case
+from warehouse.capture import corrections as corr
+from warehouse.store.cases import load_case
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import lang, show_error, t
 from warehouse.ui.subject_state import current_subject

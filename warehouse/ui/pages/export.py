@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from schemas.errors import CaseguardError
-from warehouse.export import ExportOptions
-from warehouse.export_archive import export_archive
+from warehouse.export.archive import export_archive
+from warehouse.export.release import ExportOptions
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import show_error, t
 

@@ -16,7 +16,7 @@ from anonymise import manual_redaction as mr
 from anonymise.errors import ScrubberUnavailable
 from schemas.common import MAX_TEXT
 from schemas.errors import CaseguardError
-from warehouse import narrative_entry as ne
+from warehouse.capture import narrative_entry as ne
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import lang, show_error, t
 from warehouse.ui.subject_state import current_subject

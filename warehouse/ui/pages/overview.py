@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from schemas.errors import CaseguardError
-from warehouse.overview import site_overview
+from warehouse.safety.overview import site_overview
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import show_error, t
 

@@ -1,13 +1,13 @@
 """Safety dashboard (monitor, coordinator): is the generic's AE rate different from
 the reference's, and how sure are we. Read-only; every count a monitor sees is masked
-below 5 (see warehouse/safety_dashboard.py)."""
+below 5 (see warehouse/safety/dashboard.py)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from schemas.errors import CaseguardError
-from warehouse.safety_charts import (
+from warehouse.safety.charts import (
     forest_chart,
     motor_chart,
     onset_chart,
@@ -15,7 +15,7 @@ from warehouse.safety_charts import (
     rates_chart,
     rates_long,
 )
-from warehouse.safety_dashboard import BREAKDOWNS, breakdown, load_dashboard
+from warehouse.safety.dashboard import BREAKDOWNS, breakdown, load_dashboard
 from warehouse.ui import safety_widgets as w
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import show_error, t

@@ -9,10 +9,10 @@ import datetime as dt
 import streamlit as st
 
 from schemas.errors import CaseguardError
-from warehouse.access import EXPORT_POOLED
-from warehouse.safety import deaths, overdue_doses, sae_listing, site_completeness
-from warehouse.safety_dashboard import masked_completeness
-from warehouse.safety_format import number
+from warehouse.safety.dashboard import masked_completeness
+from warehouse.safety.display import number
+from warehouse.safety.metrics import deaths, overdue_doses, sae_listing, site_completeness
+from warehouse.store.access import EXPORT_POOLED
 from warehouse.ui import safety_widgets as w
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import lang, show_error, t

@@ -18,11 +18,11 @@ import streamlit as st
 from anonymise.pseudonym import InvalidLocalId
 from schemas.common import REF
 from schemas.errors import CaseguardError, ValidationFailed
-from warehouse import case_entry as ce
-from warehouse.admin import list_sites
-from warehouse.case_summary import summarise
-from warehouse.cases import load_case, save_case
-from warehouse.subjects_lookup import OpenSubject, open_subject
+from warehouse.capture import case_entry as ce
+from warehouse.capture.case_summary import summarise
+from warehouse.capture.subjects_lookup import OpenSubject, open_subject
+from warehouse.store.admin import list_sites
+from warehouse.store.cases import load_case, save_case
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import lang, show_error, t
 from warehouse.ui.subject_state import current_subject, set_current_subject

@@ -17,9 +17,9 @@ from schemas.common import REF
 from schemas.errors import CaseguardError, ValidationFailed
 from schemas.labels import text
 from schemas.problems import Problem
-from warehouse import regimens as rg
-from warehouse.case_summary import treatments_table
-from warehouse.cases import add_records, load_case
+from warehouse.capture import regimens as rg
+from warehouse.capture.case_summary import treatments_table
+from warehouse.store.cases import add_records, load_case
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import lang, show_error, t
 from warehouse.ui.subject_state import current_subject

@@ -14,13 +14,10 @@ import streamlit as st
 
 from schemas import load_reference
 from schemas.errors import CaseguardError, ValidationFailed
-from warehouse.entry_problems import GENERAL, FieldProblems, place
-from warehouse.score_chart import ChartTexts, score_chart
-from warehouse.subjects_lookup import OpenSubject
-from warehouse.ui.app_state import session
-from warehouse.ui.layout import lang, show_error, t
-from warehouse.ui.subject_state import current_subject
-from warehouse.visit_entry import (
+from warehouse.capture.entry_problems import GENERAL, FieldProblems, place
+from warehouse.capture.score_chart import ChartTexts, score_chart
+from warehouse.capture.subjects_lookup import OpenSubject
+from warehouse.capture.visit_entry import (
     STATUS_FIELDS,
     VISIT_DATE,
     LabInput,
@@ -37,7 +34,10 @@ from warehouse.visit_entry import (
     visit_locator,
     visit_summary,
 )
-from warehouse.visit_history import VisitHistory, subject_visits, with_labels
+from warehouse.capture.visit_history import VisitHistory, subject_visits, with_labels
+from warehouse.ui.app_state import session
+from warehouse.ui.layout import lang, show_error, t
+from warehouse.ui.subject_state import current_subject
 
 SCALES, TESTS = "visit_scales", "visit_tests"
 SAVE, PROBLEMS, NOTICE, ERROR, DONE = (

@@ -1,0 +1,135 @@
+"""The ``caseguard`` command line, driven through click's CliRunner.
+
+Every database and key directory lives under pytest's tmp_path; $CASEGUARD_DB is
+cleared and $CASEGUARD_KEY_DIR points into tmp_path so nothing leaks from the shell.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import stat
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner, Result
+
+from warehouse.cli.main import main
+
+
+def run(*args: object) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def assert_one_line_error(result: Result) -> str:
+    """A user mistake: exit 1, one 'Error: ...' line, no traceback."""
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # not a crash
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
+    return lines[0]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("CASEGUARD_DB", raising=False)
+    monkeypatch.setenv("CASEGUARD_KEY_DIR", str(tmp_path / "keys"))
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 20-subject demo database with its keys/ folder beside it (made once)."""
+    root = tmp_path_factory.mktemp("cli-demo")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("CASEGUARD_DB", raising=False)
+        mp.delenv("CASEGUARD_KEY_DIR", raising=False)
+        result = run("demo", "--db", root / "x.duckdb", "--subjects", 20)
+    assert result.exit_code == 0, result.output
+    assert "20 demo subjects in " in result.output
+    return root
+
+
+@pytest.fixture
+def demo_copy(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the demo database and its keys; returns the database file."""
+    target = tmp_path / "demo"
+    shutil.copytree(demo_dir, target)
+    monkeypatch.delenv("CASEGUARD_KEY_DIR")  # keys/ beside the database file
+    return target / "x.duckdb"
+
+
+def test_help_lists_the_commands() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("init", "demo", "audit", "site", "serve", "backup", "restore"):
+        assert re.search(rf"^\s+{command}\s", result.output, re.MULTILINE), command
+
+
+def test_init_is_safe_to_repeat(tmp_path: Path) -> None:
+    db = tmp_path / "x.duckdb"
+    first = run("init", "--db", db)
+    assert first.exit_code == 0, first.output
+    assert re.search(r": [1-9]\d* migration\(s\) applied", first.output)
+    second = run("init", "--db", db)
+    assert second.exit_code == 0, second.output
+    assert ": 0 migration(s) applied" in second.output
+
+
+def test_init_uses_caseguard_db_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "elsewhere" / "from-env.duckdb"
+    monkeypatch.setenv("CASEGUARD_DB", str(target))
+    result = run("init")
+    assert result.exit_code == 0, result.output
+    assert target.is_file()
+    assert str(target) in result.output
+
+
+def test_audit_verify_ok_after_demo(demo_copy: Path) -> None:
+    with duckdb.connect(str(demo_copy), read_only=True) as conn:
+        (entries,) = conn.execute("SELECT count(*) FROM audit_log").fetchall()[0]
+    assert entries > 20
+    result = run("audit", "verify", "--db", demo_copy)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"audit log OK: {entries} entries verified")
+
+
+def test_audit_verify_names_the_tampered_entry(demo_copy: Path) -> None:
+    with duckdb.connect(str(demo_copy)) as conn:
+        conn.execute("UPDATE audit_log SET reason = 'x' WHERE seq = 5")
+    result = run("audit", "verify", "--db", demo_copy)
+    line = assert_one_line_error(result)
+    assert re.search(r"\bentry 5\b", line), line
+    assert "altered" in line
+
+
+def test_audit_verify_on_missing_db_is_one_clear_line(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.duckdb"
+    line = assert_one_line_error(run("audit", "verify", "--db", missing))
+    assert "no database" in line and "caseguard init" in line
+    assert not missing.exists()  # checking must not create an empty database
+
+
+def test_serve_on_missing_db_fails_before_starting(tmp_path: Path) -> None:
+    line = assert_one_line_error(run("serve", "--db", tmp_path / "missing.duckdb"))
+    assert "no database" in line
+
+
+def test_site_init_creates_private_key_once(tmp_path: Path) -> None:
+    key = tmp_path / "keys" / "site-MSK.key"
+    result = run("site", "init", "MSK", "--db", tmp_path / "x.duckdb")
+    assert result.exit_code == 0, result.output
+    assert str(key) in result.output
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    original = key.read_text()
+
+    line = assert_one_line_error(run("site", "init", "MSK", "--db", tmp_path / "x.duckdb"))
+    assert "MSK" in line and "already has a key" in line
+    assert key.read_text() == original  # never replaced
+
+
+def test_site_init_rejects_lowercase_code(tmp_path: Path) -> None:
+    line = assert_one_line_error(run("site", "init", "kaz", "--db", tmp_path / "x.duckdb"))
+    assert "'kaz'" in line and "capital" in line
+    assert not list((tmp_path / "keys").glob("site-*.key"))

@@ -1,0 +1,232 @@
+"""The adverse-event page run headless with AppTest: report, scrub, grade-5 rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app_helpers import page_path, signed_in
+from tests.warehouse_fixtures import clone_db, make_case, make_demo, site_user, system_session
+from warehouse.capture.subjects_lookup import OpenSubject, open_subject
+from warehouse.store.cases import load_case, save_case
+from warehouse.store.db import Database
+from warehouse.ui import subject_state
+
+LOCAL_ID = "AE-PAGE-PATIENT-0077"
+PAGE = page_path("adverse_events.py")
+# typed into the verbatim term: a name, a phone number and a SNILS with a valid checksum
+IDENTIFIERS = ("Ivanova", "Maria Petrovna", "+7 912 345-67-89", "345-67-89", "112-233-445 95")
+VERBATIM = (
+    "Severe headache after lumbar puncture, mother Ivanova Maria Petrovna called "
+    "from +7 912 345-67-89, SNILS 112-233-445 95"
+)
+
+
+@pytest.fixture(scope="module")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
+    """Demo accounts and sites, plus one SMA subject treated with Spinraza."""
+    root = tmp_path_factory.mktemp("ae-template")
+    db = make_demo(root, subjects=5, seed=4)
+    save_case(site_user(db, "MSK"), make_case(db, "MSK", LOCAL_ID, created_by="msk_neuro"))
+    return db
+
+
+@pytest.fixture
+def db(template_db: Database, tmp_path: Path) -> Database:
+    return clone_db(template_db, tmp_path / "db")
+
+
+def _subject(db: Database) -> OpenSubject:
+    return open_subject(site_user(db, "MSK"), LOCAL_ID)
+
+
+def _ae_page(
+    monkeypatch: pytest.MonkeyPatch, db: Database, subject: OpenSubject | None, lang: str = "en"
+) -> AppTest:
+    at = signed_in(monkeypatch, Path(db.path), "msk_neuro", lang=lang)
+    if subject is not None:
+        at.session_state[subject_state._KEY] = subject
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _fill(at: AppTest, verbatim: str = VERBATIM) -> AppTest:
+    at.selectbox(key="ae_term").set_value("HEADACHE")
+    at.text_area(key="ae_verbatim").input(verbatim)
+    at.date_input(key="ae_onset").set_value(dt.date(2021, 6, 10))
+    at.date_input(key="ae_end").set_value(dt.date(2021, 6, 12))
+    at.selectbox(key="ae_grade").set_value(3)
+    at.checkbox(key="ae_serious_hospitalisation").check()
+    at.selectbox(key="ae_causality_NUS-SPINRAZA").set_value("possible")
+    at.selectbox(key="ae_action").set_value("dose_not_changed")
+    at.selectbox(key="ae_outcome").set_value("recovered")
+    return at.run()
+
+
+def _errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def _stored_events(db: Database, subject: OpenSubject) -> list[dict[str, object]]:
+    return load_case(site_user(db, "MSK"), subject.subject_id).adverse_events
+
+
+def test_renders_for_site_user(monkeypatch: pytest.MonkeyPatch, db: Database) -> None:
+    at = _ae_page(monkeypatch, db, _subject(db))
+    assert at.title[0].value == "Adverse event report"
+    term = at.selectbox(key="ae_term")
+    assert term.value is None and "Headache" in term.options and len(term.options) == 28
+    # causality is asked only for the products this subject received
+    causality = [s.label for s in at.selectbox if (s.key or "").startswith("ae_causality_")]
+    assert causality == ["Spinraza (nusinersen)"]
+    assert [c.label for c in at.checkbox][0] == "Results in death"
+    assert not at.error
+
+
+def test_body_system_follows_the_term(monkeypatch: pytest.MonkeyPatch, db: Database) -> None:
+    at = _ae_page(monkeypatch, db, _subject(db))
+    at.selectbox(key="ae_term").set_value("THROMBOCYTOPENIA").run()
+    assert "Body system: Blood and lymphatic system disorders" in [c.value for c in at.caption]
+
+
+def test_russian_labels(monkeypatch: pytest.MonkeyPatch, db: Database) -> None:
+    at = _ae_page(monkeypatch, db, _subject(db), lang="ru")
+    assert at.title[0].value == "Сообщение о нежелательном явлении"
+    assert "Головная боль" in at.selectbox(key="ae_term").options
+    assert at.selectbox(key="ae_grade").options[4] == "Степень 5 - смерть, связанная с НЯ"
+
+
+def test_without_open_subject_says_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, db: Database
+) -> None:
+    at = _ae_page(monkeypatch, db, None)
+    assert "Subject page" in at.info[0].value
+    assert not at.selectbox
+
+
+@pytest.mark.parametrize("username", ["monitor", "admin", "coordinator"])
+def test_other_roles_do_not_get_the_page(
+    monkeypatch: pytest.MonkeyPatch, db: Database, username: str
+) -> None:
+    at = signed_in(monkeypatch, Path(db.path), username)
+    with pytest.raises(Exception):  # noqa: B017 - AppTest refuses a page not in the navigation
+        at.switch_page(PAGE).run()
+
+
+def test_valid_event_saves_scrubbed_and_says_what(
+    monkeypatch: pytest.MonkeyPatch, db: Database
+) -> None:
+    subject = _subject(db)
+    at = _fill(_ae_page(monkeypatch, db, subject))
+    at.button(key="aes_save_button").click().run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == [
+        f"Adverse event saved for subject {subject.subject_id}: Headache, grade 3, serious, "
+        "outcome Recovered / resolved; causality rows: 1."
+    ]
+    captions = " ".join(c.value for c in at.caption)
+    assert "Verbatim as stored" in captions and "[PERSON]" in captions
+    assert "PERSON × " in captions and "PHONE × 1" in captions
+    (event,) = _stored_events(db, subject)[1:]
+    assert event["verbatim_term"].startswith("Severe headache after lumbar puncture")
+    assert not any(ident in event["verbatim_term"] for ident in IDENTIFIERS)
+    assert event["seriousness"] == ["hospitalisation"] and event["serious"] is True
+    assert event["onset_date"] == dt.date(2021, 6, 10) + dt.timedelta(subject.date_shift_days)
+    causality = load_case(site_user(db, "MSK"), subject.subject_id).ae_causality
+    mine = {(c["product_id"], c["causality"]) for c in causality if c["ae_id"] == event["ae_id"]}
+    assert mine == {("NUS-SPINRAZA", "possible")}
+    assert at.selectbox(key="ae_term").value is None  # form cleared for the next report
+
+
+def _disk_bytes(db: Database) -> bytes:
+    path = Path(db.path)
+    files = [path, *path.parent.glob(path.name + ".wal")]
+    return b"".join(f.read_bytes() for f in files if f.is_file())
+
+
+def test_identifiers_typed_in_the_verbatim_never_reach_the_database(
+    monkeypatch: pytest.MonkeyPatch, db: Database
+) -> None:
+    subject = _subject(db)
+    marker = "zqxvwy-marker"  # a non-identifying word proves the verbatim itself is there
+    at = _fill(_ae_page(monkeypatch, db, subject), verbatim=f"{marker}; {VERBATIM}")
+    at.button(key="aes_save_button").click().run()
+    assert at.success, _errors(at)
+    data = _disk_bytes(db)
+    assert marker.encode() in data
+    for ident in (*IDENTIFIERS, LOCAL_ID):
+        for codec in ("utf-8", "utf-16-le"):
+            assert ident.encode(codec) not in data, ident
+
+
+def test_invalid_event_shows_problems_by_the_fields_and_keeps_inputs(
+    monkeypatch: pytest.MonkeyPatch, db: Database
+) -> None:
+    subject = _subject(db)
+    at = _fill(_ae_page(monkeypatch, db, subject))
+    at.date_input(key="ae_end").set_value(dt.date(2021, 6, 1))  # before the onset
+    at.selectbox(key="ae_outcome").set_value("fatal")  # fatal with grade 3
+    at.run()
+    at.button(key="aes_save_button").click().run()
+    assert not at.exception and not at.success
+    errors = _errors(at)
+    assert "end date is before the start date" in errors
+    assert "a fatal outcome or the criterion death requires CTCAE grade 5" in errors
+    assert any(e.startswith("The adverse event was not saved") for e in errors)
+    # the grade problem sits right after the grade selector, before the checkboxes
+    grade_error = errors.index("a fatal outcome or the criterion death requires CTCAE grade 5")
+    assert grade_error < errors.index(next(e for e in errors if "not saved" in e))
+    assert len(_stored_events(db, subject)) == 1  # only make_case's event
+    kept = {
+        "ae_term": "HEADACHE",
+        "ae_grade": 3,
+        "ae_outcome": "fatal",
+        "ae_action": "dose_not_changed",
+        "ae_causality_NUS-SPINRAZA": "possible",
+    }
+    assert {key: at.selectbox(key=key).value for key in kept} == kept
+    assert at.text_area(key="ae_verbatim").value == VERBATIM
+    assert at.date_input(key="ae_onset").value == dt.date(2021, 6, 10)
+    assert at.date_input(key="ae_end").value == dt.date(2021, 6, 1)
+    assert at.checkbox(key="ae_serious_hospitalisation").value is True
+    assert "Verbatim after scrubbing" in " ".join(c.value for c in at.caption)
+
+
+def test_missing_fields_are_each_flagged(monkeypatch: pytest.MonkeyPatch, db: Database) -> None:
+    at = _ae_page(monkeypatch, db, _subject(db))
+    at.button(key="aes_save_button").click().run()
+    assert not at.exception and not at.success
+    assert _errors(at).count("is required") == 6  # term, verbatim, onset, grade, action, outcome
+
+
+def test_grade5_sets_fatal_outcome_and_death(monkeypatch: pytest.MonkeyPatch, db: Database) -> None:
+    at = _fill(_ae_page(monkeypatch, db, _subject(db)))
+    at.selectbox(key="ae_grade").set_value(5).run()
+    assert at.selectbox(key="ae_outcome").value == "fatal"
+    assert at.selectbox(key="ae_outcome").disabled
+    death = at.checkbox(key="ae_serious_death")
+    assert death.value is True and death.disabled
+    assert at.checkbox(key="ae_serious_hospitalisation").value is True  # other ticks kept
+    assert any("Grade 5 means death" in i.value for i in at.info)
+    assert not at.warning and not at.exception  # no Session-State-vs-default warnings
+    at.selectbox(key="ae_grade").set_value(4).run()  # lowering the grade releases them
+    assert at.selectbox(key="ae_outcome").value is None
+    assert at.checkbox(key="ae_serious_death").value is False
+    assert not at.checkbox(key="ae_serious_death").disabled
+
+
+def test_grade5_event_saves_and_records_the_death(
+    monkeypatch: pytest.MonkeyPatch, db: Database
+) -> None:
+    subject = _subject(db)
+    at = _fill(_ae_page(monkeypatch, db, subject))
+    at.selectbox(key="ae_grade").set_value(5).run()
+    at.button(key="aes_save_button").click().run()
+    assert not at.exception and at.success
+    assert not _errors(at)
+    stored = load_case(system_session(db, "test"), subject.subject_id)
+    assert stored.subject["status"] == "died"

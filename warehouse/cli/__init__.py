@@ -1,0 +1,3 @@
+"""The ``caseguard`` command line: thin commands over the other rooms.
+``options`` holds what every command shares; nothing imports this room but tests.
+"""

@@ -1,0 +1,176 @@
+"""``caseguard export``, ``caseguard bundle export|import`` and ``caseguard import``.
+
+Thin commands over :mod:`warehouse.export.release`, :mod:`warehouse.exchange.bundles` and
+:mod:`warehouse.exchange.legacy_import`, with a rich progress bar on stderr. They run as the
+operator's coordinator session, like ``init`` and ``demo``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from warehouse.cli.options import database, db_option, friendly
+from warehouse.store.progress import Progress
+
+
+@contextmanager
+def progress_bar() -> Iterator[Progress]:
+    """A rich progress bar (on stderr, cleared at the end) as a progress callback."""
+    from rich.console import Console
+    from rich.progress import Progress as Bar
+
+    with Bar(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("starting", total=1)
+
+        def update(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=max(total, 1))
+
+        yield update
+
+
+@click.command("export")
+@db_option
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv", "xlsx"]), default="parquet")
+@click.option("--k", default=5, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--dates", type=click.Choice(["shifted", "study-day"]), default="shifted")
+@click.option("--sdtm", is_flag=True, help="Also write CDISC SDTM domains under sdtm/.")
+@click.option(
+    "--max-suppression",
+    default=0.05,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Refuse if k-anonymity would suppress more than this share of subjects.",
+)
+@click.option("--force", is_flag=True, help="Export even if more would be suppressed.")
+@friendly
+def export_command(
+    db_path: Path | None,
+    out_dir: Path,
+    fmt: str,
+    k: int,
+    dates: str,
+    sdtm: bool,
+    max_suppression: float,
+    force: bool,
+) -> None:
+    """Write a pooled, k-anonymous export (consenting subjects only) to a new directory."""
+    from warehouse.export.release import ExportOptions, export_pooled
+    from warehouse.store.access import system_session
+
+    options = ExportOptions(fmt, k, dates, sdtm, max_suppression, force)
+    session = system_session(database(db_path), "export")
+    with progress_bar() as update:
+        result = export_pooled(session, out_dir, options, update)
+    d, x = result.disclosure, result.excluded
+    click.echo(
+        f"exported {d['subjects_released']} subjects to {result.out_dir} "
+        f"({x['excluded']} excluded: {x['no_pooled_research_consent']} without pooled-research "
+        f"consent, {x['withdrawn']} withdrawn, {x['no_consent_record']} without consent record; "
+        f"{d['subjects_suppressed']} suppressed for k={k}, smallest class {d['smallest_class']})"
+    )
+    for step in d["steps"]:
+        click.echo(f"  generalised {step}")
+    click.echo(f"manifest sha256 {result.manifest_sha256}")
+
+
+@click.group("bundle")
+def bundle() -> None:
+    """Site bundles for centres that capture offline."""
+
+
+@bundle.command("export")
+@db_option
+@click.option("--site", "site_code", required=True, help="Site code, e.g. MSK.")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@friendly
+def bundle_export(db_path: Path | None, site_code: str, out_file: Path) -> None:
+    """Write one site's pseudonymised records to a hashed (and signed) bundle file."""
+    from warehouse.exchange.bundles import export_bundle
+    from warehouse.store.access import system_session
+
+    session = system_session(database(db_path), "bundle-export")
+    with progress_bar() as update:
+        summary = export_bundle(session, site_code, out_file, update)
+    signed = "signed" if summary.signed else "unsigned (no site key here)"
+    click.echo(
+        f"bundle of site {site_code}: {summary.rows['subjects']} subjects, "
+        f"{sum(summary.rows.values())} rows, {signed}, payload {summary.payload_sha256[:16]} "
+        f"-> {out_file}"
+    )
+
+
+@bundle.command("import")
+@db_option
+@click.argument("bundle_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@friendly
+def bundle_import(db_path: Path | None, bundle_file: Path) -> None:
+    """Import a site bundle: verified, validated, all or nothing, idempotent."""
+    from warehouse.exchange.bundles import import_bundle
+    from warehouse.store.access import system_session
+
+    session = system_session(database(db_path), "bundle-import")
+    with progress_bar() as update:
+        summary = import_bundle(session, bundle_file, update)
+    if summary.already_imported:
+        click.echo(f"bundle {summary.payload_sha256[:16]} was already imported: nothing changed")
+        return
+    click.echo(
+        f"site {summary.site_code}: {sum(summary.inserted.values())} rows added, "
+        f"{sum(summary.updated.values())} updated"
+        + ("" if summary.signed else " (bundle unsigned: hashes checked only)")
+    )
+
+
+@click.command("import")
+@db_option
+@click.argument(
+    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--site", "site_code", help="Site of every row (else a site_code column).")
+@click.option("--dry-run", is_flag=True, help="Check and report only; write nothing.")
+@click.option(
+    "--template",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the import template (XLSX) to this file instead of importing.",
+)
+@friendly
+def import_command(
+    db_path: Path | None,
+    file: Path | None,
+    site_code: str | None,
+    dry_run: bool,
+    template: Path | None,
+) -> None:
+    """Import a legacy CSV/XLSX file (pseudonymised, shifted, scrubbed), or write the template."""
+    from schemas.errors import CaseguardError
+
+    if template is not None:
+        from warehouse.exchange.legacy_sheets import write_template
+
+        click.echo(f"template written to {write_template(template)}")
+        return
+    if file is None:
+        raise CaseguardError("name the file to import (or use --template OUT.xlsx)")
+    from warehouse.exchange.legacy_import import import_legacy
+    from warehouse.store.access import system_session
+
+    session = system_session(database(db_path), "import")
+    with progress_bar() as update:
+        result = import_legacy(session, file, site_code, dry_run, update)
+    rows = ", ".join(f"{t.replace('_', ' ')}: {n}" for t, n in result.rows.items() if n)
+    verb = "would import" if dry_run else "imported"
+    click.echo(
+        f"{verb} {result.subjects} subjects ({rows}); {result.texts_scrubbed} texts scrubbed"
+    )
+
+
+def register(main: click.Group) -> None:
+    """Add the exchange commands to the ``caseguard`` group."""
+    main.add_command(export_command, "export")
+    main.add_command(bundle, "bundle")
+    main.add_command(import_command, "import")

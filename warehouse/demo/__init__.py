@@ -1,0 +1,3 @@
+"""Synthetic demo centres, accounts and cases for ``make run`` and the benchmarks.
+Imports only ``store``.
+"""

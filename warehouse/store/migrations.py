@@ -1,0 +1,146 @@
+"""Schema migrations: small named functions, recorded, each in one transaction.
+
+A migration is registered with ``@migration`` and applied once; its name is stored
+in ``_migrations`` so applying the list again changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+
+import duckdb
+
+from warehouse.store.db import Database, one
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(func: Migration) -> Migration:
+    """Register a migration under its function name (order = definition order)."""
+    MIGRATIONS.append((func.__name__, func))
+    return func
+
+
+@migration
+def m001_bookkeeping(conn: duckdb.DuckDBPyConnection) -> None:
+    """Database identity, used to pair the database with its audit anchor."""
+    conn.execute("CREATE TABLE _meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+    conn.execute("INSERT INTO _meta VALUES ('db_id', ?)", [uuid.uuid4().hex])
+
+
+@migration
+def m002_administration(conn: duckdb.DuckDBPyConnection) -> None:
+    """Sites, users and the product reference table."""
+    conn.execute("""
+        CREATE TABLE sites (
+            site_code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL,
+            region VARCHAR NOT NULL, country VARCHAR NOT NULL)""")
+    conn.execute("""
+        CREATE TABLE users (
+            username VARCHAR PRIMARY KEY, password_hash VARCHAR NOT NULL,
+            role VARCHAR NOT NULL, site_code VARCHAR, active BOOLEAN NOT NULL,
+            failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TIMESTAMP)""")
+    conn.execute("""
+        CREATE TABLE products (
+            product_id VARCHAR PRIMARY KEY, inn VARCHAR NOT NULL, inn_ru VARCHAR,
+            brand VARCHAR, brand_ru VARCHAR, manufacturer VARCHAR, is_generic BOOLEAN NOT NULL,
+            reference_product_id VARCHAR, route VARCHAR NOT NULL, dose_kind VARCHAR NOT NULL,
+            dose_unit VARCHAR NOT NULL, regimen_kind VARCHAR NOT NULL,
+            loading_days INTEGER[], maintenance_interval_months DOUBLE)""")
+
+
+@migration
+def m003_clinical(conn: duckdb.DuckDBPyConnection) -> None:
+    """Subjects and everything recorded about them (dates stored shifted)."""
+    conn.execute("""
+        CREATE TABLE subjects (
+            subject_id VARCHAR PRIMARY KEY, site_code VARCHAR NOT NULL, sex VARCHAR NOT NULL,
+            birth_year INTEGER NOT NULL, disease VARCHAR NOT NULL, disease_subtype VARCHAR NOT NULL,
+            genetics VARCHAR, age_at_onset_months DOUBLE, age_at_index_months DOUBLE,
+            index_date DATE NOT NULL, status VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL, created_by VARCHAR NOT NULL)""")
+    conn.execute("""
+        CREATE TABLE consents (
+            subject_id VARCHAR PRIMARY KEY, processing BOOLEAN NOT NULL,
+            pooled_research BOOLEAN NOT NULL, publication BOOLEAN NOT NULL,
+            signed_by VARCHAR NOT NULL, signed_date DATE NOT NULL, withdrawn_date DATE)""")
+    conn.execute("""
+        CREATE TABLE treatments (
+            treatment_id VARCHAR PRIMARY KEY, subject_id VARCHAR NOT NULL,
+            product_id VARCHAR NOT NULL, dose DOUBLE NOT NULL, dose_unit VARCHAR NOT NULL,
+            route VARCHAR NOT NULL, start_date DATE NOT NULL, end_date DATE, lot VARCHAR,
+            switched_from VARCHAR, switch_reason VARCHAR)""")
+    conn.execute("""
+        CREATE TABLE assessments (
+            assessment_id VARCHAR PRIMARY KEY, subject_id VARCHAR NOT NULL,
+            visit_date DATE NOT NULL, scale VARCHAR NOT NULL, score DOUBLE NOT NULL,
+            ventilation VARCHAR, niv_hours_per_day DOUBLE, feeding VARCHAR,
+            motor_function VARCHAR)""")
+    conn.execute("""
+        CREATE TABLE labs (
+            lab_id VARCHAR PRIMARY KEY, subject_id VARCHAR NOT NULL, date DATE NOT NULL,
+            test VARCHAR NOT NULL, value DOUBLE NOT NULL, unit VARCHAR NOT NULL,
+            lower DOUBLE, upper DOUBLE)""")
+    conn.execute("""
+        CREATE TABLE adverse_events (
+            ae_id VARCHAR PRIMARY KEY, subject_id VARCHAR NOT NULL,
+            verbatim_term VARCHAR NOT NULL, coded_term VARCHAR NOT NULL,
+            body_system VARCHAR NOT NULL, onset_date DATE NOT NULL, end_date DATE,
+            ctcae_grade INTEGER NOT NULL, serious BOOLEAN NOT NULL, seriousness VARCHAR[],
+            action_taken VARCHAR NOT NULL, outcome VARCHAR NOT NULL)""")
+    conn.execute("""
+        CREATE TABLE ae_causality (
+            ae_id VARCHAR NOT NULL, product_id VARCHAR NOT NULL, causality VARCHAR NOT NULL,
+            PRIMARY KEY (ae_id, product_id))""")
+    conn.execute("""
+        CREATE TABLE narratives (
+            narrative_id VARCHAR PRIMARY KEY, subject_id VARCHAR NOT NULL,
+            visit_date DATE NOT NULL, language VARCHAR NOT NULL, text_scrubbed VARCHAR NOT NULL,
+            redaction_counts VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL)""")
+    for table in ("treatments", "assessments", "labs", "adverse_events", "narratives"):
+        conn.execute(f"CREATE INDEX idx_{table}_subject ON {table} (subject_id)")
+
+
+@migration
+def m004_audit_log(conn: duckdb.DuckDBPyConnection) -> None:
+    """The append-only, hash-chained audit log."""
+    conn.execute("""
+        CREATE TABLE audit_log (
+            seq BIGINT PRIMARY KEY, ts TIMESTAMP NOT NULL, username VARCHAR NOT NULL,
+            role VARCHAR NOT NULL, site_code VARCHAR, action VARCHAR NOT NULL,
+            table_name VARCHAR, row_key VARCHAR, before VARCHAR, after VARCHAR,
+            reason VARCHAR, prev_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL)""")
+
+
+def _ensure_ledger(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("""
+        CREATE TABLE IF NOT EXISTS _migrations (
+            name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)""")
+
+
+def applied(db: Database) -> list[str]:
+    """Names of the migrations already applied, in order."""
+    with db.transaction() as conn:
+        _ensure_ledger(conn)
+        rows = conn.execute("SELECT name FROM _migrations ORDER BY applied_at, name").fetchall()
+    return [r[0] for r in rows]
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply every pending migration, each in its own transaction; return their names."""
+    done = set(applied(db))
+    newly: list[str] = []
+    for name, func in MIGRATIONS:
+        if name in done:
+            continue
+        with db.transaction() as conn:
+            if one(conn, "SELECT 1 FROM _migrations WHERE name = ?", [name]):
+                continue  # another process applied it meanwhile
+            func(conn)
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            conn.execute("INSERT INTO _migrations VALUES (?, ?)", [name, now])
+        newly.append(name)
+    return newly
