@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -51,6 +52,26 @@ def signed_in(
     at = sign_in(start_app(monkeypatch, db_path, lang), username)
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["auth_user"] == username
+    return at
+
+
+def open_page(
+    monkeypatch: pytest.MonkeyPatch,
+    db_path: Path,
+    script: str,
+    user: str = "msk_neuro",
+    lang: str = "en",
+    subject: Any = None,
+) -> AppTest:
+    """Sign in as ``user``, open ``subject`` (an OpenSubject, if given) as the case pages
+    keep it, switch to the page ``script`` and check it ran without an exception."""
+    from warehouse.ui import subject_state
+
+    at = signed_in(monkeypatch, db_path, user, lang=lang)
+    if subject is not None:
+        at.session_state[subject_state._KEY] = subject
+    at.switch_page(page_path(script)).run()
+    assert not at.exception, [e.value for e in at.exception]
     return at
 
 

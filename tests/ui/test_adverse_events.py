@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_helpers import page_path, signed_in
+from tests.app_helpers import open_page, page_path, signed_in
 from tests.warehouse_fixtures import clone_db, make_case, make_demo, site_user, system_session
 from warehouse.capture.subjects_lookup import OpenSubject, open_subject
 from warehouse.store.cases import load_case, save_case
 from warehouse.store.db import Database
-from warehouse.ui import subject_state
 
 LOCAL_ID = "AE-PAGE-PATIENT-0077"
-PAGE = page_path("adverse_events.py")
+PAGE_SCRIPT = "adverse_events.py"
+PAGE = page_path(PAGE_SCRIPT)
 # typed into the verbatim term: a name, a phone number and a SNILS with a valid checksum
 IDENTIFIERS = ("Ivanova", "Maria Petrovna", "+7 912 345-67-89", "345-67-89", "112-233-445 95")
 VERBATIM = (
@@ -46,12 +46,7 @@ def _subject(db: Database) -> OpenSubject:
 def _ae_page(
     monkeypatch: pytest.MonkeyPatch, db: Database, subject: OpenSubject | None, lang: str = "en"
 ) -> AppTest:
-    at = signed_in(monkeypatch, Path(db.path), "msk_neuro", lang=lang)
-    if subject is not None:
-        at.session_state[subject_state._KEY] = subject
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(monkeypatch, Path(db.path), PAGE_SCRIPT, lang=lang, subject=subject)
 
 
 def _fill(at: AppTest, verbatim: str = VERBATIM) -> AppTest:
