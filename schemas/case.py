@@ -13,6 +13,9 @@ from schemas.tables import CLINICAL_TABLES
 from schemas.validate import validate_table
 
 ONSET_TOLERANCE_DAYS = 30
+# WHO-UMC assessments that attribute the event to the product: each needs a plausible
+# time relationship, so the product must have been given on or before the onset.
+ATTRIBUTING = ("certain", "probable", "possible")
 CONSENT_AGE = 15  # Russian law (323-FZ art. 54): from 15 a patient consents alone
 
 
@@ -148,6 +151,100 @@ def _causality(case: Case) -> list[Problem]:
     return out
 
 
+def _dated(row: dict[str, Any], column: str) -> pd.Timestamp | None:
+    value = row.get(column)
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return pd.Timestamp(value)
+
+
+def _causality_timing(case: Case) -> list[Problem]:
+    """An attributing assessment for a product first given after the event began."""
+    onsets = {ae.get("ae_id"): _dated(ae, "onset_date") for ae in case.adverse_events}
+    first_given: dict[str, pd.Timestamp] = {}
+    for t in case.treatments:
+        start = _dated(t, "start_date")
+        pid = t.get("product_id")
+        if start is not None and isinstance(pid, str):
+            first_given[pid] = min(start, first_given.get(pid, start))
+    out = []
+    for i, c in enumerate(case.ae_causality):
+        onset, first = onsets.get(c.get("ae_id")), first_given.get(str(c.get("product_id")))
+        attributing = c.get("causality") in ATTRIBUTING
+        if attributing and onset is not None and first is not None and first > onset:
+            out.append(
+                _problem(
+                    "ae_causality",
+                    i,
+                    "causality",
+                    c.get("causality"),
+                    "causality_before_exposure",
+                )
+            )
+    return out
+
+
+def _switch_order(case: Case) -> list[Problem]:
+    """A product's dose after a switch away from it, with no switch back in between."""
+    doses = [(i, t, _dated(t, "start_date")) for i, t in enumerate(case.treatments)]
+    switches = [(j, t, day) for j, t, day in doses if day is not None and t.get("switched_from")]
+    out: list[Problem] = []
+    for j, switch, switched_on in switches:
+        away = switch.get("switched_from")
+        for i, dose, day in doses:
+            if dose.get("product_id") != away or day is None or day <= switched_on:
+                continue
+            back = any(
+                other.get("product_id") == away and switched_on < other_day <= day
+                for _, other, other_day in switches
+            )
+            if not back:
+                out.append(
+                    _problem("treatments", i, "start_date", day.date(), "dose_after_switch_away")
+                )
+                out.append(
+                    _problem("treatments", j, "switched_from", away, "switch_before_later_doses")
+                )
+    return out
+
+
+def _dose_intervals(case: Case) -> list[Problem]:
+    """Consecutive doses of one substance closer than the product's minimum interval."""
+    by_substance: dict[str, list[tuple[pd.Timestamp, int, str]]] = {}
+    for i, t in enumerate(case.treatments):
+        pid, day = t.get("product_id"), _dated(t, "start_date")
+        if day is None or not isinstance(pid, str) or pid not in REF.products.index:
+            continue
+        by_substance.setdefault(str(REF.product(pid)["inn"]), []).append((day, i, pid))
+    out = []
+    for doses in by_substance.values():
+        doses.sort()
+        for (before, i, _), (after, j, pid) in zip(doses, doses[1:], strict=False):
+            minimum = REF.product(pid)["min_interval_days"]
+            if minimum is None or pd.isna(minimum):
+                continue
+            gap = (after - before).days
+            if gap < minimum:
+                context = {
+                    "substance_en": REF.product(pid)["inn"],
+                    "substance_ru": REF.product(pid)["inn_ru"],
+                    "days": int(minimum),
+                    "gap": gap,
+                }
+                for row, day in ((j, after), (i, before)):
+                    out.append(
+                        translate(
+                            "treatments",
+                            row,
+                            "start_date",
+                            day.date(),
+                            "dose_interval_too_short",
+                            context,
+                        )
+                    )
+    return out
+
+
 def _fatal_status(case: Case) -> list[Problem]:
     fatal = any(
         ae.get("outcome") == "fatal" or "death" in as_list(ae.get("seriousness"))
@@ -169,6 +266,9 @@ def case_rule_problems(case: Case, existing: Case | None = None) -> list[Problem
         + _ae_timing(merged)
         + _consent(merged)
         + _causality(merged)
+        + _causality_timing(merged)
+        + _switch_order(merged)
+        + _dose_intervals(merged)
         + _fatal_status(merged)
     )
     # The submitted rows come first in the merged case: keep only problems about them.

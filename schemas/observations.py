@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import DateTime, Series
 
 from schemas.common import REF, ROW_ID, SUBJECT_ID, vocab
+from schemas.problems import MESSAGE_DETAILS
+
+
+def number_text(value: float, lang: str) -> str:
+    """A number as a user reads it: no trailing zeros, a decimal comma in Russian."""
+    text = f"{float(value):g}"
+    return text.replace(".", ",") if lang == "ru" else text
+
+
+def _score_range(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Placeholders of the score-range message: the scale's names and range, the score."""
+    spec = REF.scale(str(row["scale"]))
+    low, high = spec["min"], spec["max"]
+    found: dict[str, Any] = {"scale_en": spec["name_en"], "scale_ru": spec["name_ru"]}
+    for lang in ("en", "ru"):
+        if high is None or pd.isna(high):
+            shown = f"≥ {number_text(low, lang)}"
+        else:
+            shown = f"{number_text(low, lang)}–{number_text(high, lang)}"
+        found[f"range_{lang}"] = shown
+        found[f"score_{lang}"] = number_text(row["score"], lang)
+    return found
+
+
+MESSAGE_DETAILS["score_in_scale_range"] = _score_range
 
 
 class AssessmentsModel(pa.DataFrameModel):

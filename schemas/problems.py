@@ -9,6 +9,7 @@ an error message helps nobody.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,9 @@ import yaml
 MESSAGES_FILE = Path(__file__).parent / "messages" / "checks.yaml"
 _VALUE_LIMIT = 60
 SECRET_FIELDS = frozenset({"password_hash", "password"})  # values never echoed in messages
+# Named checks whose message quotes the failing row ("CHOP INTEND is 0-64; 70 is out of
+# range"): check name -> function from the row to the message's {placeholders}.
+MESSAGE_DETAILS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {}
 
 
 @dataclass(frozen=True)
@@ -99,13 +103,47 @@ _BUILTIN: list[tuple[str, str, str]] = [
 ]
 
 
-def translate(table: str, row: int | None, field: str, value: Any, check: str) -> Problem:
-    """Build a :class:`Problem` for one failed check (builtin or named)."""
+class _Keep(dict[str, Any]):
+    """Placeholders a message has but the context lacks stay as written."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def message_details(check: str, row: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The placeholders of a named check's message for one row (empty if it has none)."""
+    detail = MESSAGE_DETAILS.get(check)
+    if detail is None or row is None:
+        return {}
+    try:
+        return detail(row)
+    except (KeyError, TypeError, ValueError):
+        return {}
+
+
+def translate(
+    table: str,
+    row: int | None,
+    field: str,
+    value: Any,
+    check: str,
+    context: Mapping[str, Any] | None = None,
+) -> Problem:
+    """Build a :class:`Problem` for one failed check (builtin or named).
+
+    A named message may quote ``{value}`` and the ``context`` (see :data:`MESSAGE_DETAILS`);
+    without them its generic wording is used.
+    """
     if field in SECRET_FIELDS:
         value = ""
     named = check_messages().get(check)
     if named:
-        field, en, ru = field or named["field"], named["en"], named["ru"]
+        field = field or named["field"]
+        en, ru = named["en"], named["ru"]
+        if context and "en_detail" in named:
+            filled = _Keep({**context, "value": short_value(value)})
+            en = named["en_detail"].format_map(filled)
+            ru = named["ru_detail"].format_map(filled)
     else:
         en, ru = f"fails the check {check}", f"не проходит проверку {check}"
         for prefix, en_text, ru_text in _BUILTIN:
@@ -138,12 +176,14 @@ def from_failure_cases(table: str, cases: pd.DataFrame, frame: pd.DataFrame) -> 
             # dataframe-wide checks list every column of a failing row: name the one
             # field the rule is about instead
             column = check_messages()[check]["field"]
-        if row is not None and column in frame.columns:
-            value = frame.iloc[row][column]
+        record = frame.iloc[row].to_dict() if row is not None and row < len(frame) else None
+        if record is not None and column in frame.columns:
+            value = record[column]
         else:
             value = case.failure_case if row is None else ""
         key = (row, column, "dtype" if "dtype" in check else check)
         if key not in seen:
             seen.add(key)
-            problems.append(translate(table, row, column, value, check))
+            context = message_details(check, record)
+            problems.append(translate(table, row, column, value, check, context))
     return sorted(problems, key=lambda p: (p.row if p.row is not None else -1, p.field))

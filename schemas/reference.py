@@ -125,6 +125,7 @@ def _products_frame(raw: list[dict[str, Any]]) -> pd.DataFrame:
                 "regimen_kind": regimen.get("kind"),
                 "loading_days": regimen.get("loading_days") or [],
                 "maintenance_interval_months": regimen.get("maintenance_interval_months"),
+                "min_interval_days": regimen.get("min_interval_days"),
                 "regimen_en": regimen.get("text_en"),
                 "regimen_ru": regimen.get("text_ru"),
             }

@@ -33,6 +33,7 @@ class ProductsModel(pa.DataFrameModel):
         isin=["loading_then_maintenance", "single_dose", "daily", "protocol"]
     )
     maintenance_interval_months: Series[float] = pa.Field(nullable=True, gt=0)
+    min_interval_days: Series[float] = pa.Field(nullable=True, gt=0)
 
     @pa.dataframe_check(name="fixed_dose_listed")
     def fixed_dose_listed(cls, df: pd.DataFrame) -> pd.Series:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -335,7 +336,7 @@ def test_causality_may_refer_to_stored_event_and_doses() -> None:
     stored = full_case()
     follow_up = Case(
         subjects=stored.subjects,
-        ae_causality=[{"ae_id": "AE-0001", "product_id": "NUS-LANTESENS", "causality": "possible"}],
+        ae_causality=[{"ae_id": "AE-0001", "product_id": "NUS-LANTESENS", "causality": "unlikely"}],
     )
     assert {p[3] for p in problems_of(follow_up)} == {
         "causality_for_known_event",
@@ -405,3 +406,147 @@ def test_grade5_and_fatal_rules_flag_exactly_per_rule(
     assert ((1, "outcome", "grade5_is_fatal_death") in checks) == (grade == 5 and not death)
     fatal = outcome == "fatal" or "death" in criteria
     assert ((1, "ctcae_grade", "fatal_is_grade5") in checks) == (fatal and grade != 5)
+
+
+# --- timing rules: causality, switches, dose intervals ---------------------------------
+
+
+def _with_causality(onset: str, causality: str) -> Case:
+    """The full case plus an AE on ``onset`` assessed for Lantesens (first given 2022-01-15)."""
+    event = adverse_event(3, onset_date=onset, end_date=None, outcome="not_recovered")
+    return with_row(
+        "ae_causality", {"ae_id": "AE-0003", "product_id": "NUS-LANTESENS", "causality": causality}
+    )(with_row("adverse_events", event)(full_case()))
+
+
+@pytest.mark.parametrize(
+    ("onset", "causality", "flagged"),
+    [
+        ("2022-01-13", "possible", True),  # two days before Lantesens was first given
+        ("2022-01-13", "certain", True),
+        ("2022-01-13", "unlikely", False),  # saying "not caused by it" is always allowed
+        ("2022-01-15", "possible", False),  # the day of the first dose
+        ("2022-01-20", "probable", False),
+    ],
+)
+def test_causality_needs_the_product_given_by_onset(
+    onset: str, causality: str, flagged: bool
+) -> None:
+    expected = [("ae_causality", 1, "causality", "causality_before_exposure")] if flagged else []
+    assert problems_of(_with_causality(onset, causality)) == expected
+
+
+def test_causality_timing_counts_stored_doses() -> None:
+    stored = full_case()
+    event = adverse_event(3, onset_date="2022-01-13", end_date=None, outcome="not_recovered")
+    follow_up = Case(
+        subjects=stored.subjects,
+        adverse_events=[event],
+        ae_causality=[{"ae_id": "AE-0003", "product_id": "NUS-LANTESENS", "causality": "possible"}],
+    )
+    assert problems_of(follow_up, stored) == [
+        ("ae_causality", 0, "causality", "causality_before_exposure")
+    ]
+
+
+def test_dose_after_a_switch_away_is_flagged_on_both_rows() -> None:
+    late = treatment(4, "NUS-SPINRAZA", "2022-05-20")
+    found = problems_of(with_row("treatments", late)(full_case()))
+    assert ("treatments", 3, "start_date", "dose_after_switch_away") in found
+    assert ("treatments", 2, "switched_from", "switch_before_later_doses") in found
+
+
+def test_a_switch_back_allows_the_earlier_product_again() -> None:
+    back = treatment(
+        4,
+        "NUS-SPINRAZA",
+        "2022-05-20",
+        switched_from="NUS-LANTESENS",
+        switch_reason="supply interruption",
+    )
+    assert problems_of(with_row("treatments", back)(full_case())) == []
+
+
+def test_a_switch_saved_between_stored_doses_is_refused() -> None:
+    """The first-day report: a switch dated between two stored Spinraza doses."""
+    stored = full_case()
+    stored.treatments = [
+        treatment(1, "NUS-SPINRAZA", "2021-09-01"),
+        treatment(2, "NUS-SPINRAZA", "2021-09-15"),
+        treatment(3, "NUS-SPINRAZA", "2021-09-29"),
+    ]
+    stored.ae_causality = []
+    switch = treatment(
+        4,
+        "NUS-LANTESENS",
+        "2021-09-22",
+        switched_from="NUS-SPINRAZA",
+        switch_reason="supply interruption",
+    )
+    found = problems_of(Case(subjects=stored.subjects, treatments=[switch]), stored)
+    assert ("treatments", 0, "switched_from", "switch_before_later_doses") in found
+    assert ("treatments", 0, "start_date", "dose_interval_too_short") in found
+
+
+@pytest.mark.parametrize(("second", "flagged"), [("2021-09-08", True), ("2021-09-15", False)])
+def test_nusinersen_doses_at_least_14_days_apart(second: str, flagged: bool) -> None:
+    case = full_case()
+    case.treatments[1] = treatment(2, "NUS-SPINRAZA", second)
+    found = sorted(p for p in problems_of(case) if p[3] == "dose_interval_too_short")
+    assert found == (
+        [
+            ("treatments", 0, "start_date", "dose_interval_too_short"),
+            ("treatments", 1, "start_date", "dose_interval_too_short"),
+        ]
+        if flagged
+        else []
+    )
+
+
+def test_interval_counts_across_brands_of_one_substance() -> None:
+    case = full_case()
+    case.treatments[2] = dict(case.treatments[2], start_date="2021-09-22")
+    messages = [
+        p.message("en") for p in validate_case(case) if p.check == "dose_interval_too_short"
+    ]
+    assert (
+        messages
+        and "nusinersen doses must be at least 14 days apart; this one is 7 days" in messages[0]
+    )
+
+
+def _doses_case(gaps: list[int]) -> Case:
+    case = full_case()
+    day = pd.Timestamp("2021-09-01")
+    rows = []
+    for i, gap in enumerate([0, *gaps]):
+        day += pd.Timedelta(days=gap)
+        rows.append(treatment(i + 1, "NUS-SPINRAZA", day.date().isoformat()))
+    case.treatments, case.ae_causality = rows, []
+    return case
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 150), min_size=1, max_size=6))
+def test_interval_rule_flags_exactly_the_short_gaps(gaps: list[int]) -> None:
+    found = {p[1] for p in problems_of(_doses_case(gaps)) if p[3] == "dose_interval_too_short"}
+    expected = {row for i, gap in enumerate(gaps) if gap < 14 for row in (i, i + 1)}
+    assert found == expected
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    onset=st.integers(-40, 40),
+    causality=st.sampled_from(["certain", "probable", "possible", "unlikely", "unassessable"]),
+)
+def test_causality_rule_flags_exactly_attributions_before_exposure(
+    onset: int, causality: str
+) -> None:
+    day = (pd.Timestamp("2022-01-15") + pd.Timedelta(days=onset)).date().isoformat()
+    found = [
+        p for p in problems_of(_with_causality(day, causality)) if p[3] != "ae_after_first_dose"
+    ]
+    flagged = onset < 0 and causality in ("certain", "probable", "possible")
+    assert found == (
+        [("ae_causality", 1, "causality", "causality_before_exposure")] if flagged else []
+    )
