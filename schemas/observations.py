@@ -10,13 +10,8 @@ import pandera.pandas as pa
 from pandera.typing import DateTime, Series
 
 from schemas.common import REF, ROW_ID, SUBJECT_ID, vocab
+from schemas.formats import number_text
 from schemas.problems import MESSAGE_DETAILS
-
-
-def number_text(value: float, lang: str) -> str:
-    """A number as a user reads it: no trailing zeros, a decimal comma in Russian."""
-    text = f"{float(value):g}"
-    return text.replace(".", ",") if lang == "ru" else text
 
 
 def _score_range(row: Mapping[str, Any]) -> dict[str, Any]:

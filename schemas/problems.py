@@ -176,7 +176,11 @@ def from_failure_cases(table: str, cases: pd.DataFrame, frame: pd.DataFrame) -> 
             # dataframe-wide checks list every column of a failing row: name the one
             # field the rule is about instead
             column = check_messages()[check]["field"]
-        record = frame.iloc[row].to_dict() if row is not None and row < len(frame) else None
+        record = (
+            {str(k): v for k, v in frame.iloc[row].items()}
+            if row is not None and row < len(frame)
+            else None
+        )
         if record is not None and column in frame.columns:
             value = record[column]
         else:

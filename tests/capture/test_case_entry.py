@@ -158,12 +158,16 @@ def test_later_steps_are_not_checked_early() -> None:
     assert ("score", "not_nullable") in checks(values, upto=3)
 
 
-def test_onset_not_fitting_subtype_belongs_to_demographics() -> None:
+def test_onset_not_fitting_subtype_is_shown_on_the_diagnosis_step() -> None:
+    """The rule reads the onset (step 2) and the subtype (step 3): shown on step 3, with
+    the onset repeated there, so both can be changed without a dead end."""
     problems = ce.check_steps(
         SUBJECT, complete(disease_subtype="1a", age_at_onset_months=12.0), 2, "u", NOW
     )
     assert [(p.field, p.check) for p in problems] == [("age_at_onset_months", "onset_fits_subtype")]
-    assert ce.step_of(problems[0]) == ce.STEPS.index("demographics")
+    assert ce.step_of(problems[0]) == ce.STEPS.index("diagnosis")
+    assert ce.repeated_fields(problems, ce.STEPS.index("diagnosis")) == ["age_at_onset_months"]
+    assert ce.repeated_fields(problems, ce.STEPS.index("baseline")) == []
     assert problems[0].message("ru") == "возраст начала не соответствует подтипу заболевания"
 
 

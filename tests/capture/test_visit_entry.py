@@ -138,7 +138,9 @@ def test_locator_puts_problems_under_their_widgets() -> None:
     problems = validate_table("assessments", rows["assessments"])
     problems += validate_table("labs", rows["labs"])
     placed = place(problems, visit_locator(visit))
-    assert placed.messages(score_key("RULM"), "en") == ["Revised Upper Limb Module is 0–37; 40 is out of range"]
+    assert placed.messages(score_key("RULM"), "en") == [
+        "Revised Upper Limb Module is 0–37; 40 is out of range"
+    ]
     assert placed.messages("visit_niv_hours", "en") == [
         "NIV hours per day are given only (and always) with non-invasive ventilation"
     ]

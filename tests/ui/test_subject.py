@@ -182,31 +182,118 @@ def test_no_processing_consent_is_refused_in_place(
     assert at.date_input(key="cw_signed_date").value == SIGNED
 
 
-def test_onset_not_fitting_subtype_keeps_every_input(
+def test_onset_not_fitting_subtype_is_fixed_where_both_fields_are(
     monkeypatch: pytest.MonkeyPatch, demo_db: Path
 ) -> None:
+    """Item 6 of the first-day report: subtype 3b with onset at 2 months sent the user back
+    to step 2, where the subtype cannot be changed. The problem now stays on step 3 with
+    the age at onset repeated there; everything typed is kept."""
     at = look_up(subject_page(monkeypatch, demo_db), "BAD-ONSET-1")
+    fill_consent(at)
+    go(at)
+    fill_demographics(at, onset=2.0)
+    go(at)
+    fill_diagnosis(at, subtype="3b")
+    go(at)
+    assert "Step 3 of 4" in at.get("progress")[0].proto.text
+    assert [e.value for e in at.error] == [
+        "Age at onset of symptoms, months: age at onset does not fit the disease subtype"
+    ]
+    assert at.number_input(key="cw_age_at_onset_months").value == 2.0  # repeated on step 3
+    assert at.selectbox(key="cw_disease_subtype").value == "3b"
+    values = wizard_values(at)
+    assert values["processing"] is True and values["signed_date"] == SIGNED
+    assert values["genetics"] == {"smn1_status": "homozygous_deletion", "smn2_copies": "2"}
+    # changing the subtype here clears the message at once and Next goes on
+    at.selectbox(key="cw_disease_subtype").set_value("1b").run()
+    assert not at.error
+    go(at)
+    assert "Step 4 of 4" in at.get("progress")[0].proto.text
+
+
+def test_onset_can_be_changed_on_the_step_that_shows_the_problem(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    at = look_up(subject_page(monkeypatch, demo_db), "BAD-ONSET-2")
     fill_consent(at)
     go(at)
     fill_demographics(at, onset=12.0)
     go(at)
     fill_diagnosis(at, subtype="1a")
     go(at)
-    assert "Step 2 of 4" in at.get("progress")[0].proto.text
-    assert [e.value for e in at.error] == ["age at onset does not fit the disease subtype"]
-    assert at.number_input(key="cw_age_at_onset_months").value == 12.0
-    assert at.number_input(key="cw_birth_year").value == 2024
-    assert at.selectbox(key="cw_sex").value == "female"
-    values = wizard_values(at)
-    assert values["processing"] is True and values["signed_date"] == SIGNED
-    assert values["disease_subtype"] == "1a"
-    assert values["genetics"] == {"smn1_status": "homozygous_deletion", "smn2_copies": "2"}
-    # going forward again shows the diagnosis step with what was chosen
-    at.number_input(key="cw_age_at_onset_months").set_value(0.5)
-    go(at)
-    assert at.selectbox(key="cw_disease_subtype").value == "1a"
-    assert at.selectbox(key="cw_gen_smn2_copies").value == "2"
+    assert "Step 3 of 4" in at.get("progress")[0].proto.text
+    at.number_input(key="cw_age_at_onset_months").set_value(0.5).run()
     assert not at.error
+    go(at)
+    assert "Step 4 of 4" in at.get("progress")[0].proto.text
+    assert wizard_values(at)["age_at_onset_months"] == 0.5
+
+
+def test_consent_date_after_today_is_refused_not_replaced(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    at = look_up(subject_page(monkeypatch, demo_db), "FUTURE-1")
+    fill_consent(at)
+    tomorrow = dt.date.today() + dt.timedelta(days=100)
+    at.date_input(key="cw_signed_date").set_value(tomorrow)
+    go(at)
+    assert "Step 1 of 4" in at.get("progress")[0].proto.text
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("Date of signing: ")
+    assert tomorrow.isoformat() in errors[0] and "after today" in errors[0]
+    assert at.date_input(key="cw_signed_date").value == tomorrow  # kept, not replaced by today
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("cw_birth_year", 2099, "Year of birth: birth year is in the future"),
+        (
+            "cw_age_at_onset_months",
+            5000.0,
+            "Age at onset of symptoms, months: must be at most 1200",
+        ),
+    ],
+)
+def test_out_of_range_number_says_what_is_wrong(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, field: str, value: float, message: str
+) -> None:
+    at = look_up(subject_page(monkeypatch, demo_db), "RANGE-1")
+    fill_consent(at)
+    go(at)
+    fill_demographics(at)
+    at.number_input(key=field).set_value(value)
+    go(at)
+    errors = [e.value for e in at.error]
+    assert any(e.startswith(message) for e in errors), errors
+    assert not any("is required" in e for e in errors)
+
+
+def test_chop_intend_out_of_range_names_scale_range_and_value(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    at = look_up(subject_page(monkeypatch, demo_db), "RANGE-2")
+    fill_consent(at)
+    go(at)
+    fill_demographics(at)
+    go(at)
+    fill_diagnosis(at)
+    go(at)
+    fill_baseline(at)
+    at.number_input(key="cw_score").set_value(70.0)
+    go(at)
+    assert [e.value for e in at.error] == ["Score: CHOP INTEND is 0–64; 70 is out of range"]
+
+
+def test_fixed_field_loses_its_error_before_the_next_click(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    at = look_up(subject_page(monkeypatch, demo_db), "STALE-1")
+    at.checkbox(key="cw_processing").check()
+    go(at)
+    assert "Consent signed by is required" in [e.value for e in at.error]
+    at.radio(key="cw_signed_by").set_value("legal_representative").run()
+    assert "Consent signed by is required" not in [e.value for e in at.error]
 
 
 def test_missing_fields_are_named_and_nothing_is_saved(
@@ -214,7 +301,7 @@ def test_missing_fields_are_named_and_nothing_is_saved(
 ) -> None:
     at = look_up(subject_page(monkeypatch, demo_db), "MISSING-1")
     go(at)
-    assert [e.value for e in at.error].count("is required") == 1  # signed by
+    assert [e.value for e in at.error].count("Consent signed by is required") == 1
     assert any("consent to data processing" in e.value for e in at.error)
     db = _db(demo_db)
     p = pseudonymise(db.keys.site_key("MSK"), "MSK", "MISSING-1")

@@ -19,6 +19,7 @@ from schemas import load_reference
 from schemas.errors import ValidationFailed
 from schemas.problems import Problem
 from warehouse.capture.entry_problems import Locate, all_problems, missing
+from warehouse.capture.real_dates import future_problems
 from warehouse.capture.subjects_lookup import OpenSubject
 from warehouse.capture.visit_entry import new_row_id
 from warehouse.store.access import Session
@@ -151,9 +152,12 @@ def ae_rows(
     return {**rows, "ae_causality": causality} if causality else rows
 
 
-def required_problems(ae: AEInput) -> list[Problem]:
-    """'Required' problems for each mandatory field left empty (end date is optional)."""
-    return missing(
+def required_problems(ae: AEInput, today: dt.date | None = None) -> list[Problem]:
+    """'Required' problems for each mandatory field left empty (end date is optional),
+    and an onset or end date after ``today`` (the site's date, by default this machine's)."""
+    dated = [("adverse_events", 0, "onset_date", ae.onset_date)]
+    dated.append(("adverse_events", 0, "end_date", ae.end_date))
+    return future_problems(dated, today or dt.date.today()) + missing(
         "adverse_events",
         0,
         {
@@ -168,7 +172,11 @@ def required_problems(ae: AEInput) -> list[Problem]:
 
 
 def save_ae(
-    session: Session, subject: OpenSubject, ae: AEInput, scrubbed: ScrubResult
+    session: Session,
+    subject: OpenSubject,
+    ae: AEInput,
+    scrubbed: ScrubResult,
+    today: dt.date | None = None,
 ) -> SaveSummary:
     """Validate and store the event and its causality rows in one transaction.
 
@@ -177,7 +185,7 @@ def save_ae(
     required fields, or else every schema and case-rule problem.
     """
     rows = ae_rows(subject, ae, scrubbed)
-    required = required_problems(ae)
+    required = required_problems(ae, today)
     if required:
         raise ValidationFailed(all_problems(required, rows))
     return add_records(session, subject.subject_id, rows)

@@ -20,6 +20,7 @@ from anonymise.pseudonym import shift_date
 from schemas import TABLES, Case, Problem, validate_case
 from schemas.common import REF
 from schemas.problems import translate
+from warehouse.capture.real_dates import future_problems
 from warehouse.capture.subjects_lookup import OpenSubject
 
 STEPS = ("consent", "demographics", "diagnosis", "baseline")
@@ -192,27 +193,72 @@ def _column_check(problem: Problem) -> bool:
     return problem.check.split("(", 1)[0] in names
 
 
+# Rules that read fields of two steps. Such a problem is shown on the later step, with
+# the earlier field repeated there, so both can be changed in one place (sending the
+# user back to the earlier step would leave the later field out of reach).
+RELATED_FIELDS: dict[str, tuple[str, ...]] = {
+    "onset_fits_subtype": ("disease_subtype", "disease"),
+    "minor_signed_by_representative": ("birth_year",),
+}
+
+
 def field_of(problem: Problem) -> str | None:
     """The wizard field a problem belongs to (None: about the case as a whole)."""
     return problem.field if problem.field in FIELD_STEP else None
 
 
+def fields_of(problem: Problem) -> tuple[str, ...]:
+    """Every wizard field the problem's rule reads (its own field first)."""
+    own = field_of(problem)
+    related = RELATED_FIELDS.get(problem.check, ())
+    return tuple(f for f in dict.fromkeys((own, *related)) if f in FIELD_STEP)
+
+
 def step_of(problem: Problem) -> int:
-    """The 0-based wizard step to show a problem on (general problems: the last step)."""
-    field = field_of(problem)
-    return STEPS.index(FIELD_STEP[field]) if field else len(STEPS) - 1
+    """The 0-based wizard step to show a problem on: the latest step of the fields its
+    rule reads (general problems: the last step)."""
+    steps = [STEPS.index(FIELD_STEP[f]) for f in fields_of(problem)]
+    return max(steps) if steps else len(STEPS) - 1
+
+
+def repeated_fields(problems: list[Problem], step: int) -> list[str]:
+    """Fields of earlier steps to show again on ``step``: those a problem shown there is
+    about, so the user can change either side of a rule that spans steps."""
+    return list(
+        dict.fromkeys(
+            f
+            for p in problems
+            if step_of(p) == step
+            for f in fields_of(p)
+            if STEPS.index(FIELD_STEP[f]) < step
+        )
+    )
 
 
 def check_steps(
-    subject: OpenSubject, values: Mapping[str, Any], upto: int, username: str, now: dt.datetime
+    subject: OpenSubject,
+    values: Mapping[str, Any],
+    upto: int,
+    username: str,
+    now: dt.datetime,
+    today: dt.date | None = None,
 ) -> list[Problem]:
     """Every problem in steps 0..``upto``: required fields first, then the schema rules.
+
+    A real date after ``today`` (the site's local date, by default this machine's) is
+    refused before it is shifted.
 
     Problems about later steps (not filled in yet) are left out; checking the last
     step checks the whole case exactly as :func:`warehouse.store.cases.save_case` will.
     """
     steps = STEPS[: upto + 1]
-    missing = _missing(values, steps)
+    dated = [
+        (_TABLE_OF[f], 0, f, values.get(f))
+        for f in ("signed_date", "index_date", "visit_date")
+        if FIELD_STEP[f] in steps
+    ]
+    future = future_problems(dated, today or dt.date.today())
+    missing = _missing(values, steps) + future
     incomplete = {p.table for p in missing}
     found = [
         p

@@ -16,6 +16,7 @@ from typing import Any
 from anonymise.pseudonym import shift_date
 from schemas import TABLES, Case
 from schemas.common import REF
+from warehouse.capture.real_dates import refuse_future
 from warehouse.capture.subjects_lookup import OpenSubject
 from warehouse.export.dictionary import label
 from warehouse.store.access import Session
@@ -224,7 +225,10 @@ def correct(
     entered: Any,
     reason: str,
 ) -> Any:
-    """Store a corrected value (validated, audited with the reason, atomic); returns it."""
+    """Store a corrected value (validated, audited with the reason, atomic); returns it.
+    A corrected date after today is refused before it is shifted."""
+    if spec.kind == "date":
+        refuse_future([(spec.table, 0, spec.name, entered)])
     value = stored_value(spec, entered, subject.date_shift_days)
     update_rows(session, subject.subject_id, [Change(spec.table, key, {spec.name: value})], reason)
     return value
@@ -232,6 +236,7 @@ def correct(
 
 def withdraw(session: Session, subject: OpenSubject, on: dt.date, reason: str) -> dt.date:
     """Record a consent withdrawal on the real date ``on``; returns the stored (shifted) date."""
+    refuse_future([("consents", 0, "withdrawn_date", on)])
     shifted = on + dt.timedelta(days=subject.date_shift_days)
     withdraw_consent(session, subject.subject_id, shifted, reason.strip())
     return shifted

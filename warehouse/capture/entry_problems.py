@@ -39,6 +39,10 @@ class FieldProblems:
                 seen.append(text)
         return seen
 
+    def problems(self, key: str) -> list[Problem]:
+        """The problems placed on one widget."""
+        return list(self.by_field.get(key, []))
+
     def fields(self) -> list[str]:
         """The widget keys that have problems, in the order first reported."""
         return list(self.by_field)

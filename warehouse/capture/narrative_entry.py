@@ -22,6 +22,7 @@ from anonymise.pseudonym import shift_date
 from schemas.common import MAX_TEXT
 from schemas.errors import CaseguardError
 from schemas.labels import text as ui_text
+from warehouse.capture.real_dates import refuse_future
 from warehouse.capture.subjects_lookup import OpenSubject
 from warehouse.store.access import Session
 from warehouse.store.cases import SaveSummary, add_records
@@ -119,6 +120,8 @@ def narrative_row(
 def save_narrative(
     session: Session, subject: OpenSubject, visit_date: dt.date, narrative: ScrubbedNarrative
 ) -> SaveSummary:
-    """Store one scrubbed narrative for the subject (validated, audited, one transaction)."""
+    """Store one scrubbed narrative for the subject (validated, audited, one transaction);
+    a visit date after today is refused."""
+    refuse_future([("narratives", 0, "visit_date", visit_date)])
     row = narrative_row(subject, visit_date, narrative)
     return add_records(session, subject.subject_id, {"narratives": [row]})

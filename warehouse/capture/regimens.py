@@ -18,8 +18,10 @@ import pandas as pd
 
 from schemas.common import REF
 from schemas.labels import text
+from schemas.problems import Problem
 from schemas.treatments import SWITCH_REASONS
 from warehouse.capture.case_entry import new_row_id, shifted
+from warehouse.capture.real_dates import DatedField, future_problems
 
 DAYS_PER_MONTH = 30.4375
 # Risdiplam (Evrysdi SmPC): mg/kg by age below 2 years; from 2 years by weight.
@@ -201,3 +203,14 @@ def treatment_rows(subject_id: str, shift: int, form: TreatmentForm) -> list[dic
             }
         )
     return rows
+
+
+def dose_date_problems(form: TreatmentForm, today: dt.date | None = None) -> list[Problem]:
+    """A problem for each dose (rows in date order, as :func:`treatment_rows` writes them)
+    or course end dated after ``today`` (the site's date, by default this machine's)."""
+    ordered = sorted(form.doses, key=lambda d: d[0])
+    dated: list[DatedField] = [
+        ("treatments", i, "start_date", day) for i, (day, _) in enumerate(ordered)
+    ]
+    dated.append(("treatments", None, "end_date", form.end_date))
+    return future_problems(dated, today or dt.date.today())

@@ -20,6 +20,7 @@ from schemas import load_reference
 from schemas.errors import CaseguardError, ValidationFailed
 from schemas.problems import Problem
 from warehouse.capture.entry_problems import Locate, all_problems, missing
+from warehouse.capture.real_dates import future_problems
 from warehouse.capture.subjects_lookup import OpenSubject
 from warehouse.store.access import Session
 from warehouse.store.cases import SaveSummary, add_records
@@ -204,9 +205,13 @@ def visit_rows(subject: OpenSubject, visit: VisitInput) -> dict[str, list[dict[s
     return {table: found for table, found in rows.items() if found}
 
 
-def required_problems(visit: VisitInput) -> list[Problem]:
-    """'Required' problems for an empty date, a chosen scale without score, a test without value."""
+def required_problems(visit: VisitInput, today: dt.date | None = None) -> list[Problem]:
+    """'Required' problems for an empty date, a chosen scale without score, a test without
+    value; and a visit date after ``today`` (the site's date, by default this machine's)."""
     problems = missing("assessments", 0, {"visit_date": visit.visit_date})
+    problems += future_problems(
+        [("assessments", 0, "visit_date", visit.visit_date)], today or dt.date.today()
+    )
     for row, score in enumerate(visit.scores.values()):
         problems += missing("assessments", row, {"score": score})
     for row, lab in enumerate(visit.labs):
@@ -214,14 +219,16 @@ def required_problems(visit: VisitInput) -> list[Problem]:
     return problems
 
 
-def save_visit(session: Session, subject: OpenSubject, visit: VisitInput) -> SaveSummary:
+def save_visit(
+    session: Session, subject: OpenSubject, visit: VisitInput, today: dt.date | None = None
+) -> SaveSummary:
     """Validate and store a visit's rows in one transaction.
 
     Raises :class:`NothingToRecord` for an empty visit and ValidationFailed listing
     the empty required fields, or else every schema and case-rule problem.
     """
     rows = visit_rows(subject, visit)
-    required = required_problems(visit)
+    required = required_problems(visit, today)
     if required:
         raise ValidationFailed(all_problems(required, rows))
     return add_records(session, subject.subject_id, rows)

@@ -29,6 +29,7 @@ from schemas import CLINICAL_TABLES, TABLES, Case, Problem, checked_table, load_
 from schemas.case import case_rule_problems
 from schemas.common import MAX_TEXT
 from schemas.errors import CaseguardError, KeyFileError
+from schemas.formats import date_text
 from schemas.problems import short_value
 from warehouse.exchange.legacy_sheets import (
     HIDDEN_VALUES,
@@ -79,6 +80,8 @@ class _Work:
     problems: list[dict[str, Any]] = field(default_factory=list)
     shifts: dict[str, int] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # The importing site's date: real dates after it are refused before they are shifted.
+    today: dt.date = field(default_factory=dt.date.today)
 
     def problem(self, sheet: str, row: int, column: str, value: Any, en: str, ru: str) -> None:
         shown = "" if column in HIDDEN_VALUES or column.endswith("date") else short_value(value)
@@ -154,6 +157,17 @@ def _convert_cells(work: _Work, table: str, origin: SheetRow, shift: int) -> dic
                     value,
                     "is not a date (use DD.MM.YYYY or YYYY-MM-DD)",
                     "не является датой (используйте ДД.ММ.ГГГГ или ГГГГ-ММ-ДД)",
+                )
+                day = None
+            if day is not None and day > work.today:
+                shown = {lang: date_text(work.today, lang) for lang in ("en", "ru")}
+                work.problem(
+                    origin.sheet,
+                    origin.row,
+                    column,
+                    value,
+                    f"is after today ({shown['en']}): only what has happened can be recorded",
+                    f"позже сегодняшней даты ({shown['ru']}): записать можно только прошедшее",
                 )
                 day = None
             value = None if day is None else day + dt.timedelta(days=shift)

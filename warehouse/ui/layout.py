@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from schemas.errors import CaseguardError, ValidationFailed
+from schemas.formats import DATE_INPUT_FORMAT, EARLIEST_INPUT, LATEST_INPUT
 from schemas.labels import DEFAULT_LANGUAGE, LANGUAGES, text
+from schemas.problems import Problem
 
 LANG = "lang"
 _log = logging.getLogger("caseguard.app")
@@ -71,3 +74,33 @@ def guarded(run: Callable[[], None]) -> None:
         where = f"{frame.filename}:{frame.lineno}" if frame else "?"
         _log.error("unexpected %s at %s", type(exc).__name__, where)
         st.error(t("unexpected_error"))
+
+
+def date_field(label: str, key: str, where: Any = None, **options: Any) -> Any:
+    """A date input in the language's format whose typed value always reaches the checks.
+
+    Streamlit keeps the previous value (and says only "outside allowed range" on hover)
+    when a typed date is outside the widget's range, so the range is left wide and
+    "not after today" is checked with the rest, next to the field.
+    """
+    return (where or st).date_input(
+        label,
+        key=key,
+        min_value=EARLIEST_INPUT,
+        max_value=LATEST_INPUT,
+        format=DATE_INPUT_FORMAT[lang()],
+        **options,
+    )
+
+
+def problem_text(label: str, problem: Problem) -> str:
+    """A problem as shown next to its field, naming the field: "Year of birth is required"."""
+    if problem.check == "not_nullable":
+        return t("field_required", field=label)
+    return t("field_problem", field=label, problem=problem.message(lang()))
+
+
+def show_problems(label: str, problems: list[Problem]) -> None:
+    """Each problem of one field as an error box, naming the field, each text once."""
+    for message in dict.fromkeys(problem_text(label, p) for p in problems):
+        st.error(message, icon=":material/error:")

@@ -8,6 +8,7 @@ the whole case is saved in one transaction at the end.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import replace
 from typing import Any
@@ -24,7 +25,7 @@ from warehouse.capture.subjects_lookup import OpenSubject, open_subject
 from warehouse.store.admin import list_sites
 from warehouse.store.cases import load_case, save_case
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import lang, show_error, t
+from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
 from warehouse.ui.subject_state import current_subject, set_current_subject
 
 ROLES = ("site_user", "coordinator")
@@ -40,10 +41,6 @@ st.title(t("subject_title"))
 st.caption(t("subject_caption"))
 if FLASH in st.session_state:
     st.success(st.session_state.pop(FLASH))
-
-
-def _date_format() -> str:
-    return "DD.MM.YYYY" if lang() == "ru" else "YYYY-MM-DD"
 
 
 def _utcnow() -> dt.datetime:
@@ -104,9 +101,28 @@ def _wizard(subject: OpenSubject) -> dict[str, Any]:
     return state
 
 
+def _changed(state: dict[str, Any], field: str) -> bool:
+    """True once the user has changed a field since its problems were found."""
+    checked = state.get("checked") or {}
+    return field in checked and state["values"].get(field) != checked[field]
+
+
+def _current(state: dict[str, Any]) -> list[Any]:
+    """The problems still worth showing: none about a field changed since the check."""
+    return [p for p in state["problems"] if not any(_changed(state, f) for f in ce.fields_of(p))]
+
+
 def _errors(state: dict[str, Any], field: str | None) -> None:
-    for problem in ce.problems_by_field(state["problems"]).get(field, []):
-        st.error(problem.message(lang()))
+    problems = ce.problems_by_field(_current(state)).get(field, [])
+    if field is None:
+        for problem in problems:
+            st.error(problem.message(lang()))
+    else:
+        show_problems(t(f"subject_f_{field}"), problems)
+
+
+def _date(label: str, key: str, **kwargs: Any) -> Any:
+    return date_field(label, key, **kwargs)
 
 
 def _bind(state: dict[str, Any], field: str, widget: Any, **kwargs: Any) -> Any:
@@ -135,61 +151,49 @@ def _choice(state: dict[str, Any], field: str, options: list[str], label: Any) -
     )
 
 
-def _consent_step(state: dict[str, Any]) -> None:
-    st.info(t("subject_consent_first"))
-    for field in ("processing", "pooled_research", "publication"):
-        _bind(state, field, st.checkbox, help=t(f"subject_help_{field}"))
-    signers = REF.codes("consent_signers")
+def _signed_by(state: dict[str, Any]) -> None:
     _bind(
         state,
         "signed_by",
         st.radio,
-        options=signers,
+        options=REF.codes("consent_signers"),
         index=None,
         horizontal=True,
         format_func=lambda c: REF.label("consent_signers", c, LANG),
     )
-    _bind(state, "signed_date", st.date_input, max_value=dt.date.today(), format=_date_format())
 
 
-def _demographics_step(state: dict[str, Any]) -> None:
-    _choice(state, "sex", REF.codes("sexes"), lambda c: REF.label("sexes", c, LANG))
-    _bind(
-        state,
-        "birth_year",
-        st.number_input,
-        min_value=1900,
-        max_value=dt.date.today().year,
-        step=1,
-        value=None,
-    )
+# Number inputs carry no min/max: Streamlit would silently refuse an out-of-range value
+# (leaving the field "empty"); the schema says what the range is, next to the field.
+def _birth_year(state: dict[str, Any]) -> None:
+    _bind(state, "birth_year", st.number_input, step=1, value=None)
+
+
+def _onset(state: dict[str, Any]) -> None:
     _bind(
         state,
         "age_at_onset_months",
         st.number_input,
-        min_value=0.0,
-        max_value=1200.0,
         step=0.5,
         value=None,
         help=t("subject_help_onset"),
     )
-    _bind(
-        state,
-        "index_date",
-        st.date_input,
-        max_value=dt.date.today(),
-        format=_date_format(),
-        help=t("subject_help_index_date"),
-    )
-    _bind(
-        state,
-        "age_at_index_months",
-        st.number_input,
-        min_value=0.0,
-        max_value=1500.0,
-        step=0.5,
-        value=None,
-    )
+
+
+def _consent_step(state: dict[str, Any]) -> None:
+    st.info(t("subject_consent_first"))
+    for field in ("processing", "pooled_research", "publication"):
+        _bind(state, field, st.checkbox, help=t(f"subject_help_{field}"))
+    _signed_by(state)
+    _bind(state, "signed_date", _date)
+
+
+def _demographics_step(state: dict[str, Any]) -> None:
+    _choice(state, "sex", REF.codes("sexes"), lambda c: REF.label("sexes", c, LANG))
+    _birth_year(state)
+    _onset(state)
+    _bind(state, "index_date", _date, help=t("subject_help_index_date"))
+    _bind(state, "age_at_index_months", st.number_input, step=0.5, value=None)
 
 
 def _diagnosis_step(state: dict[str, Any]) -> None:
@@ -232,7 +236,7 @@ def _baseline_step(state: dict[str, Any]) -> None:
     st.caption(t("subject_baseline_intro"))
     if values.get("visit_date") is None:
         values["visit_date"] = values.get("index_date")
-    _bind(state, "visit_date", st.date_input, max_value=dt.date.today(), format=_date_format())
+    _bind(state, "visit_date", _date)
     scales = ce.scale_options(values.get("disease"))
     scale = _choice(state, "scale", scales, lambda c: str(REF.scale(c)[f"name_{LANG}"]))
     spec = REF.scale(scale) if scale else {}
@@ -242,31 +246,34 @@ def _baseline_step(state: dict[str, Any]) -> None:
         state,
         "score",
         st.number_input,
-        min_value=0.0,
-        max_value=None if top is None or pd.isna(top) else float(top),
         step=1.0 if whole else 0.1,
         format="%.0f" if whole else "%.1f",
         value=None,
+        help=None if top is None or pd.isna(top) else t("subject_score_range", top=f"{top:g}"),
     )
     for field in ("ventilation", "feeding", "motor_function"):
         _choice(state, field, REF.codes(field), lambda c, v=field: REF.label(v, c, LANG))
         if field == "ventilation" and values.get("ventilation") == "niv":
-            _bind(
-                state,
-                "niv_hours_per_day",
-                st.number_input,
-                min_value=0.0,
-                max_value=24.0,
-                step=1.0,
-                value=None,
-            )
+            _bind(state, "niv_hours_per_day", st.number_input, step=1.0, value=None)
 
 
 STEP_VIEWS = (_consent_step, _demographics_step, _diagnosis_step, _baseline_step)
+# Fields a rule spanning two steps may bring back onto the later step (see
+# ce.RELATED_FIELDS): drawn there again so either side of the rule can be changed.
+REPEATABLE = {"signed_by": _signed_by, "birth_year": _birth_year, "age_at_onset_months": _onset}
+
+
+def _repeated(state: dict[str, Any], step: int) -> None:
+    fields = [f for f in ce.repeated_fields(state["problems"], step) if f in REPEATABLE]
+    if fields:
+        st.markdown(f"**{t('subject_also_check')}**")
+        for field in fields:
+            REPEATABLE[field](state)
 
 
 def _check(state: dict[str, Any], subject: OpenSubject, upto: int) -> bool:
     state["problems"] = ce.check_steps(subject, state["values"], upto, cur.username, _utcnow())
+    state["checked"] = copy.deepcopy(state["values"])
     if state["problems"]:
         state["step"] = min(ce.step_of(p) for p in state["problems"])
     return not state["problems"]
@@ -293,10 +300,11 @@ def _new_case(subject: OpenSubject) -> None:
     st.subheader(t("subject_new_case"))
     name = t(f"subject_step_{ce.STEPS[step]}")
     st.progress((step + 1) / len(ce.STEPS), text=t("subject_step", n=step + 1, name=name))
-    if state["problems"]:
-        st.warning(t("subject_fix_problems", n=len(state["problems"])))
+    if _current(state):
+        st.warning(t("subject_fix_problems", n=len(_current(state))))
     _errors(state, None)
     STEP_VIEWS[step](state)
+    _repeated(state, step)
     back, forward = st.columns(2)
     if step > 0 and back.button(t("subject_back"), key="cw_back"):
         state["step"], state["problems"] = step - 1, []
