@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -227,3 +228,68 @@ def test_page_in_russian(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None
     assert not at.exception
     assert at.title[0].value == "Лечение"
     assert "Спинраза (нусинерсен) — оригинальный" in at.selectbox(key="tr_product").options
+
+
+def test_future_proposed_doses_start_unticked_and_are_not_stored(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    """Item 2 of the first-day report: loading from 20 days ago proposed four doses, all
+    ticked; two of them (days 28 and 63) were still in the future and were stored as given."""
+    sid = register(demo_db, "TREAT-FUTURE-1")
+    at = treatments_page(monkeypatch, demo_db, "TREAT-FUTURE-1")
+    first = dt.date.today() - dt.timedelta(days=20)
+    at.date_input(key="tr_start").set_value(first).run()
+    ticks = [at.checkbox(key=f"tr_give_{i}").value for i in range(4)]
+    assert ticks == [True, True, False, False]  # days 0 and 14 have come, 28 and 63 not
+    at.text_input(key="tr_lot_0").input("LOT-A1")
+    at.text_input(key="tr_lot_1").input("LOT-B2")
+    save(at)
+    rows = stored(demo_db, sid)
+    real = [
+        pd.Timestamp(r["start_date"]).date() - shift_of(demo_db, "TREAT-FUTURE-1") for r in rows
+    ]
+    assert real == [first, first + dt.timedelta(days=14)]
+    assert [r["lot"] for r in rows] == ["LOT-A1", "LOT-B2"]  # item 3: dose 1's lot is kept
+
+
+def test_a_future_dose_ticked_by_hand_is_refused_next_to_its_date(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    sid = register(demo_db, "TREAT-FUTURE-2")
+    at = treatments_page(monkeypatch, demo_db, "TREAT-FUTURE-2")
+    at.date_input(key="tr_start").set_value(dt.date.today() - dt.timedelta(days=20)).run()
+    at.checkbox(key="tr_give_2").check()
+    save(at)
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("Date: ") and "after today" in e for e in errors), errors
+    assert stored(demo_db, sid) == []
+    assert at.checkbox(key="tr_give_2").value is True  # what was typed stays
+
+
+def test_a_lot_typed_before_the_first_date_changes_is_kept(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    register(demo_db, "TREAT-LOT-2")
+    at = treatments_page(monkeypatch, demo_db, "TREAT-LOT-2")
+    at.text_input(key="tr_lot_0").input("LOT-FIRST").run()
+    at.date_input(key="tr_start").set_value(dt.date.today() - dt.timedelta(days=70)).run()
+    assert at.text_input(key="tr_lot_0").value == "LOT-FIRST"
+    assert at.checkbox(key="tr_give_3").value is True  # the new dates are re-proposed
+
+
+def test_switch_box_is_clear_after_a_saved_switch(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    """Item 10: after a treatment save the switch box stayed ticked with the old reason."""
+    sid = register(demo_db, "TREAT-SWITCH-9")
+    at = treatments_page(monkeypatch, demo_db, "TREAT-SWITCH-9")
+    at.date_input(key="tr_start").set_value(dt.date.today() - dt.timedelta(days=200)).run()
+    save(at)
+    assert len(stored(demo_db, sid)) == 4
+    at.selectbox(key="tr_product").set_value("NUS-LANTESENS").run()
+    at.checkbox(key="tr_switch").check().run()
+    at.selectbox(key="tr_reason").set_value("supply_interruption").run()
+    save(at)
+    assert len(stored(demo_db, sid)) == 5, [e.value for e in at.error]
+    assert at.checkbox(key="tr_switch").value is False
+    assert "tr_reason" not in at.session_state or at.session_state["tr_reason"] is None

@@ -15,13 +15,14 @@ import streamlit as st
 
 from schemas.common import REF
 from schemas.errors import CaseguardError, ValidationFailed
+from schemas.formats import date_text
 from schemas.labels import text
 from schemas.problems import Problem
 from warehouse.capture import regimens as rg
 from warehouse.capture.case_summary import treatments_table
 from warehouse.store.cases import add_records, load_case
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import lang, show_error, t
+from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
 from warehouse.ui.subject_state import current_subject
 
 ROLES = ("site_user",)
@@ -31,7 +32,19 @@ KNOWN_FIELDS = frozenset(
     {"product_id", "dose", "dose_unit", "route", "end_date", "switched_from", "switch_reason"}
 )
 PLAN_KEYS = ("tr_give_", "tr_date_", "tr_lot_", "tr_end", "tr_dose")
+# A new first date re-proposes the dates (and which are given) but keeps typed lots.
+DATE_KEYS = ("tr_give_", "tr_date_")
 SWITCH_KEYS = ("tr_switch", "tr_switched_from", "tr_reason")
+FIELD_LABELS = {
+    "start_date": "treatments_date",
+    "lot": "treatments_lot",
+    "product_id": "treatments_product",
+    "end_date": "treatments_end",
+    "switched_from": "treatments_switched_from",
+    "switch_reason": "treatments_reason",
+    "dose": "treatments_dose_label",
+    "route": "treatments_route",
+}
 
 cur = session()
 if cur.role not in ROLES:
@@ -55,7 +68,7 @@ except CaseguardError as exc:
     show_error(exc)
     st.stop()
 sid, shift = subject.subject_id, subject.date_shift_days
-date_format = "DD.MM.YYYY" if lang() == "ru" else "YYYY-MM-DD"
+today = dt.date.today()
 
 
 def _reset(prefixes: tuple[str, ...], marker: str, signature: str) -> None:
@@ -83,12 +96,18 @@ def _place(problem: Problem, rows: list[int]) -> tuple[str | None, int | None]:
 
 def _errors(field: str | None, plan_row: int | None = None) -> None:
     state = _problems()
+    found = []
     for problem in state["items"]:
         if not isinstance(problem, Problem):
             if field is None:
                 st.error(t(str(problem)))
         elif _place(problem, state["rows"]) == (field, plan_row):
+            found.append(problem)
+    if field is None:
+        for problem in found:
             st.error(problem.message(lang()))
+    else:
+        show_problems(t(FIELD_LABELS.get(field, "treatments_field")), found)
 
 
 st.subheader(t("treatments_recorded"))
@@ -114,12 +133,12 @@ product = st.selectbox(
 _errors("product_id")
 spec = REF.product(product)
 st.caption(t("treatments_regimen", text=rg.regimen_text(product, lang())))
-start = st.date_input(
-    t("treatments_start"), key="tr_start", format=date_format, help=t("treatments_start_help")
-)
+st.session_state.setdefault("tr_start", today)
+start = date_field(t("treatments_start"), "tr_start", help=t("treatments_start_help")) or today
 given = rg.same_inn_dates(case.treatments, product, shift)
 plan = rg.plan_doses(product, start, given)
-_reset(PLAN_KEYS, "tr_plan_for", f"{product}|{start.isoformat()}|{len(given)}")
+_reset(PLAN_KEYS, "tr_plan_for", f"{product}|{len(given)}")
+_reset(DATE_KEYS, "tr_dates_for", f"{product}|{start.isoformat()}|{len(given)}")
 _reset(SWITCH_KEYS, "tr_switch_for", product)
 
 weight = age = None
@@ -169,43 +188,50 @@ for i, planned in enumerate(plan):
     label.markdown(t(f"treatments_phase_{planned.phase}", n=planned.number))
     # Defaults go through session state, not value=: after a save (keys deleted) the
     # browser would otherwise keep showing the previous dose's date and lot in row i.
-    st.session_state.setdefault(f"tr_give_{i}", True)
+    # A proposed dose is ticked only once its date has come: a future dose is a plan.
+    st.session_state.setdefault(f"tr_give_{i}", planned.day <= today)
     st.session_state.setdefault(f"tr_date_{i}", planned.day)
     st.session_state.setdefault(f"tr_lot_{i}", "")
     give = give_col.checkbox(t("treatments_give"), key=f"tr_give_{i}")
-    day = date_col.date_input(t("treatments_date"), key=f"tr_date_{i}", format=date_format)
+    day = date_field(t("treatments_date"), f"tr_date_{i}", where=date_col)
     lot = lot_col.text_input(t("treatments_lot"), key=f"tr_lot_{i}", max_chars=40)
+    if planned.day > today and not give:
+        label.caption(t("treatments_planned", date=date_text(planned.day, lang())))
     with lot_col:
         _errors("lot", i)
     with date_col:
         _errors("start_date", i)
-    if give:
+    if give and day is not None:
         chosen.append((day, lot))
         plan_rows.append(i)
 end = None
 if spec["regimen_kind"] == "daily":
-    end = st.date_input(t("treatments_end"), value=None, key="tr_end", format=date_format)
+    st.session_state.setdefault("tr_end", None)
+    end = date_field(t("treatments_end"), "tr_end")
     _errors("end_date")
 
 switched_from = reason = None
 before = sorted({str(r["product_id"]) for r in case.treatments} - {product})
 if before:
-    default = previous in before
-    if st.checkbox(t("treatments_switch"), value=default, key="tr_switch"):
+    # Through session state, like the doses: after a save the box must really untick.
+    st.session_state.setdefault("tr_switch", previous in before)
+    if st.checkbox(t("treatments_switch"), key="tr_switch"):
         if previous and previous != product:
             st.caption(t("treatments_switch_help", product=rg.product_label(previous, lang())))
+        st.session_state.setdefault(
+            "tr_switched_from", previous if previous in before else before[0]
+        )
         switched_from = st.selectbox(
             t("treatments_switched_from"),
             before,
             key="tr_switched_from",
-            index=before.index(previous) if previous in before else 0,
             format_func=lambda p: rg.product_label(p, LANG),
         )
         _errors("switched_from")
+        st.session_state.setdefault("tr_reason", None)
         reason = st.selectbox(
             t("treatments_reason"),
             list(rg.SWITCH_REASONS),
-            index=None,
             key="tr_reason",
             format_func=lambda c: text(f"treatments_reason_{c}", LANG),
             placeholder=t("treatments_choose"),
@@ -219,12 +245,17 @@ def _save() -> None:
         return
     form = rg.TreatmentForm(product, dose, unit, chosen, end, switched_from, reason)
     rows = rg.treatment_rows(sid, shift, form)
+    order = [plan_rows[i] for i in sorted(range(len(chosen)), key=lambda i: chosen[i][0])]
+    future = rg.dose_date_problems(form, today)
+    if future:
+        st.session_state[PROBLEMS] = {"items": future, "rows": order}
+        return
     try:
         summary = add_records(cur, sid, {"treatments": rows})
     except ValidationFailed as exc:
-        st.session_state[PROBLEMS] = {"items": exc.problems, "rows": plan_rows}
+        st.session_state[PROBLEMS] = {"items": exc.problems, "rows": order}
         return
-    dates = ", ".join(d.isoformat() for d, _ in sorted(chosen))
+    dates = ", ".join(date_text(d, lang()) for d, _ in sorted(chosen))
     st.session_state[FLASH] = t(
         "treatments_saved",
         n=summary.rows.get("treatments", 0),
@@ -234,8 +265,8 @@ def _save() -> None:
     )
     for key in [k for k in st.session_state if str(k).startswith(PLAN_KEYS + SWITCH_KEYS)]:
         del st.session_state[key]
-    st.session_state.pop("tr_plan_for", None)
-    st.session_state.pop(PROBLEMS, None)
+    for marker in ("tr_plan_for", "tr_dates_for", "tr_switch_for", PROBLEMS):
+        st.session_state.pop(marker, None)
 
 
 if st.button(t("treatments_save"), key="tr_save", type="primary"):
