@@ -53,6 +53,7 @@ def _fill(at: AppTest, verbatim: str = VERBATIM) -> AppTest:
     at.selectbox(key="ae_term").set_value("HEADACHE")
     at.text_area(key="ae_verbatim").input(verbatim)
     at.date_input(key="ae_onset").set_value(dt.date(2021, 6, 10))
+    at.checkbox(key="ae_ongoing").uncheck().run()
     at.date_input(key="ae_end").set_value(dt.date(2021, 6, 12))
     at.selectbox(key="ae_grade").set_value(3)
     at.checkbox(key="ae_serious_hospitalisation").check()
@@ -78,7 +79,8 @@ def test_renders_for_site_user(monkeypatch: pytest.MonkeyPatch, db: Database) ->
     # causality is asked only for the products this subject received
     causality = [s.label for s in at.selectbox if (s.key or "").startswith("ae_causality_")]
     assert causality == ["Spinraza (nusinersen)"]
-    assert [c.label for c in at.checkbox][0] == "Results in death"
+    labels = [c.label for c in at.checkbox]
+    assert labels[0] == "Ongoing (no end date yet)" and labels[1] == "Results in death"
     assert not at.error
 
 
@@ -163,17 +165,19 @@ def test_invalid_event_shows_problems_by_the_fields_and_keeps_inputs(
 ) -> None:
     subject = _subject(db)
     at = _fill(_ae_page(monkeypatch, db, subject))
+    at.checkbox(key="ae_ongoing").uncheck().run()
     at.date_input(key="ae_end").set_value(dt.date(2021, 6, 1))  # before the onset
     at.selectbox(key="ae_outcome").set_value("fatal")  # fatal with grade 3
     at.run()
     at.button(key="aes_save_button").click().run()
     assert not at.exception and not at.success
     errors = _errors(at)
-    assert "end date is before the start date" in errors
-    assert "a fatal outcome or the criterion death requires CTCAE grade 5" in errors
+    assert "End date: end date is before the start date" in errors
+    grade_message = "CTCAE grade: a fatal outcome or the criterion death requires CTCAE grade 5"
+    assert grade_message in errors
     assert any(e.startswith("The adverse event was not saved") for e in errors)
     # the grade problem sits right after the grade selector, before the checkboxes
-    grade_error = errors.index("a fatal outcome or the criterion death requires CTCAE grade 5")
+    grade_error = errors.index(grade_message)
     assert grade_error < errors.index(next(e for e in errors if "not saved" in e))
     assert len(_stored_events(db, subject)) == 1  # only make_case's event
     kept = {
@@ -195,7 +199,14 @@ def test_missing_fields_are_each_flagged(monkeypatch: pytest.MonkeyPatch, db: Da
     at = _ae_page(monkeypatch, db, _subject(db))
     at.button(key="aes_save_button").click().run()
     assert not at.exception and not at.success
-    assert _errors(at).count("is required") == 6  # term, verbatim, onset, grade, action, outcome
+    assert [e for e in _errors(at) if e.endswith(" is required")] == [
+        "Adverse event term is required",
+        "Verbatim term (as reported) is required",
+        "Onset date is required",
+        "CTCAE grade is required",
+        "Action taken with the product is required",
+        "Outcome is required",
+    ]
 
 
 def test_grade5_sets_fatal_outcome_and_death(monkeypatch: pytest.MonkeyPatch, db: Database) -> None:
@@ -225,3 +236,60 @@ def test_grade5_event_saves_and_records_the_death(
     assert not _errors(at)
     stored = load_case(system_session(db, "test"), subject.subject_id)
     assert stored.subject["status"] == "died"
+
+
+def test_end_date_can_be_taken_back_by_marking_the_event_ongoing(
+    monkeypatch: pytest.MonkeyPatch, db: Database
+) -> None:
+    """Item 9: an end date, once typed, could not be cleared, so an ongoing event with a
+    mistyped end date could not be saved as ongoing."""
+    subject = _subject(db)
+    at = _fill(_ae_page(monkeypatch, db, subject))
+    at.checkbox(key="ae_ongoing").check().run()
+    assert at.date_input(key="ae_end").disabled
+    at.selectbox(key="ae_outcome").set_value("not_recovered").run()
+    at.button(key="aes_save_button").click().run()
+    assert at.success, _errors(at)
+    saved = [e for e in _stored_events(db, subject) if e["coded_term"] == "HEADACHE"]
+    assert saved and saved[-1]["end_date"] is None
+
+
+def test_after_a_save_the_form_holds_nothing_identifying(
+    monkeypatch: pytest.MonkeyPatch, db: Database
+) -> None:
+    """Item 11: after a save the verbatim box is empty (the scrubbed text is shown as stored)."""
+    at = _fill(_ae_page(monkeypatch, db, _subject(db)))
+    at.button(key="aes_save_button").click().run()
+    assert at.success, _errors(at)
+    assert at.text_area(key="ae_verbatim").value == ""
+    shown = " ".join(c.value for c in at.caption) + " ".join(e.value for e in at.text_area)
+    for ident in IDENTIFIERS:
+        assert ident not in shown
+
+
+def test_a_fixed_field_drops_its_error_at_once(
+    monkeypatch: pytest.MonkeyPatch, db: Database
+) -> None:
+    at = _ae_page(monkeypatch, db, _subject(db))
+    at.button(key="aes_save_button").click().run()
+    assert "Outcome is required" in _errors(at)
+    at.selectbox(key="ae_outcome").set_value("recovered").run()
+    assert "Outcome is required" not in _errors(at)
+    assert "Onset date is required" in _errors(at)
+
+
+def test_leaving_and_coming_back_keeps_the_form_and_its_messages_together(
+    monkeypatch: pytest.MonkeyPatch, db: Database
+) -> None:
+    """Item 8: leaving the page emptied the form but kept the old errors and preview."""
+    subject = _subject(db)
+    at = _fill(_ae_page(monkeypatch, db, subject))
+    at.selectbox(key="ae_outcome").set_value("fatal").run()
+    at.button(key="aes_save_button").click().run()
+    before = _errors(at)
+    assert before and not at.success
+    at.switch_page(page_path("visits.py")).run()
+    at.switch_page(PAGE).run()
+    assert at.selectbox(key="ae_outcome").value == "fatal"
+    assert at.text_area(key="ae_verbatim").value == VERBATIM
+    assert _errors(at) == before

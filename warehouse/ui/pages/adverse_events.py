@@ -10,7 +10,7 @@ fields and everything typed stays in place.
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import Any
 
 import streamlit as st
 
@@ -45,13 +45,27 @@ from warehouse.capture.ae_entry import (
 from warehouse.capture.entry_problems import GENERAL, FieldProblems, place
 from warehouse.capture.subjects_lookup import OpenSubject
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import lang, show_error, t
+from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
 from warehouse.ui.subject_state import current_subject
 
 REQUESTED, FORCED, SAVE = "_ae_requested", "_ae_grade5_forced", "aes_save_button"
 PROBLEMS, ERROR, DONE, SCRUB = "_ae_problems", "_ae_error", "_ae_done", "_ae_scrub"
+ONGOING = "ae_ongoing"
+# What was on the form when it was last checked (problems of a changed field are hidden),
+# and the form itself, kept when the user visits another page and comes back.
+CHECKED, KEPT = "_ae_checked", "_ae_kept"
 STATE = st.session_state
 REF = load_reference()
+LABELS = {
+    TERM: "ae_term",
+    VERBATIM: "ae_verbatim",
+    ONSET: "ae_onset",
+    END: "ae_end",
+    GRADE: "ae_grade",
+    SERIOUSNESS: "ae_seriousness",
+    ACTION: "ae_action",
+    OUTCOME: "ae_outcome",
+}
 
 
 def _criteria() -> tuple[str, ...]:
@@ -79,7 +93,7 @@ def _event(products: list[str]) -> AEInput:
         term_id=STATE.get(TERM),
         verbatim=str(STATE.get(VERBATIM) or ""),
         onset_date=STATE.get(ONSET),
-        end_date=STATE.get(END),
+        end_date=None if STATE.get(ONGOING, True) else STATE.get(END),
         grade=STATE.get(GRADE),
         criteria=_criteria(),
         action_taken=STATE.get(ACTION),
@@ -88,10 +102,49 @@ def _event(products: list[str]) -> AEInput:
     )
 
 
-def _clear_form() -> None:
-    for key in list(STATE.keys()):
-        if str(key).startswith("ae_") or key == FORCED:
-            del STATE[key]
+def _form_keys() -> list[str]:
+    return [str(k) for k in STATE.to_dict() if str(k).startswith("ae_")]
+
+
+def _snapshot() -> dict[str, Any]:
+    """The form's values now (criteria as one entry, like their problems)."""
+    values = {k: STATE.get(k) for k in _form_keys()}
+    values[SERIOUSNESS] = _criteria()
+    values[END] = None if STATE.get(ONGOING, True) else STATE.get(END)
+    return values
+
+
+def _clear_form(products: list[str]) -> None:
+    """Empty every field by giving it an empty value (deleting the keys would leave the
+    browser showing the old text, the unscrubbed verbatim among it)."""
+    STATE.pop(FORCED, None)
+    STATE.pop(KEPT, None)
+    for key in (TERM, ONSET, END, GRADE, ACTION, OUTCOME):
+        STATE[key] = None
+    STATE[VERBATIM] = ""
+    STATE[ONGOING] = True
+    for code in criteria_codes():
+        STATE[criterion_key(code)] = False
+    for product in products:
+        STATE[causality_key(product)] = None
+
+
+def _keep_form(subject: OpenSubject) -> None:
+    """Remember the form (in this session only) so another page does not empty it."""
+    STATE[KEPT] = {"subject": subject.subject_id, "values": {k: STATE[k] for k in _form_keys()}}
+
+
+def _restore_form(subject: OpenSubject) -> None:
+    """Put back a form the user left for another page; forget one for another subject."""
+    kept = STATE.get(KEPT)
+    if not isinstance(kept, dict):
+        return
+    if kept.get("subject") != subject.subject_id:
+        for key in (KEPT, PROBLEMS, ERROR, DONE, SCRUB, CHECKED, FORCED):
+            STATE.pop(key, None)
+        return
+    for key, value in kept["values"].items():
+        STATE.setdefault(key, value)
 
 
 def _summary(subject: OpenSubject, ae: AEInput, rows: int) -> str:
@@ -114,6 +167,7 @@ def _save(subject: OpenSubject, products: list[str]) -> None:
     for key in (PROBLEMS, ERROR, DONE, SCRUB):
         STATE.pop(key, None)
     ae = _event(products)
+    STATE[CHECKED] = _snapshot()
     try:
         scrubbed = scrub_verbatim(subject, ae)
         STATE[SCRUB] = (scrubbed.text, scrubbed.counts())
@@ -124,14 +178,19 @@ def _save(subject: OpenSubject, products: list[str]) -> None:
         STATE[ERROR] = exc
     else:
         STATE[DONE] = _summary(subject, ae, summary.rows.get("ae_causality", 0))
-        _clear_form()
+        _clear_form(products)
 
 
-def _problems(key: str) -> None:
+def _fresh(key: str) -> bool:
+    """True while a field still holds what it held when its problems were found."""
+    checked = STATE.get(CHECKED) or {}
+    return key not in checked or _snapshot().get(key) == checked[key]
+
+
+def _problems(key: str, label: str | None = None) -> None:
     found = STATE.get(PROBLEMS)
-    if isinstance(found, FieldProblems):
-        for message in found.messages(key, lang()):
-            st.error(message, icon=":material/error:")
+    if isinstance(found, FieldProblems) and _fresh(key):
+        show_problems(label or t(LABELS[key]), found.problems(key))
 
 
 def _labels(vocabulary: str) -> dict[str, str]:
@@ -167,24 +226,22 @@ def _term_and_dates() -> None:
     if STATE.get(TERM):
         st.caption(t("ae_body_system", system=body_system(STATE[TERM], lang())))
     _problems(TERM)
+    STATE.setdefault(VERBATIM, "")
     st.text_area(t("ae_verbatim"), max_chars=500, help=t("ae_verbatim_help"), key=VERBATIM)
     _problems(VERBATIM)
     onset, end = st.columns(2)
-    for column, key, label, hint in (
-        (onset, ONSET, "ae_onset", None),
-        (end, END, "ae_end", "ae_end_help"),
-    ):
-        with column:
-            STATE.setdefault(key, None)
-            st.date_input(
-                t(label),
-                min_value=dt.date(1990, 1, 1),
-                max_value=dt.date.today(),
-                format="DD.MM.YYYY",
-                help=t(hint) if hint else None,
-                key=key,
-            )
-            _problems(key)
+    with onset:
+        STATE.setdefault(ONSET, None)
+        date_field(t("ae_onset"), ONSET)
+        _problems(ONSET)
+    with end:
+        # An end date once typed cannot be emptied in Streamlit's date input; "ongoing"
+        # says so explicitly and takes the typed end date out of the event.
+        STATE.setdefault(ONGOING, STATE.get(END) is None)
+        ongoing = st.checkbox(t("ae_ongoing"), key=ONGOING, help=t("ae_end_help"))
+        STATE.setdefault(END, None)
+        date_field(t("ae_end"), END, disabled=ongoing)
+        _problems(END)
 
 
 def _grade_and_seriousness() -> bool:
@@ -230,14 +287,14 @@ def _causality(products: list[str]) -> None:
             placeholder=t("ae_causality_placeholder"),
             key=key,
         )
-        _problems(key)
+        _problems(key, product_label(product, lang()))
 
 
 def _outcome_messages() -> None:
     scrub = STATE.get(SCRUB)
     found = STATE.get(PROBLEMS)
     if isinstance(found, FieldProblems):
-        count = sum(len(found.messages(key, lang())) for key in found.fields())
+        count = sum(len(found.messages(key, lang())) for key in found.fields() if _fresh(key))
         st.error(t("ae_problems", count=count))
         for message in found.messages(GENERAL, lang()):
             st.error(message)
@@ -283,6 +340,8 @@ except CaseguardError as exc:
     st.stop()
 st.caption(t("ae_subject", subject=subject.subject_id, site=subject.site_code))
 st.caption(t("ae_dates_note"))
+_restore_form(subject)
 if STATE.pop(REQUESTED, False):
     _save(subject, products)
 _form(products)
+_keep_form(subject)
