@@ -130,7 +130,7 @@ def test_valid_visit_saves_and_says_what(monkeypatch: pytest.MonkeyPatch, db: Da
     at.button(key="visits_save_button").click().run()
     assert not at.exception and not at.error
     assert _texts(at.success) == [
-        f"Visit of 14.03.2022 saved for subject {subject.subject_id}: "
+        f"Visit of 2022-03-14 saved for subject {subject.subject_id}: "
         "scales — HFMSE 35, RULM 20; labs — ALT 31 U/L."
     ]
     case = load_case(site_user(db, "MSK"), subject.subject_id)
@@ -164,8 +164,8 @@ def test_invalid_visit_shows_problems_by_the_fields_and_keeps_inputs(
     at.button(key="visits_save_button").click().run()
     assert not at.exception and not at.success
     errors = _texts(at.error)
-    assert errors[0] == "is required"  # right under the RULM score input
-    assert "upper normal limit is not above the lower limit" in errors
+    assert errors[0] == "Revised Upper Limb Module is required"  # under the RULM score input
+    assert any(e.endswith(": upper normal limit is not above the lower limit") for e in errors)
     assert any("not saved: 2 problem(s)" in e for e in errors)
     # nothing stored, nothing typed lost
     assert _stored_rows(site_user(db, "MSK"), subject.subject_id) == before
@@ -195,3 +195,33 @@ def test_empty_visit_asks_for_a_scale_or_test(
     at.button(key="visits_save_button").click().run()
     assert not at.exception and not at.success
     assert "choose at least one scale or lab test" in at.warning[0].value
+
+
+def test_visit_date_after_today_is_refused_and_kept(
+    monkeypatch: pytest.MonkeyPatch, db: Database
+) -> None:
+    """Item 1: a visit date after today showed "outside allowed range" and today was saved."""
+    subject = _subject(db)
+    before = _stored_rows(site_user(db, "MSK"), subject.subject_id)
+    at = _fill_valid_visit(_visits_page(monkeypatch, db, subject))
+    later = dt.date.today() + dt.timedelta(days=30)
+    at.date_input(key="visit_date").set_value(later)
+    at.button(key="visits_save_button").click().run()
+    errors = _texts(at.error)
+    assert errors[0].startswith("Visit date: ") and "after today" in errors[0], errors
+    assert at.date_input(key="visit_date").value == later
+    assert _stored_rows(site_user(db, "MSK"), subject.subject_id) == before
+
+
+def test_score_above_the_scale_names_the_range(
+    monkeypatch: pytest.MonkeyPatch, db: Database
+) -> None:
+    """Item 7: an out-of-range score said "is required" while the value was visibly typed."""
+    at = _fill_valid_visit(_visits_page(monkeypatch, db, _subject(db)))
+    at.number_input(key="visit_score_RULM").set_value(40)
+    at.button(key="visits_save_button").click().run()
+    errors = _texts(at.error)
+    assert (
+        "Revised Upper Limb Module: Revised Upper Limb Module is 0–37; 40 is out of range" in errors
+    )
+    assert not any("is required" in e for e in errors)

@@ -97,7 +97,10 @@ def problem_text(label: str, problem: Problem) -> str:
     """A problem as shown next to its field, naming the field: "Year of birth is required"."""
     if problem.check == "not_nullable":
         return t("field_required", field=label)
-    return t("field_problem", field=label, problem=problem.message(lang()))
+    message = problem.message(lang())
+    if message.startswith(label):  # e.g. "CHOP INTEND is 0–64; 70 is out of range"
+        return message
+    return t("field_problem", field=label, problem=message)
 
 
 def show_problems(label: str, problems: list[Problem]) -> None:

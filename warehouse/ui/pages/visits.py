@@ -14,6 +14,7 @@ import streamlit as st
 
 from schemas import load_reference
 from schemas.errors import CaseguardError, ValidationFailed
+from schemas.formats import date_text
 from warehouse.capture.entry_problems import GENERAL, FieldProblems, place
 from warehouse.capture.score_chart import ChartTexts, score_chart
 from warehouse.capture.subjects_lookup import OpenSubject
@@ -36,7 +37,7 @@ from warehouse.capture.visit_entry import (
 )
 from warehouse.capture.visit_history import VisitHistory, subject_visits, with_labels
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import lang, show_error, t
+from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
 from warehouse.ui.subject_state import current_subject
 
 SCALES, TESTS = "visit_scales", "visit_tests"
@@ -48,6 +49,7 @@ SAVE, PROBLEMS, NOTICE, ERROR, DONE = (
     "_visit_done",
 )
 REQUESTED = "_visit_requested"
+CHECKED = "_visit_checked"  # the form as it was when its problems were found
 STATE = st.session_state
 
 
@@ -77,10 +79,19 @@ def _visit(scales: list[ScaleSpec], tests: list[LabSpec]) -> VisitInput:
     )
 
 
+def _form_values() -> dict[str, object]:
+    return {str(k): v for k, v in STATE.to_dict().items() if str(k).startswith("visit_")}
+
+
 def _clear_form() -> None:
-    for key in list(STATE.keys()):
-        if str(key).startswith("visit_"):
-            del STATE[key]
+    """Empty the form by giving its fields empty values (a deleted key can leave the old
+    value showing in the browser)."""
+    for key in _form_values():
+        del STATE[key]
+    STATE[SCALES], STATE[TESTS] = [], []
+    STATE[VISIT_DATE] = dt.date.today()
+    for key in STATUS_FIELDS.values():
+        STATE[key] = None
 
 
 def _save(subject: OpenSubject, scales: list[ScaleSpec], tests: list[LabSpec]) -> bool:
@@ -88,6 +99,7 @@ def _save(subject: OpenSubject, scales: list[ScaleSpec], tests: list[LabSpec]) -
     for key in (PROBLEMS, NOTICE, ERROR, DONE):
         STATE.pop(key, None)
     visit = _visit(scales, tests)
+    STATE[CHECKED] = _form_values()
     try:
         save_visit(session(), subject, visit)
     except NothingToRecord:
@@ -98,7 +110,7 @@ def _save(subject: OpenSubject, scales: list[ScaleSpec], tests: list[LabSpec]) -
         STATE[ERROR] = exc
     else:
         scores, labs = visit_summary(visit)
-        when = visit.visit_date.strftime("%d.%m.%Y") if visit.visit_date else "-"
+        when = date_text(visit.visit_date, lang()) or "-"
         STATE[DONE] = t(
             "visits_saved", date=when, subject=subject.subject_id, scores=scores, labs=labs
         )
@@ -107,11 +119,16 @@ def _save(subject: OpenSubject, scales: list[ScaleSpec], tests: list[LabSpec]) -
     return False
 
 
-def _problems(key: str) -> None:
+def _fresh(key: str) -> bool:
+    """True while a field still holds what it held when its problems were found."""
+    checked = STATE.get(CHECKED) or {}
+    return key not in checked or STATE.get(key) == checked[key]
+
+
+def _problems(key: str, label: str) -> None:
     found = STATE.get(PROBLEMS)
-    if isinstance(found, FieldProblems):
-        for message in found.messages(key, lang()):
-            st.error(message, icon=":material/error:")
+    if isinstance(found, FieldProblems) and _fresh(key):
+        show_problems(label, found.problems(key))
 
 
 def _choice(vocabulary: str, key: str, label: str) -> None:
@@ -125,7 +142,7 @@ def _choice(vocabulary: str, key: str, label: str) -> None:
         placeholder=t("visits_not_recorded"),
         key=key,
     )
-    _problems(key)
+    _problems(key, label)
 
 
 def _score_input(spec: ScaleSpec) -> None:
@@ -141,17 +158,17 @@ def _score_input(spec: ScaleSpec) -> None:
             unit=spec.unit,
         )
     whole = spec.integer
+    # No min/max on the widget: an out-of-range score must reach the check (which names
+    # the range) instead of being silently refused by the browser.
     st.number_input(
         label,
-        min_value=int(spec.min) if whole else spec.min,
-        max_value=(int(spec.max) if whole else spec.max) if spec.max is not None else None,
         step=1 if whole else 0.1,
         value=None,
         format="%d" if whole else "%.1f",
         help=t("visits_score_help_whole" if whole else "visits_score_help_decimal"),
         key=score_key(spec.code),
     )
-    _problems(score_key(spec.code))
+    _problems(score_key(spec.code), name)
 
 
 def _status() -> None:
@@ -163,14 +180,12 @@ def _status() -> None:
         if STATE.get(STATUS_FIELDS["ventilation"]) == "niv":
             st.number_input(
                 t("visits_niv_hours"),
-                min_value=0.0,
-                max_value=24.0,
                 step=0.5,
                 value=None,
                 help=t("visits_niv_hours_help"),
                 key=STATUS_FIELDS["niv_hours_per_day"],
             )
-        _problems(STATUS_FIELDS["niv_hours_per_day"])
+        _problems(STATUS_FIELDS["niv_hours_per_day"], t("visits_niv_hours"))
     with right:
         _choice("feeding", STATUS_FIELDS["feeding"], t("visits_feeding"))
         _choice("motor_function", STATUS_FIELDS["motor_function"], t("visits_motor_function"))
@@ -187,7 +202,7 @@ def _lab_inputs(spec: LabSpec) -> None:
             help=t("visits_lab_value_help", unit=spec.unit),
             key=lab_key(spec.code, "value"),
         )
-        _problems(lab_key(spec.code, "value"))
+        _problems(lab_key(spec.code, "value"), spec.name(lang()))
     for column, end, default in ((lower, "lower", spec.lower), (upper, "upper", spec.upper)):
         with column:
             st.number_input(
@@ -198,21 +213,14 @@ def _lab_inputs(spec: LabSpec) -> None:
                 help=t("visits_lab_range_help"),
                 key=lab_key(spec.code, end),
             )
-            _problems(lab_key(spec.code, end))
+            _problems(lab_key(spec.code, end), t(f"visits_lab_{end}", unit=spec.unit))
 
 
 def _form(scales: list[ScaleSpec], tests: list[LabSpec]) -> None:
     st.subheader(t("visits_new"))
     STATE.setdefault(VISIT_DATE, dt.date.today())
-    st.date_input(
-        t("visits_date"),
-        max_value=dt.date.today(),
-        min_value=dt.date(1990, 1, 1),
-        format="DD.MM.YYYY",
-        help=t("visits_date_help"),
-        key=VISIT_DATE,
-    )
-    _problems(VISIT_DATE)
+    date_field(t("visits_date"), VISIT_DATE, help=t("visits_date_help"))
+    _problems(VISIT_DATE, t("visits_date"))
     by_code = {s.code: s for s in scales}
     scale_names = {s.code: s.name(lang()) for s in scales}
     st.multiselect(
@@ -250,7 +258,7 @@ def _form(scales: list[ScaleSpec], tests: list[LabSpec]) -> None:
 def _outcome() -> None:
     found = STATE.get(PROBLEMS)
     if isinstance(found, FieldProblems):
-        count = sum(len(found.messages(key, lang())) for key in found.fields())
+        count = sum(len(found.messages(key, lang())) for key in found.fields() if _fresh(key))
         st.error(t("visits_problems", count=count))
         for message in found.messages(GENERAL, lang()):
             st.error(message)
