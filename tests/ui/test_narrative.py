@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -211,3 +212,30 @@ def test_saving_stores_only_scrubbed_text(monkeypatch: pytest.MonkeyPatch, case_
         for codec in ("utf-8", "utf-16-le"):
             assert identifier.encode(codec) not in data, identifier
     assert "головная боль" in str(text)  # clinical content kept
+
+
+def test_a_longer_paste_is_kept_whole_and_the_user_told(
+    monkeypatch: pytest.MonkeyPatch, base_db: CaseDb
+) -> None:
+    """A narrative over the limit was cut by the text box without a word."""
+    long_text = "Осмотр без особенностей. " * 1000  # 25 000 characters
+    at = open_page(monkeypatch, base_db)
+    at.text_area(key="narr_text").input(long_text).run()
+    assert at.text_area(key="narr_text").value == long_text
+    assert any("25 000 characters" in w.value and "20 000" in w.value for w in at.warning)
+    at.button(key="narr_preview_button").click().run()
+    assert any("too long" in e.value for e in at.error)
+    assert "narr_preview" not in at.session_state
+
+
+def test_visit_date_after_today_is_refused_next_to_it(
+    monkeypatch: pytest.MonkeyPatch, case_db: CaseDb
+) -> None:
+    at = preview(open_page(monkeypatch, case_db))
+    later = dt.date.today() + dt.timedelta(days=3)
+    at.date_input(key="narr_visit_date").set_value(later).run()
+    at.button(key="narr_save_button").click().run()
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("Visit date") and "after today" in e for e in errors), errors
+    assert not at.success
+    assert at.text_area(key="narr_text").value == NARRATIVE  # nothing typed is lost

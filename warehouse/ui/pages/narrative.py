@@ -15,16 +15,22 @@ import streamlit as st
 from anonymise import manual_redaction as mr
 from anonymise.errors import ScrubberUnavailable
 from schemas.common import MAX_TEXT
-from schemas.errors import CaseguardError
+from schemas.errors import CaseguardError, ValidationFailed
+from schemas.formats import date_text
 from warehouse.capture import narrative_entry as ne
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import lang, show_error, t
+from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
 from warehouse.ui.subject_state import current_subject
 
 TEXT, LANGUAGE, VISIT = "narr_text", "narr_language", "narr_visit_date"
 PREVIEW, MARKS, SAVED = "narr_preview", "narr_marks", "narr_saved"
 MARK_PICK, MARK_TEXT, MARK_TYPE = "narr_mark_pick", "narr_mark_text", "narr_mark_type"
-FORGET_AFTER_SAVE = (TEXT, PREVIEW, MARKS, MARK_PICK, MARK_TEXT)
+FORGET_AFTER_SAVE = (PREVIEW, MARKS, MARK_PICK, MARK_TEXT)
+EMPTY_TEXT = "_narr_empty_text"  # set by a save: the next run empties the text box
+
+
+def _count(number: int) -> str:
+    return f"{number:,}".replace(",", " ")
 
 
 def _forget(*keys: str) -> None:
@@ -45,10 +51,22 @@ st.markdown(t("narr_subject", subject=subject.subject_id))
 saved_message = st.session_state.pop(SAVED, None)
 if saved_message:
     st.success(saved_message)
+if st.session_state.pop(EMPTY_TEXT, False):
+    # Given an empty value, not deleted: a deleted key can leave the unscrubbed text
+    # showing in the browser after "the original text was discarded".
+    st.session_state[TEXT] = ""
 
-text = st.text_area(
-    t("narr_text"), key=TEXT, height=220, max_chars=MAX_TEXT, help=t("narr_text_help")
-)
+# No max_chars: the browser would cut a longer paste without a word. The length is
+# checked on preview, with a message, and nothing typed is lost.
+text = st.text_area(t("narr_text"), key=TEXT, height=220, help=t("narr_text_help"))
+if len(text) > MAX_TEXT:
+    st.warning(
+        t(
+            "narr_text_length",
+            length=f"{len(text):,}".replace(",", " "),
+            limit=f"{MAX_TEXT:,}".replace(",", " "),
+        )
+    )
 text_slot = st.empty()
 left, right = st.columns(2)
 language = left.selectbox(
@@ -59,14 +77,11 @@ language = left.selectbox(
 )
 if text.strip() and language == ne.AUTO:
     left.caption(t("narr_detected", language=t(f"narr_lang_{ne.detected_language(text)}")))
-visit_date: Any = right.date_input(
-    t("narr_visit_date"),
-    value=dt.date.today(),
-    max_value=dt.date.today(),
-    format="DD.MM.YYYY",
-    key=VISIT,
-    help=t("narr_visit_date_help"),
+st.session_state.setdefault(VISIT, dt.date.today())
+visit_date: Any = date_field(
+    t("narr_visit_date"), VISIT, where=right, help=t("narr_visit_date_help")
 )
+date_slot = right.empty()
 
 if st.button(t("narr_preview_button"), key="narr_preview_button"):
     _forget(PREVIEW, MARKS)
@@ -147,14 +162,23 @@ if st.button(t("narr_save"), type="primary", key="narr_save_button"):
     narrative = ne.finish(source, review, marks)
     try:
         ne.save_narrative(session(), subject, visit_date, narrative)
+    except ValidationFailed as exc:
+        with date_slot.container():
+            show_problems(
+                t("narr_visit_date"), [p for p in exc.problems if p.field == "visit_date"]
+            )
+        others = [p for p in exc.problems if p.field != "visit_date"]
+        if others:
+            show_error(ValidationFailed(others))
     except CaseguardError as exc:
         show_error(exc)
     else:
         _forget(*FORGET_AFTER_SAVE)
+        st.session_state[EMPTY_TEXT] = True
         st.session_state[SAVED] = t(
             "narr_saved",
             subject=subject.subject_id,
-            date=visit_date.strftime("%d.%m.%Y"),
+            date=date_text(visit_date, lang()),
             chars=len(narrative.text),
             redactions=sum(narrative.counts.values()),
         )
