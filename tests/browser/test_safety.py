@@ -44,7 +44,7 @@ def test_monitor_sees_the_dashboard_charts_render(safety_app_url: str, browser_p
     headline = page.get_by_text("incidence rate ratio").first
     headline.wait_for(state="visible", timeout=60_000)
     assert "Lantesens" in headline.inner_text() and "95% CI" in headline.inner_text()
-    for label in ("Subjects treated", "Patient-years", "Serious AEs", "Rate ratio"):
+    for label in ("Children treated", "Patient-years", "Serious AEs", "Rate ratio"):
         tile = page.get_by_test_id("stMetric").filter(has_text=label)
         tile.first.wait_for(state="visible", timeout=15_000)
     # Vega draws into a canvas (or svg) inside each chart container once rendered

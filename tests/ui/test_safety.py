@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from tests.warehouse_fixtures import make_demo
 from warehouse.store.db import Database
 
 SUBJECTS = 60
-KPIS = ("Subjects treated", "Patient-years", "Adverse events", "Serious AEs", "Deaths")
+KPIS = ("Children treated", "Patient-years", "Adverse events", "Serious AEs", "Deaths")
 IRR = "Rate ratio"
 
 
@@ -60,7 +61,7 @@ def test_every_count_a_monitor_sees_is_masked_below_five(
     at = dashboard(monkeypatch, demo_db, "monitor")
     at.multiselect(key="safety_f_sites").set_value(["MYT"]).run()
     assert not at.exception
-    for label in ("Subjects treated", "Adverse events", "Serious AEs", "Deaths"):
+    for label in ("Children treated", "Adverse events", "Serious AEs", "Deaths"):
         assert masked_or_number(tiles(at)[label]), (label, tiles(at)[label])
     products = at.dataframe[0].value  # the product table with its Total row
     assert (products == "<5").any().any()  # one centre of a small demo: some are small
@@ -166,3 +167,63 @@ def test_other_listings_open_without_error(
     assert at.dataframe or at.info
     if at.dataframe:  # a coordinator may export what is shown
         assert at.get("download_button")
+
+
+RAW_CODES = re.compile(
+    r"\b(NUS-SPINRAZA|NUS-LANTESENS|ONA-ZOLGENSMA|RIS-EVRYSDI|recovered_with_sequelae|"
+    r"dose_not_changed|not_applicable|drug_withdrawn|medically_important|"
+    r"life_threatening|on-treatment|True|False)\b"
+)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_listings_show_labels_not_codes(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, lang: str
+) -> None:
+    """Item 12: listings showed NUS-LANTESENS, serious False/True, dose_not_changed."""
+    at = signed_in(monkeypatch, demo_db, "monitor", lang=lang)
+    at.switch_page(page_path("safety_listings.py")).run()
+    listing = at.dataframe[0].value
+    cells = " ".join(listing.astype(str).to_numpy().ravel())
+    assert not RAW_CODES.search(cells), RAW_CODES.search(cells)
+    detail = " ".join(m.value for m in at.markdown)
+    assert not RAW_CODES.search(detail), RAW_CODES.search(detail)
+    brand = "Лантесенс" if lang == "ru" else "Lantesens"
+    assert brand in cells or ("Спинраза" if lang == "ru" else "Spinraza") in cells
+
+
+def test_breakdown_by_seriousness_says_yes_and_no(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    at = dashboard(monkeypatch, demo_db, "coordinator")
+    at.selectbox(key="safety_breakdown_by").set_value("serious").run()
+    first_column = at.dataframe[-1].value.iloc[:, 0].astype(str).tolist()
+    assert "True" not in first_column and "False" not in first_column
+    assert {"yes", "no"} & set(first_column)
+
+
+def test_children_treated_says_what_it_counts(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    """Item 13: 'Subjects treated 126' beside 101 subjects on the overview, unexplained."""
+    at = dashboard(monkeypatch, demo_db, "coordinator")
+    at.selectbox(key="safety_f_disease").set_value(None).run()
+    children = int(tiles(at)["Children treated"].replace(",", ""))
+    products = next(d.value for d in at.dataframe if "Patient-years" in d.value.columns)
+    pairs = int(str(products["Subjects"].iloc[-1]).replace(",", ""))
+    assert children <= SUBJECTS < pairs  # the demo has children who switched products
+    note = " ".join(c.value for c in at.caption)
+    assert f"{children:,} children treated" in note and f"{pairs:,} child–product pairs" in note
+
+
+def test_dashboard_opens_on_one_disease(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    """Item 14: the time-to-onset chart mixed seniprutug (AS) into the SMA products."""
+    at = dashboard(monkeypatch, demo_db, "monitor")
+    assert at.selectbox(key="safety_f_disease").value == "SMA5Q"
+    products = next(d.value for d in at.dataframe if "Patient-years" in d.value.columns)
+    assert (
+        not products.astype(str)
+        .apply(lambda c: c.str.contains("Seniprutug|seniprutug"))
+        .any()
+        .any()
+    )

@@ -28,11 +28,12 @@ from warehouse.safety.cohort import (
     one_read,
     run,
 )
-from warehouse.safety.masking import THRESHOLD
+from warehouse.safety.masking import HIDDEN, THRESHOLD
 from warehouse.safety.metrics import (
     ae_rates,
     deaths_sql,
     motor_change,
+    subjects_treated,
     time_to_onset,
     time_to_onset_windows,
 )
@@ -79,6 +80,7 @@ class Dashboard:
     onset: pd.DataFrame  # window x product events, masked, with totals
     onset_summary: pd.DataFrame  # median and quartiles of days to onset (blank if few)
     motor: pd.DataFrame  # masked motor-change rows
+    subjects_treated: int | str = 0  # distinct children on any product (masked if few)
 
 
 def product_counts(session: Session, filters: SafetyFilter = ALL) -> pd.DataFrame:
@@ -264,7 +266,18 @@ def _load(session: Session, filters: SafetyFilter) -> Dashboard:
         onset=onset,
         onset_summary=summary,
         motor=mask_motor(cached(session, motor_change, filters)),
+        subjects_treated=_masked_count(int(cached(session, _treated, filters)["subjects"][0])),
     )
+
+
+def _treated(session: Session, filters: SafetyFilter) -> pd.DataFrame:
+    """:func:`subjects_treated` as a one-cell table (the result cache keeps tables)."""
+    return pd.DataFrame({"subjects": [subjects_treated(session, filters)]})
+
+
+def _masked_count(value: int) -> int | str:
+    """One count as a monitor may see it: hidden when it is small but not zero."""
+    return HIDDEN if 0 < value < THRESHOLD else value
 
 
 def breakdown(

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from schemas import load_reference
+from schemas.formats import date_text
 from warehouse.safety.dashboard import Comparison
 
 
@@ -86,3 +87,133 @@ def headline_values(comparison: Comparison, lang: str = "en") -> dict[str, str]:
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """A shown table as UTF-8 CSV (with BOM, so spreadsheet programs read Cyrillic)."""
     return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+# Columns holding codes of a closed vocabulary, shown by their label in the user's language.
+_VOCABULARY_COLUMNS = {
+    "outcome": "outcomes",
+    "action_taken": "action_taken",
+    "causality": "causality",
+    "sex": "sexes",
+    "status": "subject_statuses",
+    "ctcae_grade_name": "ctcae_grades",
+}
+_YES_NO = {"en": ("yes", "no"), "ru": ("да", "нет")}
+_PERIODS = {
+    "on-treatment": {"en": "on treatment", "ru": "на терапии"},
+    "pre-treatment": {"en": "before the first dose", "ru": "до первого введения"},
+    "off-treatment": {"en": "off treatment", "ru": "вне терапии"},
+    "after follow-up": {"en": "after follow-up", "ru": "после наблюдения"},
+}
+_TOTAL = {"en": "Total", "ru": "Всего"}
+_GROUPS = {
+    "all": {"en": "all adverse events", "ru": "все нежелательные явления"},
+    "serious": {"en": "serious", "ru": "серьёзные"},
+    "ctcae_grade": {"en": "CTCAE grade", "ru": "степень CTCAE"},
+    "age_band": {"en": "age band", "ru": "возрастная группа"},
+}
+
+
+def _yes_no(value: Any, lang: str) -> Any:
+    if isinstance(value, str) and value in ("True", "False"):
+        value = value == "True"
+    if not isinstance(value, bool | np.bool_):
+        return value
+    yes, no = _YES_NO[lang]
+    return yes if value else no
+
+
+def _term(code: Any, lang: str, column: str) -> Any:
+    terms = load_reference().ae_terms
+    if not isinstance(code, str) or code not in terms.index:
+        return code
+    return terms.at[code, f"{column}_{'ru' if lang == 'ru' else 'en'}"]
+
+
+def _criteria(value: Any, lang: str) -> Any:
+    if not isinstance(value, str) or not value:
+        return value
+    ref = load_reference()
+    parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+    return ", ".join(ref.label("seriousness_criteria", p, lang) for p in parts)
+
+
+def _per_product(value: Any, lang: str) -> Any:
+    """ "RIS-EVRYSDI: unlikely; NUS-SPINRAZA: possible" with names and labels."""
+    if not isinstance(value, str) or ":" not in value:
+        return value
+    ref = load_reference()
+    shown = []
+    for part in value.split(";"):
+        product, _, code = part.partition(":")
+        shown.append(
+            f"{product_name(product.strip(), lang)}: {ref.label('causality', code.strip(), lang)}"
+        )
+    return "; ".join(shown)
+
+
+def _disease(code: Any, lang: str) -> Any:
+    disease = load_reference().diseases.get(str(code))
+    return code if disease is None else (disease.name_ru if lang == "ru" else disease.name_en)
+
+
+def _subtype(code: Any, lang: str) -> Any:
+    for disease in load_reference().diseases.values():
+        if str(code) in disease.subtypes:
+            subtype = disease.subtypes[str(code)]
+            return subtype.name_ru if lang == "ru" else subtype.name_en
+    return code
+
+
+def with_labels(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """A table as a monitor reads it: codes of products, terms, criteria, outcomes,
+    causality, periods and the like replaced by their labels in ``lang``; yes/no for
+    true/false; dates in the language's format. Codes stay in exports only."""
+    ref = load_reference()
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if column == "product_id":
+            out[column] = series.map(
+                lambda p: _TOTAL[lang] if p == "Total" else product_name(str(p), lang)
+            )
+        elif column in ("coded_term", "cause_term", "term"):
+            source = frame["coded_term"] if column == "term" and "coded_term" in frame else series
+            out[column] = source.map(lambda c: _term(c, lang, "term"))
+        elif column == "body_system" and "coded_term" in frame:
+            out[column] = frame["coded_term"].map(lambda c: _term(c, lang, "body_system"))
+        elif column in ("criteria", "seriousness"):
+            out[column] = series.map(lambda v: _criteria(v, lang))
+        elif column == "causality_all_products":
+            out[column] = series.map(lambda v: _per_product(v, lang))
+        elif column == "period":
+            out[column] = series.map(lambda v: _PERIODS.get(str(v), {}).get(lang, v))
+        elif column == "disease":
+            out[column] = series.map(lambda v: _disease(v, lang))
+        elif column == "disease_subtype":
+            out[column] = series.map(lambda v: _subtype(v, lang))
+        elif column in _VOCABULARY_COLUMNS:
+            vocabulary = _VOCABULARY_COLUMNS[column]
+            out[column] = series.map(
+                lambda v, voc=vocabulary: ref.label(voc, v, lang) if isinstance(v, str) else v
+            )
+        elif pd.api.types.is_bool_dtype(series) or column in ("serious", "category"):
+            out[column] = series.map(lambda v: _yes_no(v, lang))
+        elif column in ("generic", "reference"):
+            out[column] = series.map(lambda p: product_name(str(p), lang))
+        elif column == "group":
+            out[column] = series.map(lambda g: _GROUPS.get(str(g), {}).get(lang, g))
+        elif pd.api.types.is_datetime64_any_dtype(series):
+            out[column] = series.map(lambda v: date_text(v, lang))
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(lambda v: _TOTAL[lang] if v == "Total" else v)
+    return out
+
+
+def product_columns(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """A table with one column per product (and "Total"): column titles as names."""
+    products = load_reference().products.index
+    names = {c: product_name(c, lang) for c in frame.columns if c in products}
+    if "Total" in frame.columns:
+        names["Total"] = _TOTAL[lang]
+    return frame.rename(columns=names)

@@ -102,6 +102,27 @@ SELECT product_id{dims}, count(*) AS subjects, sum(days)::BIGINT AS exposure_day
 FROM xs GROUP BY ALL ORDER BY ALL"""
 
 
+TREATED_SQL = """,
+xs AS (SELECT DISTINCT sid FROM xp)
+SELECT count(*) AS subjects FROM xs"""
+
+TREATED_WHOLE_SQL = """
+SELECT count(DISTINCT sid) AS subjects FROM _cg_exposure WHERE {where} AND {product_where}"""
+
+
+def subjects_treated(session: Session, filters: SafetyFilter = ALL) -> int:
+    """Distinct subjects with time on any product in the filter: a child who switched
+    products is one child here, though :func:`exposure` counts them once per product."""
+    authorise(session, filters, "view safety exposure")
+    if _whole(filters):
+        where, params = subject_where(session, filters)
+        sql = TREATED_WHOLE_SQL.format(where=where, product_where=product_where(filters))
+    else:
+        cohort, params = cohort_sql(session, filters)
+        sql = cohort + TREATED_SQL
+    return int(run(session, sql, params)["subjects"].iloc[0])
+
+
 def _whole(filters: SafetyFilter) -> bool:
     """True without a period: the snapshot's whole-follow-up totals answer directly."""
     return not (filters.period_start or filters.period_end)

@@ -17,7 +17,15 @@ from schemas.errors import CaseguardError
 from schemas.labels import catalogue
 from warehouse.safety.charts import Figure, to_png, to_svg
 from warehouse.safety.dashboard import Dashboard
-from warehouse.safety.display import csv_bytes, formatted, headline_values, number, product_name
+from warehouse.safety.display import (
+    csv_bytes,
+    formatted,
+    headline_values,
+    number,
+    product_columns,
+    product_name,
+    with_labels,
+)
 from warehouse.safety.masking import HIDDEN
 from warehouse.safety.metrics import AGE_BANDS, UNKNOWN_BAND, SafetyFilter
 from warehouse.store.access import Session
@@ -55,6 +63,8 @@ def filters(session: Session) -> SafetyFilter | None:
         chosen_sites = middle.multiselect(
             t("safety_f_sites"), sites, key="safety_f_sites", persist_state=KEEP
         )
+        # One disease by default: an SMA screen shows SMA products and scales only.
+        st.session_state.setdefault("safety_f_disease", diseases[0] if diseases else None)
         disease = right.selectbox(
             t("safety_f_disease"),
             [None, *diseases],
@@ -105,7 +115,8 @@ def _disease_name(code: str) -> str:
 def labelled(frame: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
     """The table formatted for the user's language, with translated column titles."""
     texts = catalogue()
-    shown = formatted(frame, lang(), decimals).replace(HIDDEN, t("safety_hidden_cell"))
+    shown = formatted(product_columns(with_labels(frame, lang()), lang()), lang(), decimals)
+    shown = shown.replace(HIDDEN, t("safety_hidden_cell"))
     return shown.rename(
         columns={c: t(f"safety_col_{c}") for c in shown.columns if f"safety_col_{c}" in texts}
     )
@@ -179,8 +190,9 @@ def headline(board: Dashboard) -> None:
 def kpi_tiles(board: Dashboard) -> None:
     """Subjects, patient-years, AEs, SAEs, deaths and the rate ratio (masked totals)."""
     total = board.products.loc["Total"].replace(HIDDEN, t("safety_hidden_cell"))
+    treated = board.subjects_treated
     tiles = [
-        ("subjects", number(total["subjects"], 0, lang())),
+        ("subjects", number(t("safety_hidden_cell") if treated == HIDDEN else treated, 0, lang())),
         ("years", number(total["patient_years"], 1, lang())),
         ("aes", number(total["events"], 0, lang())),
         ("saes", number(total["serious_events"], 0, lang())),
@@ -202,3 +214,10 @@ def kpi_tiles(board: Dashboard) -> None:
         )
     else:
         columns[-1].metric(t("safety_kpi_irr"), "—", help=t("safety_kpi_irr_help"))
+    st.caption(
+        t(
+            "safety_kpi_counts_note",
+            children=number(t("safety_hidden_cell") if treated == HIDDEN else treated, 0, lang()),
+            exposures=number(total["subjects"], 0, lang()),
+        )
+    )

@@ -10,12 +10,12 @@ import streamlit as st
 
 from schemas.errors import CaseguardError
 from warehouse.safety.dashboard import masked_completeness
-from warehouse.safety.display import number
+from warehouse.safety.display import number, with_labels
 from warehouse.safety.metrics import deaths, overdue_doses, sae_listing, site_completeness
 from warehouse.store.access import EXPORT_POOLED
 from warehouse.ui import safety_widgets as w
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import lang, show_error, t
+from warehouse.ui.layout import date_field, lang, show_error, t
 
 VIEWS = ("sae", "deaths", "overdue", "completeness")
 DETAIL = (
@@ -41,7 +41,8 @@ view = st.segmented_control(
 )
 as_of = dt.date.today()
 if view in ("overdue", "completeness"):
-    as_of = st.date_input(t("safety_overdue_as_of"), value=as_of, key="safety_as_of")
+    st.session_state.setdefault("safety_as_of", as_of)
+    as_of = date_field(t("safety_overdue_as_of"), "safety_as_of") or as_of
 
 try:
     if view == "sae":
@@ -52,7 +53,7 @@ try:
             st.stop()
         w.table(listing.drop(columns=["narrative"]), "safety_sae_listing", downloadable=row_export)
         picked: str = st.selectbox(t("safety_sae_pick"), listing["ae_id"], key="safety_sae_pick")
-        event = listing.set_index("ae_id").loc[picked]
+        event = with_labels(listing, lang()).set_index("ae_id").loc[picked]
         with st.container(border=True):
             st.subheader(t("safety_sae_detail", ae_id=picked))
             left, right = st.columns(2)
