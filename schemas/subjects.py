@@ -102,7 +102,11 @@ class SubjectsModel(pa.DataFrameModel):
     @pa.dataframe_check(name="index_after_birth")
     def index_after_birth(cls, df: pd.DataFrame) -> pd.Series:
         """The (shifted) index date is not before the birth year, allowing for the shift."""
-        return df["index_date"].dt.year >= df["birth_year"] - 1
+        # Nullable floats: a missing year compares as missing (not with a NumPy warning) and
+        # fails the check, as a NaN comparison did.
+        year = df["index_date"].dt.year.astype("Float64")
+        born = df["birth_year"].astype("Float64")
+        return (year >= born - 1).fillna(False).astype(bool)
 
     class Config:
         strict = True

@@ -786,3 +786,28 @@ def test_all_problems_are_reported_at_once() -> None:
 
 def test_empty_table_is_valid() -> None:
     assert validate_table("subjects", []) == []
+
+
+def test_a_subject_row_with_empty_dates_and_years_warns_nothing() -> None:
+    """A NaN comparison in a check printed a NumPy RuntimeWarning into the served app's log."""
+    import warnings
+
+    row = {
+        "subject_id": "MSK-ABCDEF123456",
+        "site_code": "MSK",
+        "sex": None,
+        "birth_year": None,
+        "disease": "SMA5Q",
+        "disease_subtype": None,
+        "genetics": None,
+        "age_at_onset_months": None,
+        "age_at_index_months": None,
+        "index_date": None,
+        "status": "active",
+        "created_at": "2026-01-01T00:00:00",
+        "created_by": "u",
+    }
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        validate_table("subjects", [row])
+    assert [w for w in caught if issubclass(w.category, RuntimeWarning)] == []

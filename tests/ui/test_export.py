@@ -55,6 +55,9 @@ def test_coordinator_exports_a_verified_zip_with_a_disclosure_report(
     assert {"manifest.json", "disclosure_report.json", "subjects.parquet"} <= names
     assert {f["name"] for f in manifest["files"]} <= names
     assert audit_rows(Database(demo_db, key_dir=demo_db.parent / "keys"))[-1]["action"] == "export"
+    # item 15: the success message gives the whole manifest hash, not a 16-digit prefix
+    assert archive.result.manifest_sha256 in at.success[0].value
+    assert len(archive.result.manifest_sha256) == 64
 
 
 def test_refused_export_is_explained_not_crashed(

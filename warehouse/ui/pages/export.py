@@ -62,7 +62,7 @@ if archive is not None:
             released=disclosure.get("subjects_released", 0),
             suppressed=disclosure.get("subjects_suppressed", 0),
             excluded=archive.result.excluded.get("excluded", 0),
-            digest=archive.result.manifest_sha256[:16],
+            digest=archive.result.manifest_sha256,
         )
     )
     st.download_button(
