@@ -14,6 +14,8 @@ import pandas as pd
 
 DATE_INPUT_FORMAT = {"ru": "DD.MM.YYYY", "en": "YYYY-MM-DD"}
 _STRFTIME = {"ru": "%d.%m.%Y", "en": "%Y-%m-%d"}
+# The same patterns for charts (Vega's d3-time-format uses strftime's directives).
+CHART_DATE_FORMAT = _STRFTIME
 # What a date input accepts: wide enough that a typed date always reaches the checks
 # (a widget's own range would silently keep the previous value instead).
 EARLIEST_INPUT = dt.date(1900, 1, 1)

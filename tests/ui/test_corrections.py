@@ -98,7 +98,7 @@ def test_another_centres_subject_is_refused(
 def test_dates_are_shown_unshifted(monkeypatch: pytest.MonkeyPatch, base_db: CaseDb) -> None:
     at = choose(open_page(monkeypatch, base_db), "assessments", "visit_date")
     assert at.date_input[0].value == dt.date(2021, 6, 1)  # the real date make_case used
-    assert "Saved value: 01.06.2021" in [c.value for c in at.caption]
+    assert "Saved value: 2021-06-01" in [c.value for c in at.caption]
 
 
 # --- edits -----------------------------------------------------------------------------
@@ -157,8 +157,10 @@ def test_invalid_value_shows_the_problem_and_changes_nothing(
     at.text_area(key="corr_reason").input("Dose misread")
     at.button(key="corr_save").click().run()
     assert not at.exception
-    assert at.error and "1" in at.error[0].value
-    assert at.dataframe and "dose" in at.dataframe[0].value["field"].tolist()
+    # shown next to the value, naming the field and the rule
+    assert [e.value for e in at.error] == [
+        "Dose: dose and unit do not match the product's approved regimen"
+    ]
     assert at.number_input[0].value == 15.0
     assert at.text_area(key="corr_reason").value == "Dose misread"
     assert updates(case_db) == []
@@ -229,3 +231,15 @@ def test_withdrawal_marks_the_subject_and_excludes_it_from_exports(
         assert subject.subject_id not in set(eligible_subjects(conn)["subject_id"])
     reasons = {row[2] for row in updates(case_db)}
     assert reasons == {"Parents withdrew consent at the visit"}
+
+
+def test_coded_values_are_shown_by_their_labels(
+    monkeypatch: pytest.MonkeyPatch, case_db: CaseDb
+) -> None:
+    """The corrections page said 'status: active' and 'female' where the subject page
+    says 'Женский'."""
+    at = choose(open_page(monkeypatch, case_db), "subjects", "sex")
+    captions = " ".join(c.value for c in at.caption)
+    assert "Saved value: Female" in captions or "Saved value: Male" in captions
+    options = at.selectbox[-1].options
+    assert "Female" in options and "female" not in options

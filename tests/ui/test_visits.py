@@ -68,8 +68,10 @@ def test_renders_for_site_user_with_chart_and_history(
     assert any(layer["mark"].get("shape") == "diamond" for layer in spec["spec"]["layer"])
     history = at.dataframe[0].value
     assert history["Scale"].tolist() == ["CHOP-INTEND"]
-    assert history["Baseline"].tolist() == [True]
-    assert history["Visit date"].tolist() == [dt.date(2021, 6, 1)]  # the real date, not the shifted
+    assert history["Baseline"].tolist() == ["yes"]
+    assert history["Visit date"].tolist() == ["2021-06-01"]  # the real date, not the shifted
+    x_axis = spec["spec"]["layer"][0]["encoding"]["x"]
+    assert x_axis["axis"]["format"] == "%Y-%m-%d"  # day, month and year on every tick
     assert at.dataframe[1].value["Test"].tolist() == ["PLT"]
     assert not at.error
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from schemas import Case
 from schemas.common import REF, as_dict
+from schemas.formats import date_text
 from schemas.labels import text
 from warehouse.capture.regimens import product_label
 
@@ -38,9 +39,9 @@ def real_date(value: Any, shift_days: int) -> dt.date | None:
     return pd.Timestamp(value).date() - dt.timedelta(days=shift_days)
 
 
-def _date_text(value: Any, shift_days: int) -> str:
+def _date_text(value: Any, shift_days: int, lang: str) -> str:
     found = real_date(value, shift_days)
-    return found.isoformat() if found else "—"
+    return date_text(found, lang) if found else "—"
 
 
 def _yes(value: Any, lang: str) -> str:
@@ -72,9 +73,13 @@ def _consent(case: Case, shift: int, lang: str) -> list[tuple[str, str]]:
     rows.append(
         (text("subject_sum_signed_by", lang), REF.label("consent_signers", c["signed_by"], lang))
     )
-    rows.append((text("subject_sum_signed_date", lang), _date_text(c.get("signed_date"), shift)))
+    rows.append(
+        (text("subject_sum_signed_date", lang), _date_text(c.get("signed_date"), shift, lang))
+    )
     if c.get("withdrawn_date") is not None and not pd.isna(c["withdrawn_date"]):
-        rows.append((text("subject_sum_withdrawn", lang), _date_text(c["withdrawn_date"], shift)))
+        rows.append(
+            (text("subject_sum_withdrawn", lang), _date_text(c["withdrawn_date"], shift, lang))
+        )
     return rows
 
 
@@ -90,7 +95,7 @@ def _demographics(case: Case, shift: int, lang: str) -> list[tuple[str, str]]:
         (text("subject_sum_subtype", lang), getattr(subtype, f"name_{lang}", "—")),
         (text("subject_sum_genetics", lang), genetics_text(s["disease"], s.get("genetics"), lang)),
         (text("subject_sum_onset", lang), "—" if onset is None else f"{float(onset):g}"),
-        (text("subject_sum_index_date", lang), _date_text(s.get("index_date"), shift)),
+        (text("subject_sum_index_date", lang), _date_text(s.get("index_date"), shift, lang)),
         (
             text("subject_sum_status", lang),
             REF.label("subject_statuses", s.get("status", ""), lang),
@@ -102,7 +107,7 @@ def treatments_table(case: Case, shift: int, lang: str) -> pd.DataFrame:
     """The subject's treatments, oldest first, with product labels and real dates."""
     rows = [
         {
-            text("subject_sum_col_date", lang): real_date(t["start_date"], shift),
+            text("subject_sum_col_date", lang): _date_text(t["start_date"], shift, lang),
             text("subject_sum_col_product", lang): product_label(t["product_id"], lang),
             text("subject_sum_col_dose", lang): f"{float(t['dose']):g} {t['dose_unit']}",
             text("subject_sum_col_route", lang): REF.label("routes", t["route"], lang),

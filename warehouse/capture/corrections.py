@@ -63,6 +63,40 @@ class RowChoice:
     label: str
 
 
+# Columns whose codes come from a closed vocabulary of the reference data.
+_VOCABULARY = {
+    "sex": "sexes",
+    "status": "subject_statuses",
+    "signed_by": "consent_signers",
+    "route": "routes",
+    "ventilation": "ventilation",
+    "feeding": "feeding",
+    "motor_function": "motor_function",
+    "action_taken": "action_taken",
+    "outcome": "outcomes",
+    "causality": "causality",
+    "ctcae_grade": "ctcae_grades",
+}
+
+
+def value_label(spec: FieldSpec, value: Any, lang: str) -> str:
+    """A stored code as the user reads it ("female" -> "Женский"); other values as text."""
+    code = str(value)
+    if spec.name in _VOCABULARY:
+        return REF.label(_VOCABULARY[spec.name], code, lang)
+    if spec.name == "coded_term" and code in REF.ae_terms.index:
+        return str(REF.ae_terms.at[code, f"term_{'ru' if lang == 'ru' else 'en'}"])
+    if spec.name == "disease_subtype":
+        for disease in REF.diseases.values():
+            if code in disease.subtypes:
+                return str(getattr(disease.subtypes[code], f"name_{lang}"))
+    if spec.name == "product_id" and code in REF.products.index:
+        from warehouse.capture.regimens import product_label
+
+        return product_label(code, lang)
+    return code
+
+
 def field_label(table: str, column: str, lang: str) -> str:
     """A column's label in ``lang`` ("en" or "ru")."""
     en, ru = label(table, column)

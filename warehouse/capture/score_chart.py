@@ -27,6 +27,7 @@ class ChartTexts:
     scale: str
     baseline: str
     first_dose: str
+    date_format: str = "%Y-%m-%d"  # d3 time format of the user's language (day.month.year in ru)
 
 
 def _frame(history: pd.DataFrame, texts: ChartTexts) -> pd.DataFrame:
@@ -48,12 +49,14 @@ def score_chart(
     frame = _frame(history, texts)
     if first_dose is not None:
         frame["first_dose"] = pd.Timestamp(first_dose)
-    x = alt.X("visit_date:T", title=texts.date)
+    # Every tick and tooltip carries day, month and year in the language's one date format;
+    # scores are shown as typed (no "32.000000").
+    x = alt.X("visit_date:T", title=texts.date, axis=alt.Axis(format=texts.date_format))
     y = alt.Y("score:Q", title=texts.score, scale=alt.Scale(zero=False))
     tooltip = [
-        alt.Tooltip("visit_date:T", title=texts.date),
+        alt.Tooltip("visit_date:T", title=texts.date, format=texts.date_format),
         alt.Tooltip("scale:N", title=texts.scale),
-        alt.Tooltip("score:Q", title=texts.score),
+        alt.Tooltip("score:Q", title=texts.score, format="~g"),
         alt.Tooltip("marker:N", title=texts.baseline),
     ]
     base = alt.Chart().encode(x=x, y=y, tooltip=tooltip)
@@ -72,7 +75,12 @@ def score_chart(
         layers.append(
             alt.Chart()
             .mark_rule(color=DOSE_COLOUR)
-            .encode(x="first_dose:T", tooltip=[alt.Tooltip("first_dose:T", title=texts.first_dose)])
+            .encode(
+                x="first_dose:T",
+                tooltip=[
+                    alt.Tooltip("first_dose:T", title=texts.first_dose, format=texts.date_format)
+                ],
+            )
         )
     return (
         alt.layer(*layers, data=frame)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from schemas import Case, load_reference
+from schemas.formats import date_text
+from schemas.labels import text
 from warehouse.capture.subjects_lookup import OpenSubject
 from warehouse.safety.cohort_tables import BASELINE_WINDOW_DAYS
 from warehouse.store.access import Session
@@ -97,9 +99,17 @@ def lab_history(case: Case, shift: int) -> pd.DataFrame:
 
 
 def with_labels(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """A copy with functional-status codes replaced by their labels in ``lang``."""
+    """A copy as the user reads it: functional-status codes as labels in ``lang``, dates
+    in the language's format, yes/no for flags."""
     ref = load_reference()
     shown = frame.copy()
+    for column in ("visit_date", "date"):
+        if column in shown.columns:
+            shown[column] = shown[column].map(lambda day: date_text(day, lang))
+    yes_no = {True: text("subject_sum_yes", lang), False: text("subject_sum_no", lang)}
+    for column in ("baseline", "out_of_range"):
+        if column in shown.columns:
+            shown[column] = shown[column].map(lambda flag: yes_no.get(bool(flag), ""))
     for column in VOCABULARY_COLUMNS:
         if column in shown.columns:
             shown[column] = shown[column].map(

@@ -8,46 +8,45 @@ from typing import Any
 import streamlit as st
 
 from anonymise.errors import ScrubberUnavailable
-from schemas.errors import CaseguardError
+from schemas.errors import CaseguardError, ValidationFailed
+from schemas.formats import date_text
 from warehouse.capture import corrections as corr
 from warehouse.store.cases import load_case
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import lang, show_error, t
+from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
 from warehouse.ui.subject_state import current_subject
 
 SAVED, REASON = "corr_saved", "corr_reason"
 WD_DATE, WD_REASON, WD_CONFIRM = "corr_wd_date", "corr_wd_reason", "corr_wd_confirm"
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, spec: corr.FieldSpec | None = None) -> str:
     if value is None or value == "":
         return t("corr_empty_value")
     if isinstance(value, bool):
         return t("corr_yes") if value else t("corr_no")
     if isinstance(value, dt.date):
-        return value.strftime("%d.%m.%Y")
-    return str(value)
+        return date_text(value, lang())
+    return corr.value_label(spec, value, lang()) if spec is not None else str(value)
 
 
 def _value_input(spec: corr.FieldSpec, shown: Any, key: str) -> Any:
     """The input widget for one field kind, prefilled with the saved value."""
     label = t("corr_new_value")
     if spec.kind == "date":
-        return st.date_input(
-            label, value=shown, format="DD.MM.YYYY", key=key, help=t("corr_date_help")
-        )
+        st.session_state.setdefault(key, shown)
+        return date_field(label, key, help=t("corr_date_help"))
     if spec.kind == "bool":
         return st.checkbox(label, value=bool(shown), key=key)
     if spec.kind in ("int", "float"):
         number = int if spec.kind == "int" else float
-        low = None if spec.minimum is None else number(spec.minimum)
-        high = None if spec.maximum is None else number(spec.maximum)
         start = None if shown is None else number(shown)
-        return st.number_input(label, value=start, min_value=low, max_value=high, key=key)
+        # No min/max on the widget: an out-of-range value reaches the check, which says why.
+        return st.number_input(label, value=start, key=key)
     if spec.kind == "choice":
         options: list[Any] = [*([None] if spec.nullable else []), *spec.options]
         index = options.index(shown) if shown in options else None
-        shown_as = {option: _show(option) for option in options}
+        shown_as = {option: _show(option, spec) for option in options}
         return st.selectbox(label, options, index=index, key=key, format_func=shown_as.__getitem__)
     return st.text_input(label, value=shown or "", key=key)
 
@@ -104,7 +103,7 @@ else:
     )
     spec, row = specs[field], rows[row_label]
     current = corr.shown_value(spec, corr.current_value(case, table, row.key, field), shift)
-    st.caption(t("corr_current", value=_show(current)))
+    st.caption(t("corr_current", value=_show(current, spec)))
     new_value = _value_input(spec, current, f"corr_new|{table}|{row_label}|{field}")
     value_slot = st.empty()
     reason = st.text_area(t("corr_reason"), key=REASON, height=80, help=t("corr_reason_help"))
@@ -121,6 +120,9 @@ else:
             corr.correct(session(), subject, spec, row.key, new_value, reason)
         except ScrubberUnavailable:
             reason_slot.error(t("corr_scrubber_unavailable"))
+        except ValidationFailed as exc:
+            with value_slot.container():
+                show_problems(corr.field_label(table, field, lang()), exc.problems)
         except CaseguardError as exc:
             show_error(exc)
         else:
@@ -129,8 +131,8 @@ else:
                 "corr_saved",
                 field=corr.field_label(table, field, lang()),
                 row=row_label,
-                old=_show(current),
-                new=_show(new_value),
+                old=_show(current, spec),
+                new=_show(new_value, spec),
             )
             st.rerun()
 
@@ -141,14 +143,8 @@ if withdrawn_on is not None or case.subject.get("status") == "withdrawn":
     st.stop()
 with st.container(border=True):
     st.caption(t("corr_withdraw_intro"))
-    on = st.date_input(
-        t("corr_withdraw_date"),
-        value=dt.date.today(),
-        max_value=dt.date.today(),
-        format="DD.MM.YYYY",
-        key=WD_DATE,
-        help=t("corr_date_help"),
-    )
+    st.session_state.setdefault(WD_DATE, dt.date.today())
+    on = date_field(t("corr_withdraw_date"), WD_DATE, help=t("corr_date_help"))
     wd_reason = st.text_area(t("corr_withdraw_reason"), key=WD_REASON, height=80)
     wd_reason_slot = st.empty()
     confirmed = st.checkbox(t("corr_withdraw_confirm"), key=WD_CONFIRM)

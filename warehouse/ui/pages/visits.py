@@ -14,7 +14,7 @@ import streamlit as st
 
 from schemas import load_reference
 from schemas.errors import CaseguardError, ValidationFailed
-from schemas.formats import date_text
+from schemas.formats import CHART_DATE_FORMAT, date_text
 from warehouse.capture.entry_problems import GENERAL, FieldProblems, place
 from warehouse.capture.score_chart import ChartTexts, score_chart
 from warehouse.capture.subjects_lookup import OpenSubject
@@ -282,6 +282,7 @@ def _history(history: VisitHistory) -> None:
             scale=t("visits_col_scale"),
             baseline=t("visits_col_baseline"),
             first_dose=t("visits_chart_first_dose"),
+            date_format=CHART_DATE_FORMAT[lang()],
         )
         st.altair_chart(score_chart(history.assessments, texts, history.first_dose))
         st.caption(t("visits_chart_caption"))
@@ -293,7 +294,7 @@ def _history(history: VisitHistory) -> None:
         )
     if not history.labs.empty:
         st.markdown(f"**{t('visits_labs_history')}**")
-        labs = history.labs.iloc[::-1]
+        labs = with_labels(history.labs, lang()).iloc[::-1]
         st.dataframe(
             labs.rename(columns={c: t(f"visits_col_{c}") for c in labs.columns}),
             hide_index=True,
