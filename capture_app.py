@@ -13,11 +13,12 @@ import streamlit as st
 from warehouse.store.admin import list_sites
 from warehouse.ui.app_state import database, set_session
 from warehouse.ui.auth import current_session, login_page, sidebar
-from warehouse.ui.layout import guarded, language_switch, t
+from warehouse.ui.layout import guarded, language_switch, t, translate_frontend
 from warehouse.ui.navigation import pages_for
 
 st.set_page_config(page_title="caseguard", page_icon=":material/shield:", layout="wide")
 language_switch()
+translate_frontend()
 db = database()
 session = current_session(db)
 if session is None:

@@ -1,9 +1,5 @@
-"""The served app in a real Chromium: sign in, the overview lists the sites, and is captured.
-
-Streamlit draws ``st.dataframe`` on a canvas; its cell text exists only in a hidden
-accessibility table. So site codes are checked there (attached, not visible) and the
-visible check is the Subjects metric, which is ordinary DOM text.
-"""
+"""The served app in a real Chromium: sign in, the overview lists the sites (every
+column inside the page, none cut at its edge), and is captured."""
 
 from __future__ import annotations
 
@@ -32,10 +28,13 @@ def test_overview_in_browser(app_url: str, browser_page: Any, browser_demo_db: P
     page = browser_page
     sign_in_browser(page, app_url, "coordinator")
     page.get_by_text("Per site").wait_for(state="visible", timeout=30_000)
+    table = page.get_by_test_id("stTable")
     for code in ("MSK", "BRN"):
-        page.locator("[role=gridcell]", has_text=code).first.wait_for(
-            state="attached", timeout=15_000
-        )
+        table.get_by_text(code, exact=True).first.wait_for(state="visible", timeout=15_000)
+    # item 17 of the first-day report: the per-site table was cut at "Serious"
+    cut = table.evaluate("t => t.scrollWidth > t.clientWidth + 1")
+    assert not cut
+    table.get_by_text("Serious AEs").wait_for(state="visible", timeout=15_000)
     subjects = (
         page.get_by_test_id("stMetric").filter(has_text="Subjects").get_by_test_id("stMetricValue")
     )

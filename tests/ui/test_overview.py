@@ -33,8 +33,8 @@ def test_overview_shows_demo_counts_per_site(
     assert metrics["Subjects"] == str(SUBJECTS)
     assert int(metrics["Treatments"]) > SUBJECTS
     assert int(metrics["Serious AEs"]) <= int(metrics["Adverse events"])
-    table = at.dataframe[0].value
-    assert table["Site"].tolist() == SITES
+    table = at.table[0].value
+    assert table.index.tolist() == SITES
     assert table["Subjects"].sum() == SUBJECTS
     assert not at.info and not at.error
 
@@ -43,8 +43,8 @@ def test_site_user_sees_only_their_own_centre(
     monkeypatch: pytest.MonkeyPatch, demo_db: Path
 ) -> None:
     at = signed_in(monkeypatch, demo_db, "msk_neuro")
-    table = at.dataframe[0].value
-    assert table["Site"].tolist() == ["MSK"]
+    table = at.table[0].value
+    assert table.index.tolist() == ["MSK"]
     assert {m.label: m.value for m in at.metric}["Subjects"] == str(table["Subjects"].sum())
 
 
@@ -77,7 +77,7 @@ def test_missing_database_is_an_error_message_at_login(
     assert not at.exception
     assert len(at.error) == 1
     assert "no database" in at.error[0].value and "caseguard init" in at.error[0].value
-    assert not at.metric and not at.dataframe
+    assert not at.metric and not at.table
     assert not missing.exists()
 
 

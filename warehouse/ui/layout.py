@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -42,6 +44,27 @@ def language_switch() -> None:
         format_func=_LANGUAGE_NAMES.__getitem__,
         horizontal=True,
     )
+
+
+# Texts Streamlit's browser code writes in English whatever the page's language (a
+# selectbox with no match, multiselect placeholders, "Select all"): each is replaced in
+# the page by its translation, as it appears. Keys of schemas/messages/ui/common.yaml.
+FRONTEND_TEXTS = (
+    "st_no_results",
+    "st_choose_option",
+    "st_choose_options",
+    "st_select_all",
+    "st_press_enter",
+)
+_TRANSLATE_SCRIPT = Path(__file__).with_name("frontend_texts.html")
+
+
+def translate_frontend() -> None:
+    """In Russian, replace the English texts Streamlit's own widgets show (see
+    :data:`FRONTEND_TEXTS`); in English the map is empty (a switch back stops it)."""
+    pairs = [] if lang() == "en" else [[text(k, "en"), text(k, lang())] for k in FRONTEND_TEXTS]
+    script = _TRANSLATE_SCRIPT.read_text(encoding="utf-8").replace("%s", json.dumps(pairs))
+    st.sidebar.html(script, unsafe_allow_javascript=True)
 
 
 def show_error(exc: CaseguardError) -> None:

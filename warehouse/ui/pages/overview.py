@@ -37,8 +37,8 @@ for col, key in zip(st.columns(len(TILES)), TILES, strict=True):
     col.metric(t(f"col_{key}"), int(totals[key]))
 st.subheader(t("overview_per_site"))
 shown = counts[[c for c in COLUMNS if c in counts.columns]]
-st.dataframe(
-    shown.rename(columns={c: t(f"col_{c}") for c in shown.columns}),
-    hide_index=True,
-    key="site_counts",
+# A static table wraps long centre names and headers to the page's width; a scrolling
+# grid hid the AE and SAE columns at the right edge.
+st.table(
+    shown.rename(columns={c: t(f"col_{c}") for c in shown.columns}).set_index(t("col_site_code"))
 )
