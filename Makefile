@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DB ?= data/caseguard.duckdb
 PORT ?= 8501
 
-.PHONY: install run test drills lint bench browser clean
+.PHONY: install run test drills lint bench browser screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ test: install browser
 # thousands of fuzz cases); their figures go to docs/DRILLS.md.
 drills: install browser
 	CASEGUARD_DRILLS=full $(BIN)/python -m pytest tests/drills -s
+
+# Refresh the committed screenshots in docs/screenshots/ (make test writes to .screenshots/).
+screenshots: install browser
+	CASEGUARD_SCREENSHOTS=docs $(BIN)/python -m pytest tests/browser
 
 lint: install
 	$(BIN)/ruff check .

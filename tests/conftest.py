@@ -333,14 +333,20 @@ def browser_page(chromium_browser: Any) -> Iterator[Any]:
         context.close()
 
 
-def sign_in_browser(page: Any, url: str, username: str, password: str = "caseguard-demo") -> None:
-    """Open the app, switch it to English and sign in as ``username``."""
+def sign_in_browser(
+    page: Any, url: str, username: str, password: str = "caseguard-demo", lang: str = "en"
+) -> None:
+    """Open the app, switch it to ``lang`` (it opens in Russian) and sign in as ``username``."""
+    from schemas.labels import text
+
     page.goto(url)
-    page.get_by_text("English").click()
-    page.get_by_label("User name", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text(f"Signed in as {username}").wait_for(state="visible", timeout=30_000)
+    if lang == "en":
+        page.get_by_text("English").click()
+    page.get_by_label(text("username", lang), exact=True).fill(username)
+    page.get_by_label(text("password", lang), exact=True).fill(password)
+    page.get_by_role("button", name=text("sign_in", lang)).click()
+    signed = text("signed_in_as", lang, user=username).replace("**", "")
+    page.get_by_text(signed).wait_for(state="visible", timeout=30_000)
 
 
 def choose_option(page: Any, label: str, option: str) -> None:

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
+from tests.browser import SCREENSHOTS
 from tests.browser.wizard import TIMEOUT, fill_new_case
 from tests.conftest import sign_in_browser
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "new_case.png"
+SCREENSHOT = SCREENSHOTS / "new_case.png"
 LOCAL_ID = "BRW-QZ-40417"
 
 

@@ -30,13 +30,13 @@ import pytest
 
 from anonymise.pseudonym import pseudonymise
 from anonymise.recognizers.snils import snils_is_valid
-from tests.browser.wizard import fill_new_case, settle
+from tests.browser import SCREENSHOTS
+from tests.browser.wizard import fill_new_case, settle, type_date
 from tests.conftest import choose_option, sign_in_browser
 from warehouse.store.db import Database
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 TIMEOUT = 60_000  # two shared cores: be generous
 SCRUB_TIMEOUT = 180_000  # the first scrub may load the NER models
 LOCKED = "Too many failed attempts: the account is locked."
@@ -93,30 +93,6 @@ def _narrative() -> str:
         text += fitting[0]
         sentences = sentences[1:] + sentences[:1]
     return text + NARRATIVE_TAIL
-
-
-def _date(page: Any, label: str, day: dt.date) -> None:
-    """Type a date into a segmented (DD.MM.YYYY) date input and leave it.
-
-    The input is a group of day/month/year spinbuttons that advance by themselves;
-    focusing the day segment (a click may not) and typing the digits fills it. A
-    rerun can redraw the input mid-typing, so it is typed again until it holds.
-    """
-    year = page.get_by_role("spinbutton", name=f"year, {label}")
-    for _ in range(4):
-        settle(page)
-        page.get_by_role("spinbutton", name=f"day, {label}").focus()
-        page.keyboard.type(day.strftime("%d"), delay=80)
-        page.keyboard.type(day.strftime("%m%Y"), delay=80)
-        page.keyboard.press("Tab")
-        try:
-            _wait_until(lambda: year.get_attribute("aria-valuetext") == str(day.year), label, 5)
-        except AssertionError:
-            continue
-        settle(page)
-        if year.get_attribute("aria-valuetext") == str(day.year):
-            return
-    raise AssertionError(f"{label} never took {day}")
 
 
 def _nav(page: Any, name: str, landmark: str) -> None:
@@ -205,12 +181,11 @@ def _treatment(page: Any) -> None:
     page.get_by_text("No treatment recorded yet").first.wait_for(state="visible", timeout=TIMEOUT)
     choose_option(page, "Product", "Spinraza (nusinersen) — reference")
     page.get_by_text("Loading dose 4").wait_for(state="visible", timeout=TIMEOUT)
-    # the plan starts today: the first loading dose is given, the later ones are not yet
+    # the plan starts today: the first loading dose is ticked; days 14, 28 and 63 are in
+    # the future and start unticked (item 2 of the first-day report: they were stored)
     given = page.get_by_role("checkbox", name="Given")
     assert given.count() == 4
-    for i in (1, 2, 3):
-        page.get_by_text("Given", exact=True).nth(i).click()
-        _wait_until(lambda i=i: not given.nth(i).is_checked(), f"dose {i + 1} unticked", 20)
+    assert [given.nth(i).is_checked() for i in range(4)] == [True, False, False, False]
     lot = page.get_by_label("Lot number", exact=True).first
     lot.fill("SPN2611A")
     lot.press("Enter")
@@ -266,7 +241,7 @@ def _adverse_event(page: Any, subject_id: str, today: dt.date) -> None:
     verbatim = page.get_by_label("Verbatim term (as reported)", exact=True)
     verbatim.fill("Головная боль после люмбальной пункции")
     verbatim.press("Control+Enter")
-    _date(page, "Onset date", today)
+    type_date(page, "Onset date", today)
     choose_option(page, "CTCAE grade", "Grade 2 - moderate")
     choose_option(page, "Spinraza (nusinersen)", "Possible")
     choose_option(page, "Action taken with the product", "Dose not changed")
@@ -277,6 +252,8 @@ def _adverse_event(page: Any, subject_id: str, today: dt.date) -> None:
     saved.wait_for(state="visible", timeout=TIMEOUT)
     assert "Headache, grade 2, not serious" in saved.inner_text()
     assert "causality rows: 1" in saved.inner_text()
+    # item 11 of the first-day report: nothing unscrubbed stays in the box after a save
+    assert verbatim.input_value() == ""
     _no_exception(page)
     _capture(page, "adverse_events.png")
 
@@ -315,6 +292,8 @@ def _narrate(page: Any, subject_id: str) -> None:
     elapsed = time.perf_counter() - started
     print(f"narrative save to confirmation: {elapsed:.2f} s ({len(text)} characters)")  # noqa: T201
     assert subject_id in done.inner_text()
+    # item 11: "the original text was discarded" - and the box in the browser says so too
+    _wait_until(lambda: box.input_value() == "", "the narrative box to be emptied", 15)
     _no_exception(page)
 
 

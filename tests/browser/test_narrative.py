@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 
+from tests.browser import SCREENSHOTS
 from tests.conftest import sign_in_browser
 from warehouse.store.db import Database
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOT = ROOT / "docs" / "screenshots" / "narrative.png"
+SCREENSHOT = SCREENSHOTS / "narrative.png"
 DEMO_LOCAL_ID = "DEMO-MSK-00005"  # demo subject number 5 is at MSK (sites in turn)
 SURNAME, PHONE = "Кузнецова", "+7 912 345-67-89"
 NARRATIVE = (

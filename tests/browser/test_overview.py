@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
+from tests.browser import SCREENSHOTS
 from tests.conftest import BROWSER_DEMO_SUBJECTS, sign_in_browser
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "overview.png"
+SCREENSHOT = SCREENSHOTS / "overview.png"
 
 
 def _subjects_in(db_path: Path) -> int:

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
+from tests.browser import SCREENSHOTS
 from tests.conftest import serve_app, sign_in_browser
 from tests.warehouse_fixtures import make_demo
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SCREENSHOT = SCREENSHOTS / "safety_dashboard.png"
 CHART = "[data-testid=stVegaLiteChart]"
 DEMO_SUBJECTS = 300

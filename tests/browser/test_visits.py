@@ -8,16 +8,16 @@ scale's range), saved, and the chart and the history table show it.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser import SCREENSHOTS
 from tests.conftest import sign_in_browser
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "visits.png"
+SCREENSHOT = SCREENSHOTS / "visits.png"
 LOCAL_ID = "DEMO-MSK-00010"  # a demo subject of MSK (demo ids are DEMO-<site>-<n>)
 TIMEOUT = 60_000  # two shared cores: be generous
 
