@@ -331,7 +331,7 @@ def _forged_routed_session(role: str, site: str | None) -> Callable[[World], Non
         w.refusals += 1
         at.run()
         assert not at.exception
-        assert at.dataframe[0].value["Site"].tolist() == ["MSK"]
+        assert at.table[0].value.index.tolist() == ["MSK"]
         assert "site neurologist" in at.sidebar.caption[0].value
         routed = at.session_state["_caseguard_session"]
         assert (routed.role, routed.site_code) == ("site_user", "MSK")

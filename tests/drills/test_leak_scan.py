@@ -38,7 +38,8 @@ import pytest
 from anonymise.pseudonym import normalise_local_id
 from anonymise.recognizers.snils import snils_is_valid
 from tests.app_helpers import DEMO_PASSWORD
-from tests.browser.test_full_case import _date, _nav, _new_case, _no_exception, _settle
+from tests.browser.test_full_case import _nav, _new_case, _no_exception
+from tests.browser.wizard import settle, type_date
 from tests.conftest import choose_option, serve_app, sign_in_browser
 from tests.drills.report import report
 from tests.exchange.test_legacy_import import patient, workbook
@@ -234,11 +235,11 @@ def _adverse_event(page: Any, subject_id: str) -> None:
     verbatim = page.get_by_label("Verbatim term (as reported)", exact=True)
     verbatim.fill(VERBATIM)
     verbatim.press("Control+Enter")
-    _date(page, "Onset date", dt.date.today())
+    type_date(page, "Onset date", dt.date.today())
     choose_option(page, "CTCAE grade", "Grade 2 - moderate")
     choose_option(page, "Action taken with the product", "Dose not changed")
     choose_option(page, "Outcome", "Recovering / resolving")
-    _settle(page)
+    settle(page)
     page.get_by_role("button", name="Save adverse event").click()
     page.get_by_text(f"Adverse event saved for subject {subject_id}").wait_for(
         state="visible", timeout=SCRUB_TIMEOUT
@@ -251,7 +252,7 @@ def _narrative(page: Any, subject_id: str) -> None:
     page.get_by_text(f"Subject: {subject_id}").wait_for(state="visible", timeout=TIMEOUT)
     page.get_by_role("textbox", name="Narrative (free text)").fill(NARRATIVE)
     page.keyboard.press("Control+Enter")
-    _settle(page)
+    settle(page)
     page.get_by_role("button", name="Preview scrubbed text").click()
     page.get_by_text("Scrubbed text (this is what will be saved)").wait_for(
         state="visible", timeout=SCRUB_TIMEOUT

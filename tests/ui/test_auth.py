@@ -110,5 +110,5 @@ def test_forged_session_state_does_not_widen_access(
     at.session_state["_caseguard_session"] = forged
     at.run()
     assert not at.exception
-    assert at.dataframe[0].value["Site"].tolist() == ["MSK"]
+    assert at.table[0].value.index.tolist() == ["MSK"]
     assert "site neurologist" in at.sidebar.caption[0].value

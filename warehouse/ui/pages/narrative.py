@@ -19,6 +19,7 @@ from schemas.errors import CaseguardError, ValidationFailed
 from schemas.formats import date_text
 from warehouse.capture import narrative_entry as ne
 from warehouse.ui.app_state import session
+from warehouse.ui.input_limits import NARRATIVE_INPUT_CAP
 from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
 from warehouse.ui.subject_state import current_subject
 
@@ -56,9 +57,12 @@ if st.session_state.pop(EMPTY_TEXT, False):
     # showing in the browser after "the original text was discarded".
     st.session_state[TEXT] = ""
 
-# No max_chars: the browser would cut a longer paste without a word. The length is
-# checked on preview, with a message, and nothing typed is lost.
-text = st.text_area(t("narr_text"), key=TEXT, height=220, help=t("narr_text_help"))
+# The box takes far more than a narrative may hold, so a long paste is kept whole and the
+# user told (the browser would cut at max_chars without a word); its length is checked on
+# preview, with a message.
+text = st.text_area(
+    t("narr_text"), key=TEXT, height=220, max_chars=NARRATIVE_INPUT_CAP, help=t("narr_text_help")
+)
 if len(text) > MAX_TEXT:
     st.warning(
         t(
