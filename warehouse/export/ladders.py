@@ -73,21 +73,45 @@ def band(value: Any, bands: Sequence[tuple[str, float | None]], unknown: str) ->
 def _banded(qi: QuasiIdentifier, months: pd.Series) -> list[tuple[pd.Series, pd.Series]]:
     ref = load_reference()
     unknown, top = unknown_value(ref), any_value(ref)
-    numbers = pd.to_numeric(months, errors="coerce")
+    numbers = pd.to_numeric(months, errors="coerce").to_numpy(dtype=float)
+    missing = np.isnan(numbers)
     levels = []
     for bands in qi.bands:
-        labels = numbers.map(lambda v, b=bands: band(v, b, unknown))
-        levels.append((labels, labels))
+        cuts = np.array([upper for _, upper in bands if upper is not None], dtype=float)
+        names = np.array([label for label, _ in bands], dtype=object)
+        # the band whose upper limit is the first one above the value (same rule as band())
+        labels = names[np.searchsorted(cuts, np.where(missing, 0.0, numbers), side="right")]
+        labels[missing] = unknown
+        series = pd.Series(labels, index=months.index, dtype=object)
+        levels.append((series, series))
     everything = pd.Series(top, index=months.index, dtype=object)
     return [*levels, (everything, everything)]
 
 
-def _marker(qi: QuasiIdentifier, genetics: pd.Series) -> list[tuple[pd.Series, pd.Series]]:
+def parsed_genetics(genetics: pd.Series) -> pd.Series:
+    """Each subject's genetic markers as a dict (each distinct stored text parsed once)."""
+    cache: dict[str, dict[str, Any]] = {}
+
+    def parse(value: Any) -> dict[str, Any]:
+        if isinstance(value, str):
+            if value not in cache:
+                cache[value] = as_dict(value) or {}
+            return cache[value]
+        return as_dict(value) or {}
+
+    return genetics.map(parse).astype(object)
+
+
+def _marker(qi: QuasiIdentifier, markers: pd.DataFrame) -> list[tuple[pd.Series, pd.Series]]:
     top = any_value(load_reference())
-    values = genetics.map(lambda g: str((as_dict(g) or {}).get(qi.name) or NOT_RECORDED))
+    raw = markers[qi.name] if qi.name in markers.columns else pd.Series(None, index=markers.index)
+    values = raw.astype(object).where(raw.notna() & (raw.astype(object) != ""), NOT_RECORDED)
+    values = values.astype(str).astype(object)
     levels = [(values, values)]
     if qi.groups:
-        grouped = values.map(lambda v: qi.groups.get(v, v))
+        codes, uniques = pd.factorize(values)
+        grouped_uniques = np.array([qi.groups.get(v, v) for v in uniques], dtype=object)
+        grouped = pd.Series(grouped_uniques[codes], index=values.index, dtype=object)
         levels.append((grouped, grouped))
     everything = pd.Series(top, index=values.index, dtype=object)
     return [*levels, (everything, everything)]
@@ -100,11 +124,9 @@ def _categorical(qi: QuasiIdentifier, frame: pd.DataFrame) -> list[tuple[pd.Seri
     if qi.name == "disease_subtype":
         disease = frame["disease"].astype(str)
         subtype = frame["disease_subtype"].astype(str)
-        types = pd.Series(
-            [subtype_type(ref, d, s) for d, s in zip(disease, subtype, strict=True)],
-            index=frame.index,
-            dtype=object,
-        )
+        pairs = disease + "/" + subtype
+        type_of = {pair: subtype_type(ref, *pair.split("/", 1)) for pair in pairs.drop_duplicates()}
+        types = pairs.map(type_of).astype(object)
         return [
             (disease + "/" + subtype, subtype),
             (disease + "/" + types, types),
@@ -122,21 +144,21 @@ def _categorical(qi: QuasiIdentifier, frame: pd.DataFrame) -> list[tuple[pd.Seri
 def _codes(levels: list[tuple[pd.Series, pd.Series]], name: str) -> tuple[Any, ...]:
     finest, _ = levels[0]
     codes, uniques = pd.factorize(finest, sort=True)
+    # one row per finest value: its first subject
+    _, first = np.unique(codes, return_index=True)
     maps, labels = [], []
     for key, label in levels:
-        pairs = pd.DataFrame({"finest": codes, "key": key.to_numpy(), "label": label.to_numpy()})
-        per_finest = pairs.drop_duplicates(["finest", "key"])
-        if per_finest["finest"].duplicated().any():
+        level_codes, level_keys = pd.factorize(key, sort=True)
+        mapping = np.asarray(level_codes[first], dtype=np.int64)
+        if not np.array_equal(mapping[codes], level_codes):
             raise CaseguardError(
                 f"the generalisation ladder of {name} is not a hierarchy: "
                 "one value would fall into two coarser values"
             )
-        level_codes, level_keys = pd.factorize(per_finest["key"], sort=True)
-        mapping = np.zeros(len(uniques), dtype=np.int64)
-        mapping[per_finest["finest"].to_numpy()] = level_codes
-        label_of = per_finest.drop_duplicates("key").set_index("key")["label"]
+        _, first_of_key = np.unique(level_codes, return_index=True)
         maps.append(mapping)
-        labels.append(np.asarray(label_of.reindex(level_keys).to_numpy(), dtype=object))
+        labels.append(np.asarray(label.to_numpy()[first_of_key], dtype=object))
+    del uniques
     return np.asarray(codes, dtype=np.int64), tuple(maps), tuple(labels)
 
 
@@ -160,13 +182,15 @@ def build_ladders(subjects: pd.DataFrame, dates: str = "shifted") -> list[Ladder
     frame = subjects.reset_index(drop=True)
     minimum = int(ref.disclosure.get("min_centres_per_area", 1))
     ladders = []
+    genetics = parsed_genetics(frame["genetics"])
+    markers = pd.DataFrame.from_records(genetics.tolist(), index=frame.index)
     for qi in quasi_identifiers(ref):
         if qi.dates and qi.dates != dates:
             continue
         if qi.kind == "bands":
             levels = _banded(qi, frame[qi.source[0]])
         elif qi.kind == "marker":
-            levels = _marker(qi, frame["genetics"])
+            levels = _marker(qi, markers)
         else:
             levels = _categorical(qi, frame)
         codes, maps, labels = _codes(levels, qi.name)

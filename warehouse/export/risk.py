@@ -33,8 +33,13 @@ def l_diversity(
     classes = frame.groupby(list(class_columns))
     for column in sensitive:
         distinct = classes[column].nunique()
+        # l counts distinct values per class, so repeated rows change nothing: pycanon gets
+        # each (class, value) once, which keeps it fast on large exports
+        # (and integer codes for the values: the same classes, and far faster to slice)
+        pairs = frame[[*class_columns, column]].drop_duplicates().reset_index(drop=True)
+        pairs = pairs.apply(lambda values: pd.factorize(values)[0])
         found[column] = {
-            "l": int(anonymity.l_diversity(frame, list(class_columns), [column])),
+            "l": int(anonymity.l_diversity(pairs, list(class_columns), [column])),
             "classes_with_one_value": int((distinct == 1).sum()),
             "subjects_in_those_classes": int(classes[column].transform("nunique").eq(1).sum()),
             "share_yes": round(float((frame[column] == "yes").mean()), 4),
