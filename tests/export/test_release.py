@@ -12,13 +12,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from pycanon import anonymity
 
 from schemas import TABLES, Case
 from schemas.errors import AccessDenied
 from tests.warehouse_fixtures import audit_rows, coordinator, make_case, make_db, monitor, site_user
 from warehouse.demo.build import create_demo
 from warehouse.export import pooled
-from warehouse.export.disclosure import QUASI_IDENTIFIERS
+from warehouse.export.ladders import build_ladders
 from warehouse.export.release import (
     DisclosureRefused,
     ExportOptions,
@@ -116,22 +117,59 @@ def test_withdrawn_and_non_consenting_subjects_appear_in_no_file(
     assert len(subjects) == len(released) == result.disclosure["subjects_released"]
 
 
-def test_every_equivalence_class_is_at_least_k(
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_every_equivalence_class_is_at_least_k_by_pycanon(
+    warehouse: tuple[Database, dict[str, set[str]]], tmp_path: Path, fmt: str
+) -> None:
+    """pycanon recomputes k on every released table and must agree with the report."""
+    db, _ = warehouse
+    options = ExportOptions(fmt=fmt, k=5, max_suppression=0.1, sdtm=True)
+    result = export_pooled(coordinator(db), tmp_path / "o", options)
+    subjects = read_frame(tmp_path / "o" / f"subjects.{fmt}").astype(str)
+    report = json.loads((tmp_path / "o" / "disclosure_report.json").read_text("utf-8"))
+    assert anonymity.k_anonymity(subjects, report["class_columns"]) == report["smallest_class"] >= 5
+    assert set(report["quasi_identifiers"]) <= set(subjects.columns)
+    assert report["subjects_released"] == len(subjects)
+    dm = read_frame(tmp_path / "o" / "sdtm" / f"dm.{fmt}").astype(str)
+    assert anonymity.k_anonymity(dm, ["SEX", "SITEID"]) >= report["smallest_class"]
+    assert result.disclosure["suppressed_share"] <= 0.1
+    assert set(report["l_diversity"]) == {"serious_ae", "died"}
+    # suppressed subjects leave every table, not only subjects
+    treated = read_frame(tmp_path / "o" / f"treatments.{fmt}")
+    assert set(treated["subject_id"].astype(str)) <= set(subjects["subject_id"])
+
+
+def test_default_export_releases_every_subject_value_from_its_ladder(
     warehouse: tuple[Database, dict[str, set[str]]], tmp_path: Path
 ) -> None:
+    """Issue 18 item 7: the default k=5 export carried the centre as ``area`` and the
+    test only looked at column names. Every value of every column is checked here."""
     db, _ = warehouse
-    result = export_pooled(coordinator(db), tmp_path / "o", ExportOptions(k=5, max_suppression=0.1))
+    result = export_pooled(coordinator(db), tmp_path / "o", ExportOptions(sdtm=True))
     subjects = read_frame(tmp_path / "o" / "subjects.parquet")
-    sizes = subjects.groupby(list(QUASI_IDENTIFIERS), dropna=False).size()
-    assert sizes.min() >= 5
-    report = json.loads((tmp_path / "o" / "disclosure_report.json").read_text("utf-8"))
-    assert report["smallest_class"] == sizes.min()
-    assert report["subjects_released"] == len(subjects)
-    assert set(report["generalisation"]) == set(QUASI_IDENTIFIERS)
-    assert result.disclosure["suppressed_share"] <= 0.1
-    # suppressed subjects leave every table, not only subjects
-    treated = read_frame(tmp_path / "o" / "treatments.parquet")
-    assert set(treated["subject_id"]) <= set(subjects["subject_id"])
+    report = result.disclosure
+    with db.connect(read_only=True) as conn:
+        eligible = pooled.eligible_subjects(conn)
+        sites = conn.execute("SELECT site_code, name, region FROM sites").df()
+    ladders = {ladder.name: ladder for ladder in build_ladders(eligible)}
+    for column in subjects.columns:
+        if column in ("subject_id", "disease", "status"):
+            continue
+        assert column in ladders, f"{column} is released but is no quasi-identifier"
+        ladder = ladders[column]
+        level = ladder.qi.level_names.index(report["generalisation"][column]["level"])
+        assert level >= ladder.lowest, column
+        released = set(subjects[column].fillna("").astype(str))
+        assert released <= set(ladder.labels[level]), column
+    one_centre = set(sites.groupby("region")["site_code"].nunique().loc[lambda n: n < 2].index)
+    centre_names = set(sites["site_code"]) | set(sites["name"]) | one_centre
+    dm = read_frame(tmp_path / "o" / "sdtm" / "dm.parquet")
+    for values in (subjects["area"], dm["SITEID"]):
+        assert not set(values.astype(str)) & centre_names
+    assert report["generalisation"]["area"]["level"] in ("region", "country", "any")
+    assert {"age_at_onset_months", "index_date", "smn2_copies"} & set(subjects.columns) == {
+        "smn2_copies"
+    }
 
 
 def test_manifest_hashes_match_the_files_and_the_audit_log(

@@ -210,3 +210,29 @@ def test_term_list_without_term_id_column_is_refused(
     use_terms(monkeypatch, tmp_path, HEADER.split(",", 1)[1], MEDDRA_HEADACHE.split(",", 1)[1])
     with pytest.raises(ReferenceDataError, match="term_id"):
         load_reference()
+
+
+def test_disclosure_ladders_and_weights_are_checked() -> None:
+    import dataclasses
+
+    from schemas.disclosure_spec import disclosure_problems, quasi_identifiers, weights
+
+    ref = load_reference()
+    assert disclosure_problems(ref) == []
+    names = {qi.name for qi in quasi_identifiers(ref)}
+    # every genetic marker of every disease is a quasi-identifier (HLA-B27 included)
+    assert {"smn2_copies", "smn1_status", "hla_b27"} <= names
+    assert weights(ref, ["AS"])["hla_b27"] > weights(ref, ["AS"])["area"]
+    assert weights(ref, ["SMA5Q"])["disease_subtype"] > weights(ref, ["SMA5Q"])["area"]
+    spec = dict(ref.disclosure)
+    qis = {**spec["quasi_identifiers"]}
+    age = {**qis["age_band"], "bands": [*qis["age_band"]["bands"]]}
+    age["bands"].append({"name": "odd", "bands": [["<3 y", 36], [">=3 y", None]]})
+    bad = dataclasses.replace(
+        ref, disclosure={**spec, "quasi_identifiers": {**qis, "age_band": age}}
+    )
+    assert any("subset of the finer level" in p for p in disclosure_problems(bad))
+    sma = ref.diseases["SMA5Q"]
+    odd = dataclasses.replace(sma, disclosure={"weights": {"height": 2}})
+    bad = dataclasses.replace(ref, diseases={**ref.diseases, "SMA5Q": odd})
+    assert any("unknown quasi-identifier 'height'" in p for p in disclosure_problems(bad))

@@ -34,7 +34,7 @@ def progress_bar() -> Iterator[Progress]:
 
 @click.command("export")
 @db_option
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="A new directory.")
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv", "xlsx"]), default="parquet")
 @click.option("--k", default=5, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--dates", type=click.Choice(["shifted", "study-day"]), default="shifted")
@@ -47,23 +47,50 @@ def progress_bar() -> Iterator[Progress]:
     help="Refuse if k-anonymity would suppress more than this share of subjects.",
 )
 @click.option("--force", is_flag=True, help="Export even if more would be suppressed.")
+@click.option(
+    "--weights",
+    default="",
+    help="Utility weights overriding the reference data, e.g. subtype=5,area=1.",
+)
+@click.option(
+    "--pin",
+    multiple=True,
+    help="Keep a quasi-identifier at a level (name or number), e.g. --pin 'age=fine age band'.",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would be released; write nothing.")
 @friendly
 def export_command(
     db_path: Path | None,
-    out_dir: Path,
+    out_dir: Path | None,
     fmt: str,
     k: int,
     dates: str,
     sdtm: bool,
     max_suppression: float,
     force: bool,
+    weights: str,
+    pin: tuple[str, ...],
+    dry_run: bool,
 ) -> None:
     """Write a pooled, k-anonymous export (consenting subjects only) to a new directory."""
+    from warehouse.export.disclosure import parse_assignments
+    from warehouse.export.preview import preview, summary_lines
     from warehouse.export.release import ExportOptions, export_pooled
     from warehouse.store.access import system_session
 
-    options = ExportOptions(fmt, k, dates, sdtm, max_suppression, force)
+    pins = [parse_assignments(p, "--pin", split=False) for p in pin]
+    options = ExportOptions(
+        fmt, k, dates, sdtm, max_suppression, force,
+        weights=tuple(parse_assignments(weights, "--weights").items()),
+        pins=tuple((n, v) for one in pins for n, v in one.items()),
+    )  # fmt: skip
     session = system_session(database(db_path), "export")
+    if dry_run:
+        for line in summary_lines(preview(session, options)):
+            click.echo(line)
+        return
+    if out_dir is None:
+        raise click.UsageError("--out is required (or use --dry-run)")
     with progress_bar() as update:
         result = export_pooled(session, out_dir, options, update)
     d, x = result.disclosure, result.excluded
@@ -73,8 +100,8 @@ def export_command(
         f"consent, {x['withdrawn']} withdrawn, {x['no_consent_record']} without consent record; "
         f"{d['subjects_suppressed']} suppressed for k={k}, smallest class {d['smallest_class']})"
     )
-    for step in d["steps"]:
-        click.echo(f"  generalised {step}")
+    for line in summary_lines(d):
+        click.echo(f"  {line}")
     click.echo(f"manifest sha256 {result.manifest_sha256}")
 
 

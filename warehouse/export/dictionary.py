@@ -14,8 +14,8 @@ import pandas as pd
 import yaml
 
 from schemas import TABLES, load_reference
+from schemas.disclosure_spec import any_value, quasi_identifiers, subtype_type, unknown_value
 from schemas.problems import MESSAGES_FILE
-from warehouse.export import disclosure
 
 LABELS_FILE = MESSAGES_FILE.parent / "columns.yaml"
 DAY_SUFFIX = ("study day: days since the first dose", "день исследования: дней от первой дозы")
@@ -91,30 +91,56 @@ def _checks(table: str, column: str) -> tuple[str, str, list[str]]:
     return kind, ", ".join(bounds), allowed
 
 
+def _ladder_values(column: str) -> list[str]:
+    """Every value a quasi-identifier column can take, at any level of its ladder."""
+    ref = load_reference()
+    qi = next((q for q in quasi_identifiers(ref) if q.name == column), None)
+    if qi is None:
+        return []
+    values: list[str] = []
+    if qi.kind == "bands":
+        values = [label for bands in qi.bands for label, _ in bands]
+        values.append(unknown_value(ref))
+    elif qi.kind == "marker":
+        values = list(_markers()[column]["codes"]) + list(qi.groups.values())
+    elif column == "disease_subtype":
+        values = [s for d in ref.diseases.values() for s in d.subtypes]
+        values += [subtype_type(ref, c, s) for c, d in ref.diseases.items() for s in d.subtypes]
+        values += list(ref.diseases)
+    elif column == "sex":
+        values = ref.codes("sexes")
+    if column == "index_year":
+        return ["year (4 digits)", unknown_value(ref), any_value(ref)]
+    return list(dict.fromkeys([*values, any_value(ref)]))
+
+
+def disclosure_role(table: str, column: str, dates: str = "shifted") -> str:
+    """What the data dictionary says about a column's part in disclosure control."""
+    ref = load_reference()
+    qi = next((q for q in quasi_identifiers(ref) if q.name == column), None)
+    if table == "subjects" and qi is not None:
+        ladder = " > ".join(qi.level_names[qi.lowest_released :])
+        return f"quasi-identifier: generalised for k-anonymity (ladder: {ladder})"
+    model = TABLES.get(table)
+    in_model = dates == "shifted" and model is not None and column in model.columns
+    if in_model and "datetime" in str(TABLES[table].model.to_schema().columns[column].dtype):
+        return (
+            "date shifted per subject (within 182 days), not a quasi-identifier of the "
+            "search; --dates study-day releases days since the first dose instead"
+        )
+    return ""
+
+
 def _reference_values(column: str) -> list[str]:
     ref = load_reference()
-    if column == "disease_subtype":
-        subtypes = [s for d in ref.diseases.values() for s in d.subtypes]
-        groups = {
-            disclosure.subtype_group(code, s)
-            for code, disease in ref.diseases.items()
-            for s in disease.subtypes
-        }
-        extra = sorted(groups - set(subtypes)) + [d for d in ref.diseases if d not in groups]
-        return subtypes + extra
+    if column in ("disease_subtype", "age_band", "onset_band", "index_year", "sex"):
+        return _ladder_values(column)
     if column == "coded_term":
         return list(ref.ae_terms.index)
     if column == "seriousness":
         return ref.codes("seriousness_criteria")
-    if column == "age_band":
-        coarse = dict.fromkeys(disclosure.COARSE_AGE_BANDS.values())
-        fine = [b for b, _ in disclosure.FINE_AGE_BANDS]
-        return [*fine, *coarse, ">=18 y", disclosure.UNKNOWN, disclosure.ANY]
-    if column == "smn2_copies":
-        codes = _markers()["smn2_copies"]["codes"]
-        return [*codes, *dict.fromkeys(disclosure.SMN2_GROUPS.values()), disclosure.ANY]
     if column in _markers():
-        return list(_markers()[column]["codes"])
+        return _ladder_values(column)
     return []
 
 
@@ -152,6 +178,7 @@ def describe_column(table: str, column: str, frame: pd.DataFrame) -> dict[str, s
         "unit": _unit(table, column),
         "range": bounds,
         "allowed_values": "; ".join(allowed),
+        "disclosure": disclosure_role(table, column, "study-day" if day_of else "shifted"),
     }
 
 
@@ -182,6 +209,7 @@ def sdtm_row(domain: str, column: str, frame: pd.DataFrame, values: list[str]) -
         "unit": "days" if column.endswith("DY") else "",
         "range": "",
         "allowed_values": "; ".join(values),
+        "disclosure": "",
     }
 
 

@@ -1,62 +1,39 @@
-"""Disclosure control for pooled exports: k-anonymity by generalisation, then suppression.
+"""Disclosure control for pooled exports: k-anonymity by optimal generalisation.
 
-Each subject is described by five quasi-identifiers (sex, age band, area, disease
-subtype, SMN2 copies). Every quasi-identifier has a ladder of ever coarser values
-(age: fine band -> coarse band -> any; area: site -> region -> country; subtype:
-subtype -> type -> disease; SMN2: copies -> group -> any; sex: sex -> any).
-Generalisation is global (every released value means the same thing in every row)
-and greedy: each step moves the one quasi-identifier whose next level leaves the
-fewest subjects in equivalence classes smaller than ``k`` (ties broken by
-:data:`LADDER_ORDER`; sex only when nothing else is left), until those subjects are
-no more than ``max_suppression`` of all; they are then suppressed. If even the last
-step leaves too many, the result is marked ``refused`` (the caller refuses the export
-unless forced, in which case the small classes are suppressed at the last step).
+Every quasi-identifier a released subject carries (sex, age band, area, disease subtype,
+age at onset, the shifted index year with ``--dates shifted``, and every genetic marker
+of the reference data) has a ladder of ever coarser values
+(:mod:`warehouse.export.ladders`, from ``schemas/reference/disclosure.yaml`` and
+``diseases.yaml``). Generalisation is global: every released value means the same in
+every row. :mod:`warehouse.export.lattice` finds, over every combination of levels, the
+one with the least weighted information loss that leaves at most ``max_suppression``
+of the subjects in classes smaller than ``k``; those subjects are suppressed. Weights
+come from the diseases in the export and may be overridden; any quasi-identifier may be
+pinned to a level. If no combination is within the budget the result is ``refused``
+(the caller refuses unless forced; forced, the coarsest node is released).
+
+The report names the node, its loss, the loss the former greedy ladder walk would have
+had, and l-diversity of serious AEs and death within each class (:mod:`.risk`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from schemas import load_reference
+from schemas.disclosure_spec import resolve
+from schemas.disclosure_spec import weights as reference_weights
 from schemas.errors import CaseguardError
+from warehouse.export import lattice, risk
+from warehouse.export.ladders import Ladder, build_ladders, level_index
 
-QUASI_IDENTIFIERS = ("sex", "age_band", "area", "disease_subtype", "smn2_copies")
-ANY = "*"
-# (label, upper limit in months); the last band is open. Ages of 90 years and over
-# share one band (Safe Harbor).
-FINE_AGE_BANDS: tuple[tuple[str, float | None], ...] = (
-    ("<6 m", 6),
-    ("6-23 m", 24),
-    ("2-5 y", 72),
-    ("6-11 y", 144),
-    ("12-17 y", 216),
-    ("18-39 y", 480),
-    ("40-64 y", 780),
-    ("65-89 y", 1080),
-    (">=90 y", None),
-)
-COARSE_AGE_BANDS: dict[str, str] = {
-    "<6 m": "<2 y",
-    "6-23 m": "<2 y",
-    "2-5 y": "2-17 y",
-    "6-11 y": "2-17 y",
-    "12-17 y": "2-17 y",
-}
-UNKNOWN = "unknown"
-SMN2_GROUPS = {"1": "1-2", "2": "1-2", "3": "3", "4": ">=4", ">=5": ">=4"}
-LEVEL_NAMES: dict[str, tuple[str, ...]] = {
-    "sex": ("sex", "any"),
-    "age_band": ("fine age band", "coarse age band (<2 y, 2-17 y, >=18 y)", "any"),
-    "area": ("site", "region", "country", "any"),
-    "disease_subtype": ("subtype", "type (1a/1b/1c -> 1)", "disease"),
-    "smn2_copies": ("copies", "group (1-2, 3, >=4)", "any"),
-}
-# Preference between generalisation steps that suppress equally few subjects.
-LADDER_ORDER: tuple[str, ...] = ("age_band", "area", "disease_subtype", "smn2_copies", "sex")
-# Generalised only when nothing else is left (sex matters in every safety analysis).
-LAST_RESORT = frozenset({"sex"})
+SENSITIVE = ("serious_ae", "died")  # per-subject attributes whose disclosure is measured
+CLASS_EXTRA = ("disease",)  # released beside the quasi-identifiers; fixed by the subtype
 INPUT_COLUMNS = (
     "subject_id",
     "sex",
@@ -66,73 +43,10 @@ INPUT_COLUMNS = (
     "country",
     "disease",
     "disease_subtype",
-    "smn2_copies",
+    "genetics",
+    "age_at_onset_months",
+    "index_date",
 )
-
-
-def fine_age_band(months: Any) -> str:
-    """The fine age band of an age in months ('unknown' when missing)."""
-    if months is None or pd.isna(months):
-        return UNKNOWN
-    for label, limit in FINE_AGE_BANDS:
-        if limit is None or float(months) < limit:
-            return label
-    return FINE_AGE_BANDS[-1][0]
-
-
-def _age(months: pd.Series, level: int) -> pd.Series:
-    fine = months.map(fine_age_band)
-    if level == 0:
-        return fine
-    if level == 1:
-        return fine.map(lambda b: b if b == UNKNOWN else COARSE_AGE_BANDS.get(b, ">=18 y"))
-    return pd.Series(ANY, index=months.index)
-
-
-def subtype_group(disease: str, subtype: str) -> str:
-    """The type a subtype belongs to (SMA '1b' -> '1'); the disease when it has none."""
-    if subtype and subtype[0].isdigit():
-        return subtype[0]
-    return subtype if subtype == "presymptomatic" else disease
-
-
-def _levels(subjects: pd.DataFrame, name: str) -> list[pd.Series]:
-    """Every ladder level of one quasi-identifier, finest first."""
-    index = subjects.index
-    if name == "sex":
-        return [subjects["sex"].astype(str), pd.Series(ANY, index=index)]
-    if name == "age_band":
-        return [_age(subjects["age_at_index_months"], level) for level in range(3)]
-    if name == "area":
-        areas = [subjects[c].astype(str) for c in ("site_code", "region", "country")]
-        return [*areas, pd.Series(ANY, index=index)]
-    if name == "disease_subtype":
-        groups = [
-            subtype_group(str(d), str(s))
-            for d, s in zip(subjects["disease"], subjects["disease_subtype"], strict=True)
-        ]
-        return [
-            subjects["disease_subtype"].astype(str),
-            pd.Series(groups, index=index, dtype=object),
-            subjects["disease"].astype(str),
-        ]
-    smn2 = subjects["smn2_copies"].fillna("").astype(str)
-    return [smn2, smn2.map(lambda v: SMN2_GROUPS.get(v, v)), pd.Series(ANY, index=index)]
-
-
-def generalise(subjects: pd.DataFrame, levels: dict[str, int]) -> pd.DataFrame:
-    """The quasi-identifiers of ``subjects`` at the given ladder levels (one column each)."""
-    return pd.DataFrame(
-        {name: _levels(subjects, name)[levels[name]] for name in QUASI_IDENTIFIERS},
-        index=subjects.index,
-    )
-
-
-def class_sizes(quasi: pd.DataFrame) -> pd.Series:
-    """For each row, the size of its equivalence class over the quasi-identifiers."""
-    if quasi.empty:
-        return pd.Series(dtype="int64")
-    return quasi.groupby(list(QUASI_IDENTIFIERS), dropna=False)["sex"].transform("size")
 
 
 @dataclass
@@ -141,84 +55,209 @@ class Disclosure:
 
     released: pd.DataFrame
     suppressed_ids: list[str]
-    levels: dict[str, int]
-    steps: list[str]
+    levels: dict[str, str]
     refused: bool
     report: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def quasi_identifiers(self) -> list[str]:
+        """The released quasi-identifier columns."""
+        return list(self.levels)
 
-def _report(
-    finest: pd.DataFrame,
-    quasi: pd.DataFrame,
-    keep: pd.Series,
-    levels: dict[str, int],
+
+def parse_assignments(text: str, what: str, split: bool = True) -> dict[str, str]:
+    """``"subtype=5,area=1"`` -> ``{"disease_subtype": "5", "area": "1"}`` (names checked;
+    with ``split=False`` the text is one assignment, so a value may hold commas)."""
+    ref = load_reference()
+    found: dict[str, str] = {}
+    parts = text.split(",") if split else [text]
+    for part in [p.strip() for p in parts if p.strip()]:
+        name, sep, value = part.partition("=")
+        if not sep or not value.strip():
+            raise CaseguardError(f"{what}: {part!r} is not NAME=VALUE")
+        try:
+            found[resolve(ref, name)] = value.strip()
+        except KeyError as exc:
+            raise CaseguardError(f"{what}: {exc.args[0]}") from None
+    return found
+
+
+def _weights(
+    ladders: list[Ladder], diseases: list[str], override: Mapping[str, Any]
+) -> list[float]:
+    ref = load_reference()
+    base = reference_weights(ref, diseases)
+    for name, value in override.items():
+        try:
+            base[resolve(ref, name)] = float(value)
+        except (KeyError, ValueError):
+            raise CaseguardError(
+                f"weight {name}={value!r}: a quasi-identifier and a number"
+            ) from None
+        if base[resolve(ref, name)] <= 0:
+            raise CaseguardError(f"weight {name}={value}: weights must be above 0")
+    return [base[ladder.name] for ladder in ladders]
+
+
+def _bounds(
+    ladders: list[Ladder], pins: Mapping[str, Any]
+) -> tuple[list[int], list[int], dict[str, str]]:
+    """Each quasi-identifier's lowest and highest level to search, and the pinned ones."""
+    ref = load_reference()
+    pinned: dict[str, str] = {}
+    low = [ladder.lowest for ladder in ladders]
+    high = [ladder.top for ladder in ladders]
+    names = [ladder.name for ladder in ladders]
+    for alias, level in pins.items():
+        try:
+            name = resolve(ref, alias)
+        except KeyError as exc:
+            raise CaseguardError(f"pin: {exc.args[0]}") from None
+        if name not in names:
+            continue  # not released in this export (e.g. index year of a study-day export)
+        index = names.index(name)
+        low[index] = high[index] = level_index(ladders[index], level)
+        pinned[name] = ladders[index].qi.level_names[low[index]]
+    for index, ladder in enumerate(ladders):
+        if ladder.distinct(low[index]) <= 1 and high[index] > low[index]:
+            high[index] = low[index]  # one value for everyone: coarser levels change nothing
+    return low, high, pinned
+
+
+def _node_summary(problem: lattice.Problem, node: lattice.Node | None) -> dict[str, Any]:
+    if node is None:
+        return {"node": None, "information_loss": None, "subjects_suppressed": None}
+    return {
+        "node": {
+            ladder.name: ladder.qi.level_names[level]
+            for ladder, level in zip(problem.ladders, node, strict=True)
+        },
+        "information_loss": round(problem.loss(node), 4),
+        "subjects_suppressed": problem.suppressed(node),
+        "within_budget": problem.feasible(node),
+    }
+
+
+def _per_qi(
+    problem: lattice.Problem, node: lattice.Node, keep: np.ndarray
+) -> dict[str, dict[str, Any]]:
+    found = {}
+    for ladder, level, weight in zip(problem.ladders, node, problem.weights, strict=True):
+        finest = ladder.codes[keep]
+        released = ladder.maps[level][finest]
+        changed = ladder.labels[level][released] != ladder.labels[0][finest]
+        found[ladder.name] = {
+            "level": ladder.qi.level_names[level],
+            "levels": list(ladder.qi.level_names[ladder.lowest :]),
+            "weight": weight,
+            "loss": round(level / ladder.top, 4) if ladder.top else 0.0,
+            "rows_generalised": int(changed.sum()),
+            "distinct_values": int(np.unique(released).size),
+        }
+    return found
+
+
+def anonymise_subjects(
+    subjects: pd.DataFrame,
     k: int,
     max_share: float,
-) -> dict[str, Any]:
-    released = quasi[keep]
-    sizes = class_sizes(released)
-    per_qi = {
-        name: {
-            "level": LEVEL_NAMES[name][levels[name]],
-            "rows_generalised": int((finest.loc[keep, name] != released[name]).sum()),
-            "distinct_values": int(released[name].nunique()),
-        }
-        for name in QUASI_IDENTIFIERS
-    }
-    total = len(finest)
-    return {
-        "k": k,
-        "max_suppression": max_share,
-        "quasi_identifiers": list(QUASI_IDENTIFIERS),
-        "subjects_considered": total,
-        "subjects_released": int(keep.sum()),
-        "subjects_suppressed": int(total - keep.sum()),
-        "suppressed_share": round((total - int(keep.sum())) / total, 4) if total else 0.0,
-        "equivalence_classes": int(released.drop_duplicates().shape[0]),
-        "smallest_class": int(sizes.min()) if len(sizes) else 0,
-        "generalisation": per_qi,
-    }
-
-
-def anonymise_subjects(subjects: pd.DataFrame, k: int, max_share: float) -> Disclosure:
-    """Generalise and suppress ``subjects`` (columns :data:`INPUT_COLUMNS`) to k-anonymity."""
+    *,
+    weights: Mapping[str, Any] | None = None,
+    pins: Mapping[str, Any] | None = None,
+    dates: str = "shifted",
+    search: str = "best_first",
+) -> Disclosure:
+    """Generalise and suppress ``subjects`` (one row per subject) to k-anonymity."""
     if k < 1:
         raise CaseguardError("k must be at least 1")
     if not 0 <= max_share <= 1:
         raise CaseguardError("the largest suppressed share must lie between 0 and 1")
-    frame = subjects.reindex(columns=list(INPUT_COLUMNS)).reset_index(drop=True)
-    ladders = {name: _levels(frame, name) for name in QUASI_IDENTIFIERS}
-    levels = dict.fromkeys(QUASI_IDENTIFIERS, 0)
-    steps: list[str] = []
+    missing = [c for c in INPUT_COLUMNS if c not in subjects.columns]
+    if missing and len(subjects):
+        raise CaseguardError(f"the subjects lack {', '.join(missing)} for disclosure control")
+    frame = subjects.reset_index(drop=True).reindex(
+        columns=list(dict.fromkeys([*INPUT_COLUMNS, *subjects.columns]))
+    )
+    ladders = build_ladders(frame, dates)
     total = len(frame)
-
-    def small(trial: dict[str, int]) -> pd.Series:
-        quasi = pd.DataFrame({n: ladders[n][trial[n]] for n in QUASI_IDENTIFIERS})
-        return class_sizes(quasi) < k if total else pd.Series(dtype=bool)
-
-    suppressed = int(small(levels).sum())
-    while suppressed > max_share * total:
-        options = [n for n in LADDER_ORDER if levels[n] + 1 < len(ladders[n])]
-        options = [n for n in options if n not in LAST_RESORT] or options
-        if not options:
-            break
-        trials = {n: int(small({**levels, n: levels[n] + 1}).sum()) for n in options}
-        name = min(options, key=lambda n: trials[n])  # ties: earlier in LADDER_ORDER
-        levels[name] += 1
-        suppressed = trials[name]
-        steps.append(f"{name}: {LEVEL_NAMES[name][levels[name]]}")
-    quasi = pd.DataFrame({n: ladders[n][levels[n]] for n in QUASI_IDENTIFIERS})
-    keep = ~small(levels) if total else pd.Series(dtype=bool)
-    refused = suppressed > max_share * total
-    released = pd.concat([frame[["subject_id"]], quasi], axis=1)[keep.to_numpy(dtype=bool)]
-    finest = pd.DataFrame({n: ladders[n][0] for n in QUASI_IDENTIFIERS})
-    report = _report(finest, quasi, keep.astype(bool), levels, k, max_share)
-    report.update(steps=steps, refused=refused)
+    diseases = sorted({str(d) for d in frame.get("disease", pd.Series(dtype=str)).dropna()})
+    low, high, pinned = _bounds(ladders, pins or {})
+    problem = lattice.Problem(
+        ladders, _weights(ladders, diseases, weights or {}), k, int(max_share * total + 1e-9),
+        low, high,
+    )  # fmt: skip
+    outcome = (lattice.exhaustive if search == "exhaustive" else lattice.best_first)(problem)
+    refused = outcome.node is None
+    node = outcome.node if outcome.node is not None else problem.top
+    keep = _kept(problem, node, total)
+    greedy_order = [i for i, ladder in enumerate(ladders) if ladder.name != "sex"]
+    greedy_order += [i for i, ladder in enumerate(ladders) if ladder.name == "sex"]
+    last_resort = [i for i, ladder in enumerate(ladders) if ladder.name == "sex"]
+    greedy_node = lattice.greedy(problem, greedy_order, last_resort)
+    released = pd.DataFrame({"subject_id": frame["subject_id"].astype(str)})
+    for ladder, level in zip(ladders, node, strict=True):
+        released[ladder.name] = ladder.values(level)
+    for column in CLASS_EXTRA:
+        if column in frame.columns:
+            released[column] = frame[column].astype(str)
+    levels = {
+        ladder.name: ladder.qi.level_names[level]
+        for ladder, level in zip(ladders, node, strict=True)
+    }
+    kept_rows = released[keep].reset_index(drop=True)
+    class_columns = [*levels, *(c for c in CLASS_EXTRA if c in released.columns)]
+    report = {
+        "k": k,
+        "max_suppression": max_share,
+        "quasi_identifiers": list(levels),
+        "class_columns": class_columns,
+        "subjects_considered": total,
+        "subjects_released": int(keep.sum()),
+        "subjects_suppressed": int(total - keep.sum()),
+        "suppressed_share": round((total - int(keep.sum())) / total, 4) if total else 0.0,
+        "equivalence_classes": int(kept_rows[class_columns].drop_duplicates().shape[0]),
+        "smallest_class": risk.smallest_class(kept_rows, class_columns),
+        "generalisation": _per_qi(problem, node, keep),
+        "search": {
+            "method": "exhaustive"
+            if search == "exhaustive"
+            else "best-first with monotone pruning",
+            "metric": lattice.METRIC,
+            "lattice_nodes": outcome.lattice_size,
+            "nodes_evaluated": outcome.evaluated,
+            "pinned": pinned,
+        },
+        "lattice": {**_node_summary(problem, node), "refused": refused},
+        "greedy": _node_summary(problem, greedy_node),
+        "l_diversity": _diversity(kept_rows, frame, keep, class_columns),
+        "refused": refused,
+    }
     return Disclosure(
-        released=released.reset_index(drop=True),
-        suppressed_ids=[str(s) for s in frame.loc[~keep.astype(bool), "subject_id"]],
+        released=kept_rows,
+        suppressed_ids=[str(s) for s in frame.loc[~keep, "subject_id"]],
         levels=levels,
-        steps=steps,
         refused=refused,
         report=report,
     )
+
+
+def _kept(problem: lattice.Problem, node: lattice.Node, total: int) -> np.ndarray:
+    """Per subject: whether its class at ``node`` has at least k subjects."""
+    key = np.zeros(total, dtype=np.int64)
+    for ladder, level in zip(problem.ladders, node, strict=True):
+        codes = ladder.maps[level][ladder.codes]
+        _, key = np.unique(key * (int(codes.max(initial=0)) + 1) + codes, return_inverse=True)
+        key = key.reshape(-1)
+    return np.bincount(key, minlength=1)[key] >= problem.k if total else np.zeros(0, dtype=bool)
+
+
+def _diversity(
+    released: pd.DataFrame, frame: pd.DataFrame, keep: np.ndarray, class_columns: list[str]
+) -> dict[str, Any]:
+    present = [c for c in SENSITIVE if c in frame.columns]
+    if not present or released.empty:
+        return {}
+    table = released.copy()
+    for column in present:
+        table[column] = frame.loc[keep, column].map(lambda v: "yes" if bool(v) else "no").to_numpy()
+    return risk.l_diversity(table, class_columns, present)

@@ -23,7 +23,6 @@ from schemas import TABLES, load_reference
 from schemas.common import as_dict
 from schemas.errors import CaseguardError
 from schemas.treatments import SWITCH_REASONS
-from warehouse.export.dictionary import marker_names
 
 EXPORT_TABLES = (
     "subjects",
@@ -86,25 +85,26 @@ def exclusions(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def eligible_subjects(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Eligible subjects with their quasi-identifier inputs and first-dose date."""
+    """Eligible subjects: quasi-identifier inputs, first-dose date, and the sensitive
+    attributes whose disclosure the report measures (any serious AE, death)."""
     frame = conn.execute(
         f"""SELECT s.subject_id, s.sex, s.age_at_index_months, s.site_code,
                    coalesce(si.region, 'unknown') AS region,
                    coalesce(si.country, 'unknown') AS country,
                    s.disease, s.disease_subtype, s.genetics, s.age_at_onset_months,
-                   s.index_date, s.status, coalesce(f.first_dose, s.index_date) AS first_dose
+                   s.index_date, s.status, coalesce(f.first_dose, s.index_date) AS first_dose,
+                   coalesce(a.serious_ae, false) AS serious_ae,
+                   s.status = 'died' OR coalesce(a.fatal_ae, false) AS died
             FROM subjects s JOIN consents c USING (subject_id)
             LEFT JOIN sites si USING (site_code)
             LEFT JOIN (SELECT subject_id, min(start_date) AS first_dose
                        FROM treatments GROUP BY subject_id) f USING (subject_id)
+            LEFT JOIN (SELECT subject_id, bool_or(serious) AS serious_ae,
+                              bool_or(outcome = 'fatal') AS fatal_ae
+                       FROM adverse_events GROUP BY subject_id) a USING (subject_id)
             WHERE {ELIGIBLE}
             ORDER BY s.subject_id"""
     ).df()
-    genetics = frame["genetics"].map(lambda g: as_dict(g) or {})
-    frame["smn2_copies"] = genetics.map(lambda g: str(g.get("smn2_copies", "")))
-    for name in marker_names():
-        if name != "smn2_copies":
-            frame[name] = genetics.map(lambda g, n=name: g.get(n))
     return frame
 
 

@@ -50,6 +50,9 @@ class ExportOptions:
     sdtm: bool = False
     max_suppression: float = 0.05
     force: bool = False
+    # utility weights and pinned levels of quasi-identifiers, e.g. (("area", "1"),)
+    weights: tuple[tuple[str, str], ...] = ()
+    pins: tuple[tuple[str, str], ...] = ()
 
     def check(self) -> None:
         """Raise a clear error for an impossible option."""
@@ -88,17 +91,16 @@ def code_version() -> str:
 
 
 def _subjects_table(eligible: pd.DataFrame, released: pd.DataFrame) -> pd.DataFrame:
-    """The released subjects: export ids, generalised quasi-identifiers, markers."""
-    frame = released.merge(
-        eligible.drop(columns=["sex", "disease_subtype", "smn2_copies"]), on="subject_id"
-    )
-    frame["age_at_onset_months"] = frame["age_at_onset_months"].clip(
-        upper=pooled.ONSET_TOP_CODE_MONTHS
-    )
-    markers = marker_names()
+    """The released subjects: export ids, generalised quasi-identifiers, status.
+
+    Every per-subject value comes from the generalised quasi-identifiers; the stored
+    age, age at onset, index date, centre and genetics are never copied.
+    """
+    frame = released.merge(eligible[["subject_id", "status"]], on="subject_id")
+    markers = [m for m in marker_names() if m in released.columns]
     columns = ["export_id", "sex", "age_band", "area", "disease", "disease_subtype", *markers]
-    columns += ["age_at_onset_months", "index_date", "status"]
-    out = frame[columns].rename(columns={"export_id": "subject_id"})
+    columns += [c for c in ("onset_band", "index_year") if c in released.columns]
+    out = frame[[*columns, "status"]].rename(columns={"export_id": "subject_id"})
     return out.sort_values("subject_id").reset_index(drop=True)
 
 
@@ -144,11 +146,13 @@ def _audit(session: Session, action: str, details: dict[str, Any], key: str | No
 def _refuse(session: Session, options: ExportOptions, report: dict[str, Any]) -> None:
     _audit(session, "export_refused", {"parameters": asdict(options), "disclosure": report}, None)
     share = report["suppressed_share"]
+    pinned = report["search"]["pinned"]
+    levels = f" with {', '.join(f'{n} pinned at {v}' for n, v in pinned.items())}" if pinned else ""
     raise DisclosureRefused(
         f"k-anonymity (k={options.k}) would suppress {report['subjects_suppressed']} of "
         f"{report['subjects_considered']} subjects ({share:.1%}), more than the allowed "
-        f"{options.max_suppression:.1%} even after every generalisation step; "
-        "lower k, allow more suppression, or use --force"
+        f"{options.max_suppression:.1%}, at every combination of generalisation levels{levels}; "
+        "lower k, allow more suppression, unpin a level, or use --force"
     )
 
 
@@ -201,6 +205,18 @@ def _manifest(
     return manifest, hashlib.sha256(data).hexdigest()
 
 
+def anonymise(eligible: pd.DataFrame, options: ExportOptions) -> disclosure.Disclosure:
+    """The disclosure control of an export with ``options`` (nothing is written)."""
+    return disclosure.anonymise_subjects(
+        eligible,
+        options.k,
+        options.max_suppression,
+        weights=dict(options.weights),
+        pins=dict(options.pins),
+        dates=options.dates,
+    )
+
+
 def export_pooled(
     session: Session, out_dir: Path, options: ExportOptions, progress: Progress | None = None
 ) -> ExportResult:
@@ -211,8 +227,7 @@ def export_pooled(
     step = stages(progress, STAGES)
     excluded, eligible = _read(session)
     step("read")
-    inputs = eligible.reindex(columns=list(disclosure.INPUT_COLUMNS))
-    result = disclosure.anonymise_subjects(inputs, options.k, options.max_suppression)
+    result = anonymise(eligible, options)
     report = {**result.report, "forced": bool(result.refused and options.force)}
     if result.refused and not options.force:
         _refuse(session, options, report)

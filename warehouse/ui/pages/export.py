@@ -5,13 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from schemas import load_reference
+from schemas.disclosure_spec import quasi_identifiers
 from schemas.errors import CaseguardError
 from warehouse.export.archive import export_archive
+from warehouse.export.preview import level_rows, preview
 from warehouse.export.release import ExportOptions
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import show_error, t
+from warehouse.ui.layout import lang, show_error, t
 
 RESULT = "export_archive"
+PREVIEW = "export_preview"
 
 st.title(t("export_title"))
 st.caption(t("export_intro"))
@@ -35,10 +39,59 @@ with st.form("export_options"):
         key="export_share",
     )  # fmt: skip
     force = st.checkbox(t("export_force"), key="export_force")
+    with st.expander(t("export_pins"), expanded=PREVIEW in st.session_state):
+        st.caption(t("export_pins_help"))
+        pins = {}
+        for qi in quasi_identifiers(load_reference()):
+            search = t("export_pin_search")
+            chosen = st.selectbox(
+                qi.label_ru if lang() == "ru" else qi.label_en,
+                [search, *qi.level_names[qi.lowest_released :]],
+                key=f"export_pin_{qi.name}",
+            )
+            if chosen != search:
+                pins[qi.name] = str(chosen)
+    show = st.form_submit_button(t("export_preview"))
     run = st.form_submit_button(t("export_run"), type="primary")
 
+options = ExportOptions(
+    str(fmt), int(k), str(dates), bool(sdtm), float(share) / 100, force,
+    pins=tuple(pins.items()),
+)  # fmt: skip
+if show:
+    try:
+        st.session_state[PREVIEW] = preview(session(), options)
+    except CaseguardError as exc:
+        st.session_state.pop(PREVIEW, None)
+        show_error(exc)
+
+shown = st.session_state.get(PREVIEW)
+if shown is not None and not run:
+    st.subheader(t("export_preview_title"))
+    lattice, greedy = shown["lattice"], shown["greedy"]
+    left, middle, right = st.columns(3)
+    left.metric(t("export_preview_suppressed"), shown["subjects_suppressed"],
+                help=t("export_preview_of", total=shown["subjects_considered"]))  # fmt: skip
+    middle.metric(t("export_preview_loss"), lattice["information_loss"])
+    right.metric(t("export_preview_greedy"), greedy["information_loss"])
+    if shown["refused"]:
+        st.warning(t("export_preview_refused"))
+    table = [
+        {
+            t("export_col_qi"): row["quasi_identifier"],
+            t("export_col_level"): row["level"] + (" 📌" if row["pinned"] else ""),
+            t("export_col_greedy"): row["greedy_level"],
+            t("export_col_weight"): row["weight"],
+            t("export_col_loss"): row["loss"],
+            t("export_col_values"): row["distinct_values"],
+        }
+        for row in level_rows(shown)
+    ]
+    st.dataframe(pd.DataFrame(table), hide_index=True, key="export_preview_table")
+    st.caption(t("export_preview_metric"))
+
 if run:
-    options = ExportOptions(str(fmt), int(k), str(dates), bool(sdtm), float(share) / 100, force)
+    st.session_state.pop(PREVIEW, None)
     bar = st.progress(0.0, text=t("export_progress", stage="…"))
 
     def report(stage: str, done: int, total: int) -> None:
@@ -72,12 +125,21 @@ if archive is not None:
     st.subheader(t("export_report"))
     rows = [
         {
-            t("export_col_qi"): name,
-            t("export_col_level"): info["level"],
-            t("export_col_generalised"): info["rows_generalised"],
-            t("export_col_values"): info["distinct_values"],
+            t("export_col_qi"): row["quasi_identifier"],
+            t("export_col_level"): row["level"],
+            t("export_col_greedy"): row["greedy_level"],
+            t("export_col_loss"): row["loss"],
+            t("export_col_generalised"): row["rows_generalised"],
+            t("export_col_values"): row["distinct_values"],
         }
-        for name, info in disclosure.get("generalisation", {}).items()
+        for row in level_rows(disclosure)
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="export_report_table")
+    st.caption(
+        t(
+            "export_report_loss",
+            loss=disclosure["lattice"]["information_loss"],
+            greedy=disclosure["greedy"]["information_loss"],
+        )
+    )
     st.caption(t("export_audited"))
