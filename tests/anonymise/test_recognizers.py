@@ -32,9 +32,11 @@ from anonymise.recognizers.passport_ru import RussianPassportRecognizer
 from anonymise.recognizers.person_context import PersonContextRecognizer
 from anonymise.recognizers.person_morphology import RussianNameRecognizer
 from anonymise.recognizers.phone import PhoneRecognizer
+from anonymise.recognizers.phone_world import WorldPhoneRecognizer
 from anonymise.recognizers.proper_noun import EnglishProperNounRecognizer
 from anonymise.recognizers.snils import SnilsRecognizer, snils_is_valid
 from anonymise.recognizers.spacy_ner import SpacyNerRecognizer
+from anonymise.recognizers.stock import StockIdentifierRecognizer
 from anonymise.recognizers.url import UrlRecognizer
 
 Expected = str | tuple[str, ...] | None
@@ -248,6 +250,103 @@ def test_birth_certificate(text: str, expected: Expected) -> None:
 )
 def test_phone(text: str, expected: Expected) -> None:
     check(PhoneRecognizer("ru"), text, expected, "PHONE")
+
+
+# --- phones of every region (phonenumbers) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("landline (020) 7946 0958", "(020) 7946 0958"),  # UK, area code in brackets
+        ("home 0207 946 0958", "0207 946 0958"),  # UK, area code written long
+        ("ring (02) 9876 5432 after 5", "(02) 9876 5432"),  # Australia
+        ("mobile 087 123 4567.", "087 123 4567"),  # Ireland
+        ("office (613) 555-0143", "(613) 555-0143"),  # Canada
+        ("dial 1-613-555-0143", "1-613-555-0143"),  # trunk prefix written apart
+        ("tél. 06 12 34 56 78", "06 12 34 56 78"),  # France
+        ("+353 87 123 4567", "+353 87 123 4567"),
+        ("0044 20 7946 0958", "0044 20 7946 0958"),
+        ("+61 2 9876 5432", "+61 2 9876 5432"),
+        # near misses: dates, scores, SNILS and ungrouped strings are not phones
+        ("12.03.2019", None),
+        ("2019-03-12", None),
+        ("123-456-789 01", None),
+        ("12345678901", None),
+        ("HFMSE 34, RULM 21, ЧСС 120-130", None),
+        ("208 10 9", None),  # too short to be a number without a label
+        ("+44 12", None),  # an invalid international number
+        ("0207 94", None),
+    ],
+)
+def test_world_phone(text: str, expected: Expected) -> None:
+    check(WorldPhoneRecognizer("en"), text, expected, "PHONE")
+
+
+def _example_numbers() -> list[tuple[str, str]]:
+    """phonenumbers' example fixed-line and mobile number of every region, both forms."""
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+    examples = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE):
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is None:
+                continue
+            for form in (PhoneNumberFormat.INTERNATIONAL, PhoneNumberFormat.NATIONAL):
+                examples.append((region, phonenumbers.format_number(number, form)))
+    return examples
+
+
+def test_world_phone_covers_every_region() -> None:
+    """Every region's own layout is found; short local numbers need a label instead."""
+    import re
+
+    recognizer = WorldPhoneRecognizer("en")
+    examples = _example_numbers()
+    assert len({region for region, _ in examples}) >= 240
+    missed = []
+    checked = 0
+    for region, number in examples:
+        groups = re.findall(r"\d+", number)
+        if sum(map(len, groups)) < 8 or len(groups) < 2:
+            continue  # a 5-7 digit local number: found by the labelled rule only
+        checked += 1
+        text = f"Call {number} today."
+        found = [text[r.start : r.end] for r in recognizer.analyze(text, [])]
+        if found != [number]:
+            missed.append((region, number))
+    assert checked > 850
+    # Belarus writes its trunk prefix "8 0" in a way no other plan does.
+    assert len(missed) <= 2, missed
+
+
+# --- Presidio's stock identifiers (cards, IBAN, IP, US and UK numbers) --------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("card 4111 1111 1111 1111 exp 09/27", "4111 1111 1111 1111"),
+        ("IBAN GB82 WEST 1234 5698 7654 32", "GB82 WEST 1234 5698 7654 32"),
+        ("IBAN DE89370400440532013000.", "DE89370400440532013000"),
+        ("from 192.168.10.12 at login", "192.168.10.12"),
+        ("SSN 536-90-4399", "536-90-4399"),
+        ("NI number JG 10 37 53 C", "JG 10 37 53 C"),
+        ("NHS 943 476 5919", "943 476 5919"),
+        ("ITIN 912-70-1234", "912-70-1234"),
+        ("passport number 912803456", "912803456"),  # weak pattern, with its context
+        # near misses
+        ("card 4111 1111 1111 1112", None),  # Luhn fails
+        ("IBAN GB83 WEST 1234 5698 7654 32", None),  # checksum fails
+        ("NHS 943 476 5918", None),  # mod-11 fails
+        ("dose 912803456", None),  # nine bare digits without their context word
+        ("HFMSE 6, RULM 21, 12.5 kg", None),
+    ],
+)
+def test_stock_identifiers(text: str, expected: Expected) -> None:
+    check(StockIdentifierRecognizer("en"), text, expected, "ID")
 
 
 # --- medical record numbers ----------------------------------------------------------
