@@ -28,6 +28,8 @@ _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _ORDINAL = r"(?:-?(?:го|е|ое|st|nd|rd|th))?"
 _YEAR = r"(?:1[89]\d{2}|20\d{2})"
 _SEP = r"[./\-]"
+# "2019-03-12T14:30", "2019-03-12 14:30:05Z": a time after a full date is part of it.
+_TIME = r"(?:[T\s]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+\-]\d{2}:?\d{2})?)?"
 
 FULL_RULES = ("numeric", "iso", "day_month_name", "month_name_day")
 
@@ -45,7 +47,7 @@ class DateRecognizer(RegexRecognizer):
         ),
         rule(
             "iso",
-            rf"(?<![\w.,/\-])(?P<value>{_YEAR}(?P<s1>[\-./])(?:0?[1-9]|1[0-2])(?P=s1){_DAY})(?![\w]|[./\-]\d)",
+            rf"(?<![\w.,/\-])(?P<value>{_YEAR}(?P<s1>[\-./])(?:0?[1-9]|1[0-2])(?P=s1){_DAY}{_TIME})(?![\w]|[./\-:]\d)",
             0.9,
         ),
         rule(
@@ -62,7 +64,9 @@ class DateRecognizer(RegexRecognizer):
         ),
         rule(
             "month_year",
-            rf"(?<![\w.])(?P<value>{MONTHS}\s*,?\s*{_YEAR}{_YEAR_SUFFIX})(?![\w])",
+            rf"(?<![\w.])(?P<value>{MONTHS}\s*,?\s*{_YEAR}{_YEAR_SUFFIX})(?![\w])"
+            # "Mar-19", "Jun '55": a month with a two-digit year after a dash or apostrophe
+            rf"|(?<![\w.])(?P<value2>{EN_MONTHS}(?:-|\s?['’])\d{{2}})(?![\w]|[./\-]\d)",
             0.8,
         ),
     )
@@ -70,7 +74,10 @@ class DateRecognizer(RegexRecognizer):
     def score(self, match: re.Match[str], item: Rule, text: str) -> float | None:
         """Reject a bare "May" without a day or year, and a 2-digit year with slashes."""
         value = value_of(match)
-        if item.name == "numeric" and "/" in value and len(re.split(r"[/\s]", value)[2]) == 2:
-            # "3/4/12" is as often a fraction or a ratio as a date.
-            return None
+        parts = re.split(r"[/\s]", value)
+        if item.name == "numeric" and "/" in value and len(parts[2]) == 2:
+            # "3/4/12" is as often a fraction or a ratio as a date; "03/04/12" and
+            # "11/06/22", with day and month written in two digits, are dates.
+            if len(parts[0]) < 2 or len(parts[1]) < 2:
+                return None
         return item.score

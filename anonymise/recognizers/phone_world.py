@@ -31,7 +31,8 @@ from anonymise.recognizers.base import CaseguardRecognizer
 # Candidates: 8+ digits in groups, an optional "+"/"00" and an area code in brackets.
 _CANDIDATE = re.compile(
     r"(?<![\w+\-./])(?P<value>(?:\+\s?|00\s?)?(?:\d{1,2}\s)?(?:\(\d{1,5}(?:[ \-]\d{1,4})?\)|\d{1,5})(?:[ \u00a0\-\u2010-\u2013.]?(?:\(\d{1,5}\)|\d{1,6})){1,6})"
-    r"(?![\w]|[\-.,/]\d)"
+    # an extension after the number: "x511", " ext. 12", " доб. 123"
+    r"(?:(?P<extension>\s?(?:x|ext\.?|extension|доб\.?)\s?\d{1,6}(?!\w))|(?![\w]|[\-.,/]\d))"
 )
 _DATE_SHAPE = re.compile(
     r"^(?:\d{1,2}([./\-])\d{1,2}\1(?:\d{2}|\d{4})|\d{4}([./\-])\d{1,2}\2\d{1,2})$"
@@ -154,5 +155,7 @@ class WorldPhoneRecognizer(CaseguardRecognizer):
                 score = 0.6
             if region is not None:
                 start, end = match.span("value")
+                if match.group("extension"):
+                    end = match.end("extension")
                 results.append(self.result(start, end, score, region=region))
         return results
