@@ -73,6 +73,8 @@ class Evaluation:
     keep: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     leaks: int = 0
     leaked_ids: list[str] = field(default_factory=list)
+    #: (id, type, text) of each verbatim leak.
+    leaked: list[tuple[str, str, str]] = field(default_factory=list)
     missed: list[tuple[str, str, str]] = field(default_factory=list)
     false_positives: list[tuple[str, str, str]] = field(default_factory=list)
     texts: int = 0
@@ -163,10 +165,11 @@ def _score_one(item: dict[str, Any], output: Any, terms: Any, result: Evaluation
         if gold_found(text, start, end, predicted):
             tally.found += 1
         else:
-            result.missed.append((item["id"], kind, value))
+            result.missed.append((str(item["id"]), kind, value))
         if len(value.strip()) >= 3 and value.strip() in output.text:
             result.leaks += 1
             result.leaked_ids.append(str(item["id"]))
+            result.leaked.append((str(item["id"]), kind, value))
     for entity in output.entities:
         tally = result.precision[(language, entity.type)]
         tally.total += 1
@@ -240,7 +243,9 @@ class StockPresidio:
         offline.enforce()
         import tldextract
 
-        tldextract.extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+        tldextract.extract = tldextract.TLDExtract(  # type: ignore[assignment]
+            suffix_list_urls=(), cache_dir=None
+        )
 
         from presidio_analyzer import AnalyzerEngine, BatchAnalyzerEngine
         from presidio_analyzer.nlp_engine import NlpEngineProvider
@@ -355,6 +360,21 @@ def _table_lines(result: Evaluation, table: str) -> list[str]:
     return lines
 
 
+def _misses_by_type(result: Evaluation, limit: int) -> list[str]:
+    """Per entity type, the first ``limit`` missed identifiers and every verbatim leak."""
+    leaked = set(result.leaked)
+    lines = ["", f"missed identifiers per type (first {limit}; LEAK = text still in the output)"]
+    for kind in sorted({kind for _, kind, _ in result.missed}):
+        missed = [m for m in result.missed if m[1] == kind]
+        lines.append(f"  {kind}: {len(missed)} missed")
+        for item_id, _, value in missed[:limit]:
+            mark = "LEAK " if (item_id, kind, value) in leaked else ""
+            lines.append(f"    {mark}{item_id}: {value!r}")
+    lines.append("verbatim leaks (id, type, text):")
+    lines += [f"  {item_id}: {kind} {value!r}" for item_id, kind, value in result.leaked]
+    return lines
+
+
 def report(result: Evaluation, show_errors: int = 0) -> str:
     """The human-readable report printed by the eval command."""
     lines = [f"texts: {result.texts}", "", "recall (gold identifiers redacted)"]
@@ -366,9 +386,8 @@ def report(result: Evaluation, show_errors: int = 0) -> str:
         tally = result.keep_rate(language)
         lines.append(f"  {language}  {tally.rate:7.4f}  ({tally.found}/{tally.total})")
     lines += ["", f"verbatim leaks: {result.leaks}"]
+    lines += _misses_by_type(result, show_errors or 20)
     if show_errors:
-        lines += ["", f"first {show_errors} missed identifiers (id, type, text):"]
-        lines += [f"  {m}" for m in result.missed[:show_errors]]
         lines += ["", f"first {show_errors} false positives (id, type, text):"]
         lines += [f"  {f}" for f in result.false_positives[:show_errors]]
     return "\n".join(lines)

@@ -49,10 +49,9 @@ _LOWER_NAME = re.compile(
     rf"(?i:\b{_INTRODUCER})[.:,]?[ \t]+(?P<value>(?P<given>{_LOW})(?:[ \t](?:van|von|de|da|del|der|den|di|du|la|le))?"
     rf"[ \t](?P<surname>{_LOW})){_END}"
 )
-_CALENDAR = frozenset(
-    "january february march april may june july august september october november december"
-    " monday tuesday wednesday thursday friday saturday sunday".split()
-)
+_MONTHS = "january february march april may june july august september october november december"
+_CALENDAR = frozenset(_MONTHS.split() + ["monday", "tuesday", "wednesday", "thursday", "friday"])
+_CALENDAR |= {"saturday", "sunday"}
 
 
 @lru_cache(maxsize=1)
@@ -104,15 +103,19 @@ class GivenNameRecognizer(CaseguardRecognizer):
             return []
         results = []
         for match in _SURNAME_FIRST.finditer(text):
-            if is_given_name(match.group("given")) and _surname_shaped(match.group("surname")):
-                if _surname_shaped(match.group("given")):
-                    results.append(self.result(match.start(), match.end(), 0.6, rule="surname_first"))
+            given, surname = match.group("given"), match.group("surname")
+            if is_given_name(given) and _surname_shaped(surname) and _surname_shaped(given):
+                results.append(self.result(match.start(), match.end(), 0.6, rule="surname_first"))
         for match in _GIVEN_FIRST.finditer(text):
             given, surname = match.group("given"), match.group("surname")
             if given.isupper() != surname.isupper():
                 continue  # "BETTINA Angeli" is a heading and a name, not one name
             if is_given_name(given) and _surname_shaped(given) and _surname_shaped(surname):
-                end = match.end() if _surname_shaped(match.group("surname2") or "x") else match.end("surname")
+                end = (
+                    match.end()
+                    if _surname_shaped(match.group("surname2") or "x")
+                    else match.end("surname")
+                )
                 results.append(self.result(match.start(), end, 0.55, rule="given_first"))
         for match in _LOWER_NAME.finditer(text):
             given, surname = match.group("given"), match.group("surname")

@@ -66,7 +66,7 @@ def _regions() -> tuple[_Region, ...]:
         regions.append(
             _Region(
                 code,
-                int(meta.country_code),
+                int(meta.country_code or 0),
                 meta.national_prefix or "",
                 re.compile(meta.national_prefix_for_parsing)
                 if meta.national_prefix_for_parsing and not meta.national_prefix_transform_rule

@@ -64,7 +64,7 @@ class StockIdentifierRecognizer(CaseguardRecognizer):
         """Each stock recognizer (built for English) with a regex of its context words."""
         built = []
         for cls in STOCK_CLASSES:
-            recognizer = cls(supported_language="en")
+            recognizer = cls(supported_language="en")  # type: ignore[call-arg]
             words = [w for w in (recognizer.context or []) if w.isalnum() and len(w) > 2]
             context = (
                 re.compile(rf"(?i)\b(?:{'|'.join(map(re.escape, words))})\b") if words else None
@@ -83,7 +83,7 @@ class StockIdentifierRecognizer(CaseguardRecognizer):
             return []
         results = []
         for recognizer, context in self._stock:
-            for hit in recognizer.analyze(text, recognizer.supported_entities, None):
+            for hit in recognizer.analyze(text, recognizer.supported_entities, None):  # type: ignore[arg-type]
                 if hit.score >= WEAK:
                     score = VALIDATED_SCORE if hit.score >= 1.0 else PLAIN_SCORE
                 elif context is not None and context.search(
@@ -92,7 +92,5 @@ class StockIdentifierRecognizer(CaseguardRecognizer):
                     score = PLAIN_SCORE
                 else:
                     continue
-                results.append(
-                    self.result(hit.start, hit.end, score, stock_entity=hit.entity_type)
-                )
+                results.append(self.result(hit.start, hit.end, score, stock_entity=hit.entity_type))
         return results

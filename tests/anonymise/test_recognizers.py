@@ -264,18 +264,33 @@ def test_phone(text: str, expected: Expected) -> None:
             "Address: 4652 Oak Trace\nJonestown, IN 41559\nDate of birth: 1 May 2019",
             "4652 Oak Trace\nJonestown, IN 41559",
         ),
-        ("Flat 7B\nFiona Heights\nRowleyport\nW06 8QU", "Flat 7B\nFiona Heights\nRowleyport\nW06 8QU"),
-        ("to 388/6 Smith Cruiseway, St. Carla, VIC, 2913 by Friday", "388/6 Smith Cruiseway, St. Carla, VIC, 2913"),
-        ("lives at 12 Maple Crescent, Halifax, NS B3H 1A1.", "12 Maple Crescent, Halifax, NS B3H 1A1"),
+        (
+            "Flat 7B\nFiona Heights\nRowleyport\nW06 8QU",
+            "Flat 7B\nFiona Heights\nRowleyport\nW06 8QU",
+        ),
+        (
+            "to 388/6 Smith Cruiseway, St. Carla, VIC, 2913 by Friday",
+            "388/6 Smith Cruiseway, St. Carla, VIC, 2913",
+        ),
+        (
+            "lives at 12 Maple Crescent, Halifax, NS B3H 1A1.",
+            "12 Maple Crescent, Halifax, NS B3H 1A1",
+        ),
         ("43 Main Street, Ballina, F26 X2Y5.", "43 Main Street, Ballina, F26 X2Y5"),
         # street type before the name: French, Italian, Spanish, Polish
         ("chez eux, 507, rue de Maury\n14425 Saint André", "507, rue de Maury\n14425 Saint André"),
-        ("Vicolo Ceravolo, 955, 12029, San Damiano Macra (CN).", "Vicolo Ceravolo, 955, 12029, San Damiano Macra (CN)"),
+        (
+            "Vicolo Ceravolo, 955, 12029, San Damiano Macra (CN).",
+            "Vicolo Ceravolo, 955, 12029, San Damiano Macra (CN)",
+        ),
         ("Calle de Alcalá 98, Madrid, 28009 by post", "Calle de Alcalá 98, Madrid, 28009"),
         ("al. Gałczyńskiego 99/92, 99-521 Gliwice", "al. Gałczyńskiego 99/92, 99-521 Gliwice"),
         # one-word Germanic street names
         ("Ullmannallee 19, 08063 Wertingen", "Ullmannallee 19, 08063 Wertingen"),
-        ("Melissabaan 3, 9011 YX, Broek op Langedijk.", "Melissabaan 3, 9011 YX, Broek op Langedijk"),
+        (
+            "Melissabaan 3, 9011 YX, Broek op Langedijk.",
+            "Melissabaan 3, 9011 YX, Broek op Langedijk",
+        ),
         ("Trädgårdstorget 17, 46550 Eskilstuna", "Trädgårdstorget 17, 46550 Eskilstuna"),
         ("PO Box 31, Andrewville 5277", "PO Box 31, Andrewville 5277"),
         # near misses: the sentence after the address, doses, scores
@@ -288,6 +303,29 @@ def test_phone(text: str, expected: Expected) -> None:
 )
 def test_world_address(text: str, expected: Expected) -> None:
     check(WorldAddressRecognizer("en"), text, expected, "LOCATION")
+
+
+# --- Russian places in adjective form -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("из оренбургской больницы", "оренбургской"),
+        ("в уфимском центре", "уфимском"),
+        ("в махачкалинской ЦРБ", "махачкалинской"),
+        ("в московской больнице", "московской"),
+        ("в екатеринбургском центре", "екатеринбургском"),
+        # near misses: ordinary adjectives in -ской/-ский
+        ("в детской городской клинической больнице", None),
+        ("русский язык, английский текст", None),
+        ("неврологической и медицинской помощи", None),
+    ],
+)
+def test_place_adjectives(text: str, expected: Expected) -> None:
+    results = [r for r in LocalityRecognizer("ru").analyze(text, []) if r.entity_type]
+    want = [] if expected is None else [expected]
+    assert merged(text, results) == want
 
 
 # --- phones of every region (phonenumbers) -----------------------------------------
@@ -434,7 +472,25 @@ def test_medical_record(text: str, expected: Expected) -> None:
         ("March 2019", "March 2019"),
         ("12.03.2019 г.р.", "12.03.2019"),  # the date of birth, not the "г.р."
         ("Осмотр 05.06.2020, повторно 19.06.2020.", ("05.06.2020", "19.06.2020")),
+        # free forms of letters from anywhere
+        ("11/06/22", "11/06/22"),  # two-digit day and month: a date
+        ("Mar-19", "Mar-19"),
+        ("Jun '55", "Jun '55"),
+        ("2002-02-22T14:30", "2002-02-22T14:30"),
+        ("seen JUNE 12, 2024", "JUNE 12, 2024"),
+        ("in September of 2019.", "September of 2019"),
+        ("at 1/14/2022 11:02 AM then", "1/14/2022 11:02 AM"),
+        ("на 29.04.2022 в 03:14 и", "29.04.2022 в 03:14"),
+        ("23 June 2020 at 18:28.", "23 June 2020 at 18:28"),
+        ("«19» июня 2024 г.", "«19» июня 2024 г."),
+        ("since 06/2022", "06/2022"),
+        ("с 09.08 по 11.08.2020 г.", ("09.08", "11.08.2020 г.")),
+        ("введение Эврисди 20.12.", "20.12"),
         # near misses: years, ages, durations, study days, numbers
+        ("Hb 12.09 g/dl", None),  # an English decimal
+        ("АЛТ 12.05 Ед/л", None),  # a value with its unit
+        ("may 12 patients", None),
+        ("13/06/2022 1", "13/06/2022"),  # a number after a date is no time
         ("2019", None),
         ("2019 г.р.", None),
         ("в 2019 году", None),
