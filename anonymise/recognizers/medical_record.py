@@ -20,6 +20,7 @@ _LABELS = (
     r"|MRN|medical\s+record(?:\s+(?:number|no\.?|#))?|hospital\s+(?:number|no\.?|#|ID)|case\s+(?:history\s+)?(?:number|no\.?)"
     r"|patient\s+(?:ID|number|no\.?)|NHS\s+(?:number|no\.?)|chart\s+(?:number|no\.?|#)|record\s+(?:number|no\.?|#)"
     r"|unit\s+number|CHI\s+(?:number|no\.?)"
+    r"|(?:outpatient|inpatient|hospital|clinic|patient)\s+card(?:\s+(?:number|no\.?|#))?"
     # national and insurance identifiers of English-speaking health systems, by label
     r"|(?:national\s+insurance|NI|NINO)\s+(?:number|no\.?)|NINO|H\s?&\s?C\s+(?:number|no\.?)|PPSN?|PPS\s+(?:number|no\.?)"
     r"|IHI(?:\s+(?:number|no\.?))?|NHI(?:\s+(?:number|no\.?))?|Medicare\s+(?:card\s+)?(?:number|no\.?)|DVA\s+(?:number|no\.?)"

@@ -443,6 +443,8 @@ def test_stock_identifiers(text: str, expected: Expected) -> None:
         # near misses
         ("история болезни без особенностей", None),
         ("MRN pending", None),
+        ("outpatient card no. 56789.", "56789"),
+        ("outpatient card pending", None),
         ("MRN 12", None),  # fewer than three digits
         ("943 476 5910", None),  # NHS layout, wrong check digit
     ],
