@@ -36,7 +36,8 @@ class _StockInChild:
             "from anonymise.evaluation import StockPresidio\n"
             "texts=json.load(sys.stdin)\n"
             "out=StockPresidio().scrub_batch(texts,['en']*len(texts))\n"
-            "json.dump([[o.text,[[e.start,e.end,e.type] for e in o.entities]] for o in out],sys.stdout)\n"
+            "rows=[[o.text,[[e.start,e.end,e.type] for e in o.entities]] for o in out]\n"
+            "json.dump(rows,sys.stdout)\n"
         )
         done = subprocess.run(
             [sys.executable, "-c", script],
