@@ -133,3 +133,54 @@ def test_site_init_rejects_lowercase_code(tmp_path: Path) -> None:
     line = assert_one_line_error(run("site", "init", "kaz", "--db", tmp_path / "x.duckdb"))
     assert "'kaz'" in line and "capital" in line
     assert not list((tmp_path / "keys").glob("site-*.key"))
+
+
+@pytest.mark.slow
+def test_serve_stops_on_sigterm_and_frees_its_port(tmp_path: Path) -> None:
+    """SIGTERM to `caseguard serve` left the Streamlit child running on the port."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.warehouse_fixtures import make_demo
+
+    db = make_demo(tmp_path, subjects=0, seed=1)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    caseguard = Path(sys.executable).parent / "caseguard"
+    env = {**os.environ, "CASEGUARD_KEY_DIR": str(tmp_path / "keys")}
+    proc = subprocess.Popen(  # noqa: S603 - our own entry point
+        [str(caseguard), "serve", "--db", str(db.path), "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://localhost:{port}/_stcore/health"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2).read()  # noqa: S310 - localhost
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "never served"
+                time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=5)
+        deadline = time.monotonic() + 5  # nothing may answer on the port within 5 s
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            except OSError:
+                break
+            assert time.monotonic() < deadline, "something still answers on the port"
+            time.sleep(0.2)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

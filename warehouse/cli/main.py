@@ -7,7 +7,6 @@ a :class:`CaseguardError` becomes one clear line on stderr and exit status 1.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -187,7 +186,12 @@ def serve(db_path: Path | None, port: int, address: str) -> None:
         "true",
     ]
     click.echo(f"serving {db.path} on http://{address}:{port}")
-    raise SystemExit(subprocess.call(command, env=env, cwd=APP_FILE.parent))  # noqa: S603
+    # Become the server (exec, not a child process): a signal sent to `caseguard serve`
+    # (SIGTERM from a service manager, Ctrl-C) then stops Streamlit itself; a child
+    # would outlive its parent and keep answering on the port.
+    sys.stdout.flush()
+    os.chdir(APP_FILE.parent)
+    os.execve(sys.executable, command, env)  # noqa: S606 - our own interpreter and arguments
 
 
 # ``caseguard scrub IN.jsonl OUT.jsonl`` is ``python -m anonymise scrub``.
