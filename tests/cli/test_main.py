@@ -123,10 +123,15 @@ def test_site_init_creates_private_key_once(tmp_path: Path) -> None:
     assert str(key) in result.output
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     original = key.read_text()
+    signing = tmp_path / "keys" / "site-MSK.sign.pem"
+    assert stat.S_IMODE(signing.stat().st_mode) == 0o600
+    pair = signing.read_text()
 
-    line = assert_one_line_error(run("site", "init", "MSK", "--db", tmp_path / "x.duckdb"))
-    assert "MSK" in line and "already has a key" in line
-    assert key.read_text() == original  # never replaced
+    # run again (say, to register the site after all): both keys are kept, never replaced
+    again = run("site", "init", "MSK", "--db", tmp_path / "x.duckdb")
+    assert again.exit_code == 0, again.output
+    assert again.output.count("already present (kept as it is)") == 2
+    assert key.read_text() == original and signing.read_text() == pair
 
 
 def test_site_init_rejects_lowercase_code(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ EXPECTED_TABLES = {
     "ae_causality",
     "narratives",
     "audit_log",
+    "site_public_keys",
 }
 ALL_NAMES = [name for name, _ in MIGRATIONS]
 

@@ -144,3 +144,16 @@ def migrate(db: Database) -> list[str]:
             conn.execute("INSERT INTO _migrations VALUES (?, ?)", [name, now])
         newly.append(name)
     return newly
+
+
+# --- issue 18: site exchange (public keys of enrolled sites) ----------------------------
+
+
+@migration
+def m005_site_public_keys(conn: duckdb.DuckDBPyConnection) -> None:
+    """The bundle-verifying public key of each enrolled site (the private half stays at
+    the site; rotations are audited, so the audit log holds every earlier key)."""
+    conn.execute("""
+        CREATE TABLE site_public_keys (
+            site_code VARCHAR PRIMARY KEY, public_key VARCHAR NOT NULL,
+            fingerprint VARCHAR NOT NULL, registered_at TIMESTAMP NOT NULL)""")
