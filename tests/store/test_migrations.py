@@ -27,6 +27,7 @@ EXPECTED_TABLES = {
     "narratives",
     "audit_log",
     "site_public_keys",
+    "login_failures",
 }
 ALL_NAMES = [name for name, _ in MIGRATIONS]
 

@@ -157,3 +157,14 @@ def m005_site_public_keys(conn: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE site_public_keys (
             site_code VARCHAR PRIMARY KEY, public_key VARCHAR NOT NULL,
             fingerprint VARCHAR NOT NULL, registered_at TIMESTAMP NOT NULL)""")
+
+
+@migration
+def m006_login_failures(conn: duckdb.DuckDBPyConnection) -> None:
+    """Counters of failed sign-ins that are not each written to the audit log (unknown
+    user names, attempts on a locked account): one row per kind, so a flood of attempts
+    cannot grow the append-only log."""
+    conn.execute("""
+        CREATE TABLE login_failures (
+            kind VARCHAR PRIMARY KEY, unaudited BIGINT NOT NULL,
+            last_audited TIMESTAMP NOT NULL)""")
