@@ -138,3 +138,22 @@ def test_site_init_rejects_lowercase_code(tmp_path: Path) -> None:
     line = assert_one_line_error(run("site", "init", "kaz", "--db", tmp_path / "x.duckdb"))
     assert "'kaz'" in line and "capital" in line
     assert not list((tmp_path / "keys").glob("site-*.key"))
+
+
+# --- issue 18 item 14: the database must be on an encrypted disk -------------------------
+
+
+def test_serve_refuses_a_database_on_an_unencrypted_disk(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warehouse.store import disk
+
+    monkeypatch.delenv("CASEGUARD_ALLOW_UNENCRYPTED_DISK", raising=False)
+    plain = disk.DiskCheck(str(demo_copy), "/", "ext4", "/dev/vda", False, "/ is plain ext4")
+    monkeypatch.setattr(disk, "check_disk", lambda _path: plain)
+    calls: list[object] = []
+    monkeypatch.setattr("subprocess.call", lambda *a, **k: calls.append(a) or 0)
+    line = assert_one_line_error(run("serve", "--db", demo_copy))
+    assert "encrypted disk" in line and "/ is plain ext4" in line and not calls
+    result = run("serve", "--db", demo_copy, "--allow-unencrypted-disk")
+    assert "serving anyway" in result.stderr and len(calls) == 1

@@ -136,10 +136,27 @@ def restore_command(db_path: Path | None, backup_file: Path, force: bool) -> Non
 @db_option
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--address", default="localhost", show_default=True)
+@click.option(
+    "--allow-unencrypted-disk",
+    is_flag=True,
+    envvar="CASEGUARD_ALLOW_UNENCRYPTED_DISK",
+    help="Serve although the database is not on an encrypted disk (synthetic demo data only).",
+)
 @friendly
-def serve(db_path: Path | None, port: int, address: str) -> None:
-    """Start the web app on http://ADDRESS:PORT."""
+def serve(db_path: Path | None, port: int, address: str, allow_unencrypted_disk: bool) -> None:
+    """Start the web app on http://ADDRESS:PORT (the database must be on an encrypted disk)."""
+    from schemas.errors import CaseguardError
+    from warehouse.store.disk import check_disk
+
     db = database(db_path)
+    disk = check_disk(db.path)
+    if not disk.encrypted and not allow_unencrypted_disk:
+        raise CaseguardError(
+            f"the database must be on an encrypted disk (docs/SECURITY.md): {disk.reason}; "
+            "for synthetic demo data only, pass --allow-unencrypted-disk"
+        )
+    if not disk.encrypted:
+        click.echo(f"warning: {disk.reason}; serving anyway (--allow-unencrypted-disk)", err=True)
     env = {
         **os.environ,
         "CASEGUARD_DB": str(Path(db.path).resolve()),
