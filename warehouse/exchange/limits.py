@@ -32,9 +32,9 @@ class InputTooLarge(CaseguardError):
 class InputLimits:
     """The caps an import enforces (bytes, rows per table)."""
 
-    max_file_bytes: int = 64 * MB
-    max_uncompressed_bytes: int = 128 * MB
-    max_member_bytes: int = 64 * MB
+    max_file_bytes: int = 32 * MB
+    max_uncompressed_bytes: int = 64 * MB
+    max_member_bytes: int = 32 * MB
     max_rows: int = 500_000
 
     def check_file(self, path: Path, flag: str = "--max-file-mb") -> int:
@@ -76,9 +76,12 @@ class InputLimits:
             )
 
 
-def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, what: str) -> bytes:
+def read_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, what: str
+) -> bytearray:
     """A zip member read in chunks, stopping as soon as it yields more than ``limit``
-    bytes, whatever its header says (so a lying header cannot make us unpack a bomb)."""
+    bytes, whatever its header says (so a lying header cannot make us unpack a bomb).
+    Returned as the buffer it was read into: no second copy of a large member."""
     data = bytearray()
     with archive.open(info) as member:
         while chunk := member.read(CHUNK):
@@ -88,7 +91,7 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, wha
                     f"{what}: member {info.filename[:60]} unpacks to more than it declares "
                     f"({_mb(limit)}); nothing was imported"
                 )
-    return bytes(data)
+    return data
 
 
 def _mb(size: int) -> str:
