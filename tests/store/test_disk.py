@@ -64,3 +64,19 @@ def test_the_storage_under_a_path_is_found_and_judged(
 def test_no_mount_table_means_not_known_to_be_encrypted(tmp_path: Path) -> None:
     result = check_disk(tmp_path, tmp_path / "missing", tmp_path)
     assert not result.encrypted and "mount table" in result.reason
+
+
+def test_duckdb_refuses_to_write_an_encrypted_database_without_httpfs(tmp_path: Path) -> None:
+    """Why the disk, not the file, is encrypted (docs/SECURITY.md section 4): the pinned
+    DuckDB will not write an encrypted database without its httpfs extension, which is
+    not packaged for it. When this starts to pass through, revisit the decision."""
+    import duckdb
+
+    conn = duckdb.connect(
+        config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+    )
+    key = "k3y-of-32-characters-long-enough"
+    with pytest.raises(duckdb.Error, match="httpfs"):
+        conn.execute(f"ATTACH '{tmp_path / 'e.duckdb'}' AS e (ENCRYPTION_KEY '{key}')")
+        conn.execute("CREATE TABLE e.t AS SELECT 1 AS x")
+    conn.close()
