@@ -30,8 +30,10 @@ $(DB): | $(STAMP)
 	$(BIN)/caseguard demo --db $(DB).tmp
 	mv $(DB).tmp $(DB)
 
+# The demo's data are synthetic, so it may be served from an unencrypted disk; real data
+# must sit on an encrypted one (docs/SECURITY.md), which `caseguard serve` checks.
 run: install $(DB)
-	$(BIN)/caseguard serve --db $(DB) --port $(PORT)
+	$(BIN)/caseguard serve --db $(DB) --port $(PORT) --allow-unencrypted-disk
 
 # Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
 browser:

@@ -4,6 +4,11 @@ A key store is a directory (mode 0700) holding one file per key (mode 0600), eac
 32 random bytes written as hex: ``site-<CODE>.key`` for a site's pseudonym key and
 ``audit.key`` for the audit chain's HMAC. A site key is never overwritten: losing it
 would make every existing pseudonym of that site unreachable.
+
+Beside each site key lies the site's bundle-signing key, ``site-<CODE>.sign.pem``: an
+Ed25519 private key (PKCS#8 PEM, 0600) made from fresh randomness, not derived from the
+pseudonym key, so the coordinator verifies bundles with the public half alone and never
+needs the secret that makes the site's pseudonyms. It is never overwritten either.
 """
 
 from __future__ import annotations
@@ -13,6 +18,9 @@ import re
 import secrets
 import tempfile
 from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from schemas.errors import KeyFileError
 
@@ -56,6 +64,47 @@ class KeyStore:
             )
         return self._read(path)
 
+    def signing_key_path(self, site_code: str) -> Path:
+        """Where the bundle-signing private key of ``site_code`` lives."""
+        return self.site_key_path(site_code).with_name(f"site-{site_code}.sign.pem")
+
+    def has_signing_key(self, site_code: str) -> bool:
+        """True if the site's signing key file exists."""
+        return self.signing_key_path(site_code).exists()
+
+    def create_signing_key(self, site_code: str) -> Path:
+        """Create the site's Ed25519 signing key pair; refuse if one exists."""
+        path = self.signing_key_path(site_code)
+        if path.exists():
+            raise KeyFileError(
+                f"site {site_code} already has a signing key at {path}; it is never replaced"
+            )
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        self._write_bytes(path, pem)
+        return path
+
+    def signing_key(self, site_code: str) -> Ed25519PrivateKey:
+        """The site's signing key; a clear error if it is missing or malformed."""
+        path = self.signing_key_path(site_code)
+        if not path.exists():
+            raise KeyFileError(
+                f"no signing key for site {site_code} in {self.directory} "
+                f"(run at the site: caseguard site init {site_code})"
+            )
+        try:
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        except (OSError, ValueError, TypeError) as exc:
+            raise KeyFileError(
+                f"cannot read signing key file {path}: {exc.__class__.__name__}"
+            ) from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise KeyFileError(f"signing key file {path} does not hold an Ed25519 key")
+        return key
+
     def audit_key(self, create: bool = False) -> bytes:
         """The audit-chain key; created only when ``create`` (a log with no entries yet).
 
@@ -72,14 +121,18 @@ class KeyStore:
         return self._read(path)
 
     def _write(self, path: Path, key: bytes, exclusive_ok: bool = False) -> None:
-        """Write the key to a temporary file (mode 0600) and link it into place, so a
+        """Write a 32-byte key as hex (see :meth:`_write_bytes`)."""
+        self._write_bytes(path, (key.hex() + "\n").encode("ascii"), exclusive_ok)
+
+    def _write_bytes(self, path: Path, content: bytes, exclusive_ok: bool = False) -> None:
+        """Write a key file to a temporary file (mode 0600) and link it into place, so a
         process killed midway leaves no empty or half-written key file behind."""
         self.directory.mkdir(parents=True, exist_ok=True)
         os.chmod(self.directory, 0o700)
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{path.name}-")
         try:
-            with os.fdopen(fd, "w", encoding="ascii") as handle:
-                handle.write(key.hex() + "\n")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
                 handle.flush()
                 os.fsync(handle.fileno())
             try:

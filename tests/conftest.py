@@ -274,6 +274,7 @@ def serve_app(
     url = f"http://localhost:{port}"
     refused_log = log_path.with_suffix(".refused")
     base = {**os.environ, "CASEGUARD_KEY_DIR": str(key_dir), **(env or {})}
+    base.setdefault("CASEGUARD_ALLOW_UNENCRYPTED_DISK", "1")  # synthetic test data
     base.pop("CASEGUARD_DB", None)
     with log_path.open("wb") as log:
         proc = subprocess.Popen(  # noqa: S603

@@ -140,3 +140,39 @@ def test_a_subject_found_again_from_the_local_id_needs_the_key(populated: Databa
     sid = make_case(populated, "PRM", " " + local.upper() + " ").subject["subject_id"]
     assert load_case(site_user(populated, "PRM"), sid).subject["site_code"] == "PRM"
     assert local not in str(load_case(site_user(populated, "PRM"), sid))
+
+
+# --- issue 18 item 14: what the file alone gives away -------------------------------------
+
+
+def test_the_file_alone_gives_away_each_subjects_date_shift(tmp_path: Path) -> None:
+    """docs/SECURITY.md section 4: the shift does NOT hide dates from someone holding the
+    file. The audit log keeps the real time of entry beside the shifted date written, and
+    a visit entered on its day gives the subject's shift away exactly - with no key.
+    This is why the database must sit on an encrypted disk."""
+    import duckdb
+
+    from anonymise import pseudonymise, shift_date
+    from warehouse.store.cases import add_records, save_case
+
+    db = make_db(tmp_path / "w.duckdb", tmp_path / "keys")
+    case = make_case(db, "MSK", "SHIFT-PROBE-1")
+    save_case(site_user(db), case)
+    sid = case.subject["subject_id"]
+    true_shift = pseudonymise(db.keys.site_key("MSK"), "MSK", "SHIFT-PROBE-1").date_shift_days
+    today = dt.datetime.now(dt.UTC).date()
+    visit = dict(case.assessments[0], assessment_id="AS-PROBE-TODAY")
+    visit["visit_date"] = shift_date(today, true_shift)  # what the visit form stores
+    add_records(site_user(db), sid, {"assessments": [visit]})
+
+    # the attacker: the file, plain DuckDB, no key store
+    with duckdb.connect(db.path, read_only=True) as conn:
+        stored, entered = conn.execute(
+            "SELECT a.visit_date, l.ts FROM assessments a JOIN audit_log l "
+            "ON l.table_name = 'assessments' AND l.row_key = a.assessment_id "
+            "AND l.action = 'insert' WHERE a.subject_id = ? AND a.visit_date = "
+            "(SELECT max(visit_date) FROM assessments WHERE subject_id = ?)",
+            [sid, sid],
+        ).fetchall()[0]
+    estimated_shift = (stored - entered.date()).days
+    assert estimated_shift == true_shift

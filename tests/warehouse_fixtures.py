@@ -25,6 +25,7 @@ from warehouse.store.admin import add_site, sync_products
 from warehouse.store.audit import COLUMNS
 from warehouse.store.db import MEMORY, Database
 from warehouse.store.migrations import migrate
+from warehouse.store.site_keys import public_pem, register_site
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = {"MSK": ("Moscow centre", "Moscow"), "PRM": ("Perm centre", "Perm Krai")}
@@ -38,7 +39,11 @@ SMA_GENETICS = json.dumps({"smn1_status": "homozygous_deletion", "smn2_copies": 
 def make_db(
     path: str | Path, key_dir: str | Path, sites: tuple[str, ...] = ("MSK", "PRM")
 ) -> Database:
-    """A migrated database with the given sites, their keys and the product list."""
+    """A migrated database with the given sites, their keys and the product list.
+
+    Like ``caseguard site init CODE --name N``: each site gets its pseudonym key and its
+    signing key pair, and its public key is registered.
+    """
     db = Database(path, key_dir=key_dir, busy_timeout=30.0)
     migrate(db)
     system = system_session(db, "test-setup")
@@ -46,8 +51,18 @@ def make_db(
         name, region = SITES.get(code, (f"{code} centre", "Somewhere"))
         add_site(system, code, name, region)
         db.keys.create_site_key(code)
+        db.keys.create_signing_key(code)
+        register_site(system, code, public_pem(db.keys.signing_key(code)))
     sync_products(system)
     return db
+
+
+def enrol(site_db: Database, coordinator_db: Database, site: str) -> None:
+    """Register ``site`` at the coordinator by the public key held at the site (as
+    ``caseguard site public-key`` + ``caseguard site register`` do)."""
+    name, region = SITES.get(site, (f"{site} centre", "Somewhere"))
+    pem = public_pem(site_db.keys.signing_key(site))
+    register_site(system_session(coordinator_db, "enrol"), site, pem, name, region)
 
 
 @pytest.fixture

@@ -123,10 +123,15 @@ def test_site_init_creates_private_key_once(tmp_path: Path) -> None:
     assert str(key) in result.output
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     original = key.read_text()
+    signing = tmp_path / "keys" / "site-MSK.sign.pem"
+    assert stat.S_IMODE(signing.stat().st_mode) == 0o600
+    pair = signing.read_text()
 
-    line = assert_one_line_error(run("site", "init", "MSK", "--db", tmp_path / "x.duckdb"))
-    assert "MSK" in line and "already has a key" in line
-    assert key.read_text() == original  # never replaced
+    # run again (say, to register the site after all): both keys are kept, never replaced
+    again = run("site", "init", "MSK", "--db", tmp_path / "x.duckdb")
+    assert again.exit_code == 0, again.output
+    assert again.output.count("already present (kept as it is)") == 2
+    assert key.read_text() == original and signing.read_text() == pair
 
 
 def test_site_init_rejects_lowercase_code(tmp_path: Path) -> None:
@@ -155,7 +160,15 @@ def test_serve_stops_on_sigterm_and_frees_its_port(tmp_path: Path) -> None:
     caseguard = Path(sys.executable).parent / "caseguard"
     env = {**os.environ, "CASEGUARD_KEY_DIR": str(tmp_path / "keys")}
     proc = subprocess.Popen(  # noqa: S603 - our own entry point
-        [str(caseguard), "serve", "--db", str(db.path), "--port", str(port)],
+        [
+            str(caseguard),
+            "serve",
+            "--db",
+            str(db.path),
+            "--port",
+            str(port),
+            "--allow-unencrypted-disk",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -184,3 +197,23 @@ def test_serve_stops_on_sigterm_and_frees_its_port(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# --- issue 18 item 14: the database must be on an encrypted disk -------------------------
+
+
+def test_serve_refuses_a_database_on_an_unencrypted_disk(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warehouse.store import disk
+
+    monkeypatch.delenv("CASEGUARD_ALLOW_UNENCRYPTED_DISK", raising=False)
+    plain = disk.DiskCheck(str(demo_copy), "/", "ext4", "/dev/vda", False, "/ is plain ext4")
+    monkeypatch.setattr(disk, "check_disk", lambda _path: plain)
+    calls: list[object] = []
+    monkeypatch.setattr("os.execve", lambda *a, **k: calls.append(a))  # serve becomes Streamlit
+    monkeypatch.setattr("os.chdir", lambda *a: None)
+    line = assert_one_line_error(run("serve", "--db", demo_copy))
+    assert "encrypted disk" in line and "/ is plain ext4" in line and not calls
+    result = run("serve", "--db", demo_copy, "--allow-unencrypted-disk")
+    assert "serving anyway" in result.stderr and len(calls) == 1

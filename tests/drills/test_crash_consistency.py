@@ -189,7 +189,8 @@ class Setup:
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Setup:
-    """Source and target share a key store (so the bundle's signature checks out);
+    """The target is a clone of the source before its cases (MSK enrolled there with its
+    public key, so the bundle's signature verifies);
     the reference import, uninterrupted, gives the expected rows and its duration."""
     root = tmp_path_factory.mktemp("crash")
     source = make_db(root / "source" / "x.duckdb", root / "source" / "keys", sites=("MSK",))

@@ -39,6 +39,7 @@ from tests.exchange.test_legacy_import import csv_file, patient, workbook
 from tests.warehouse_fixtures import (
     audit_count,
     coordinator,
+    enrol,
     make_case,
     make_db,
     site_user,
@@ -300,7 +301,8 @@ def formula_cells(out: Path, fmt: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def bundle_env(tmp_path_factory: pytest.TempPathFactory) -> BundleEnv:
-    """A site with three cases, its bundle, and two centres (with and without the key)."""
+    """A site with three cases, its bundle, and two centres: one that enrolled the site by
+    its public key, one where the site is registered without a key."""
     root = tmp_path_factory.mktemp("hostile-bundles")
     source = make_db(root / "site" / "s.duckdb", root / "site" / "keys", sites=("MSK",))
     for n in range(3):
@@ -309,12 +311,11 @@ def bundle_env(tmp_path_factory: pytest.TempPathFactory) -> BundleEnv:
     export_bundle(coordinator(source), "MSK", bundle)
     keyed = make_db(root / "keyed" / "c.duckdb", root / "keyed" / "keys", sites=())
     keyless = make_db(root / "keyless" / "c.duckdb", root / "keyless" / "keys", sites=())
-    for centre in (keyed, keyless):
-        from warehouse.store.access import system_session
-        from warehouse.store.admin import add_site
+    from warehouse.store.access import system_session
+    from warehouse.store.admin import add_site
 
-        add_site(system_session(centre, "setup"), "MSK", "Moscow centre", "Moscow")
-    keyed.keys.site_key_path("MSK").write_bytes(source.keys.site_key_path("MSK").read_bytes())
+    enrol(source, keyed, "MSK")
+    add_site(system_session(keyless, "setup"), "MSK", "Moscow centre", "Moscow")
     with zipfile.ZipFile(bundle) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
     return BundleEnv(bundle.read_bytes(), members, keyed, keyless)
@@ -331,20 +332,19 @@ class BundleEnv:
 
 
 def sealed(members: dict[str, bytes], path: Path, rehash: bool) -> Path:
-    """A bundle from ``members`` with a correct trailer (and, if ``rehash``, manifest hashes
-    and payload hash recomputed: only a signature could still tell)."""
+    """A bundle from ``members`` with a correct trailer (and, if ``rehash``, every hash
+    and size in the manifest recomputed: only the signature can still tell)."""
     members = dict(members)
     if rehash:
         try:
             manifest = json.loads(members[bundles.MANIFEST])
             for table, entry in manifest["tables"].items():
-                entry["sha256"] = hashlib.sha256(members.get(f"{table}.parquet", b"")).hexdigest()
-            manifest.pop("signature", None)
-            manifest["payload_sha256"] = bundles._payload_hash(manifest)
-            members[bundles.MANIFEST] = json.dumps(manifest).encode()
+                data = members.get(f"{table}.parquet", b"")
+                entry.update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+            members[bundles.MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True).encode()
         except (ValueError, KeyError, TypeError, AttributeError):
             pass  # a manifest that is not an object of tables: sealed as it is
-    bundles._write_zip(path, members)
+    path.write_bytes(bundles.zip_bytes(members))
     return path
 
 
@@ -442,9 +442,9 @@ def test_mutated_bundles_are_rejected_and_change_nothing(
         TALLY["crashes"] += 1
         raise
     else:
-        # only a centre without the site key can be fooled (it checks consistency only,
-        # and what it accepted still passed every row check), unless nothing changed
-        assert noop or not keyed, kind
+        # no centre can be fooled any more: only an unchanged bundle, at the centre that
+        # enrolled the site by its public key, imports (issue 18 item 1)
+        assert noop and keyed, kind
         TALLY[f"{target}: stored"] += 1
         return
     if state(centre) != before:

@@ -1,11 +1,15 @@
-"""Site bundles (warehouse/exchange/bundles.py, bundle_rows.py): verified, idempotent imports."""
+"""Site bundles (warehouse/exchange/bundles.py, bundle_rows.py): signed, verified, idempotent.
+
+The coordinating centre in these tests holds only the sites' public keys, as in real
+use; the source database plays the sites (it holds their signing keys).
+"""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -13,24 +17,29 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from schemas.errors import AccessDenied, Conflict, ValidationFailed
+from schemas.errors import AccessDenied, Conflict, KeyFileError, ValidationFailed
 from tests.warehouse_fixtures import (
     audit_count,
     audit_rows,
     clone_db,
     coordinator,
+    enrol,
     make_db,
     site_user,
     table_counts,
 )
 from warehouse.demo.build import create_demo
+from warehouse.exchange import bundles
 from warehouse.exchange.bundles import TRAILER, BundleRejected, export_bundle, import_bundle
+from warehouse.exchange.limits import InputLimits, InputTooLarge
 from warehouse.store.access import system_session
 from warehouse.store.admin import add_site
 from warehouse.store.cases import Change, load_case, update_rows
 from warehouse.store.db import Database
 from warehouse.store.migrations import migrate
+from warehouse.store.site_keys import fingerprint, public_pem, register_site
 
 CLINICAL = ("subjects", "consents", "treatments", "assessments", "labs", "adverse_events")
 
@@ -50,13 +59,17 @@ def source(source_template: Database, tmp_path: Path) -> Database:
 
 
 def centre(tmp_path: Path, source: Database, key: str = "same") -> Database:
-    """The coordinating centre: MSK registered; its key copied, missing or different."""
+    """The coordinating centre: MSK registered with its real public key, another key,
+    or no key at all. The centre's key store never holds a site's secret."""
     db = make_db(tmp_path / "centre" / "c.duckdb", tmp_path / "centre" / "keys", sites=())
-    add_site(system_session(db, "setup"), "MSK", "Moscow centre", "Moscow")
     if key == "same":
-        shutil.copy(source.keys.site_key_path("MSK"), db.keys.site_key_path("MSK"))
+        enrol(source, db, "MSK")
     elif key == "other":
-        db.keys.create_site_key("MSK")
+        other = public_pem(Ed25519PrivateKey.generate())
+        register_site(system_session(db, "setup"), "MSK", other, "Moscow centre", "Moscow")
+    else:
+        add_site(system_session(db, "setup"), "MSK", "Moscow centre", "Moscow")
+    assert not list(db.keys.directory.glob("site-*"))
     return db
 
 
@@ -116,7 +129,7 @@ def test_a_bundle_with_one_altered_byte_is_rejected(
     position = {
         "start": 10,
         "middle": len(data) // 2,
-        "manifest": data.rindex(b"payload_sha256") + 20,
+        "manifest": data.rindex(b"key_fingerprint") + 20,
         "end": len(data) - TRAILER - 5,
         "trailer": len(data) - 3,
     }[where]
@@ -144,11 +157,16 @@ def test_a_bundle_signed_with_another_key_is_rejected(source: Database, tmp_path
         import_bundle(coordinator(target), tmp_path / "msk.zip")
 
 
-def test_without_the_site_key_hashes_are_still_checked(source: Database, tmp_path: Path) -> None:
+def test_a_site_registered_without_a_public_key_cannot_send_bundles(
+    source: Database, tmp_path: Path
+) -> None:
+    """It used to import on matching hashes alone (issue 18 item 1): now refused."""
     export_bundle(coordinator(source), "MSK", tmp_path / "msk.zip")
     target = centre(tmp_path, source, key="none")
-    result = import_bundle(coordinator(target), tmp_path / "msk.zip")
-    assert result.inserted["subjects"] > 0
+    before = table_counts(target)
+    with pytest.raises(BundleRejected, match="no registered public key"):
+        import_bundle(coordinator(target), tmp_path / "msk.zip")
+    assert table_counts(target) == before
 
 
 def test_a_newer_bundle_updates_records_with_audit_entries(
@@ -191,23 +209,168 @@ def load_case_ids(db: Database) -> list[str]:
     return [r[0] for r in rows]
 
 
-def rewrite_bundle(path: Path, table: str, change: object) -> None:
-    """Re-pack a bundle with one table changed and every hash recomputed (no signature)."""
+def members_of(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as archive:
-        members = {n: archive.read(n) for n in archive.namelist()}
-    frame = pq.read_table(io.BytesIO(members[f"{table}.parquet"])).to_pandas()
+        return {n: archive.read(n) for n in archive.namelist()}
+
+
+def tables_of(members: dict[str, bytes]) -> dict[str, bytes]:
+    return {n.removesuffix(".parquet"): d for n, d in members.items() if n.endswith(".parquet")}
+
+
+def changed_table(data: bytes, change: object) -> bytes:
+    frame = pq.read_table(io.BytesIO(data)).to_pandas()
     frame = change(frame)  # type: ignore[operator]
     sink = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink)
-    members[f"{table}.parquet"] = sink.getvalue()
-    manifest = json.loads(members["manifest.json"])
-    manifest["tables"][table]["sha256"] = hashlib.sha256(sink.getvalue()).hexdigest()
-    manifest.pop("signature", None)
-    from warehouse.exchange.bundles import _payload_hash, _write_zip
+    return sink.getvalue()
 
-    manifest["payload_sha256"] = _payload_hash(manifest)
-    members["manifest.json"] = json.dumps(manifest).encode()
-    _write_zip(path, members)
+
+def forge(path: Path, members: dict[str, bytes], signature: bytes | None) -> None:
+    """Re-pack ``members`` with every manifest hash recomputed, as an attacker would,
+    with the given signature (None: no signature member)."""
+    manifest = json.loads(members[bundles.MANIFEST])
+    for table, entry in manifest["tables"].items():
+        data = members[f"{table}.parquet"]
+        entry.update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+    members = {**members, bundles.MANIFEST: json.dumps(manifest).encode()}
+    members.pop(bundles.SIGNATURE)
+    if signature is not None:
+        members[bundles.SIGNATURE] = signature
+    path.write_bytes(bundles.zip_bytes(members))
+
+
+def resign(path: Path, site_db: Database, site: str, created: str | None = None, **tables: object):
+    """Re-pack a bundle with tables changed, signed by the site itself (an honest site
+    with bad data, or a dishonest site: either way the signature verifies)."""
+    members = members_of(path)
+    data = tables_of(members)
+    for table, change in tables.items():
+        data[table] = changed_table(data[table], change)
+    manifest = json.loads(members[bundles.MANIFEST])
+    created = created or bundles.utc_now_text()
+    signed = bundles.sign_members(
+        coordinator(site_db), site, data, created, str(manifest["source_db"])
+    )
+    path.write_bytes(bundles.zip_bytes(signed))
+
+
+def downgrade_first_sae(frame: pd.DataFrame) -> pd.DataFrame:
+    """Turn the first serious AE into a grade-1, non-serious one (the finding's forgery)."""
+    first = frame.index[frame["serious"]][0]
+    frame.loc[first, "ctcae_grade"] = 1
+    frame.at[first, "serious"] = False
+    frame.at[first, "seriousness"] = []
+    return frame
+
+
+def test_a_forged_bundle_with_recomputed_hashes_is_refused(
+    source: Database, tmp_path: Path
+) -> None:
+    """Issue 18 item 1: an SAE downgraded, every hash recomputed, signature stripped,
+    junk, or made with the attacker's own key: all refused, nothing written."""
+    bundle = tmp_path / "msk.zip"
+    export_bundle(coordinator(source), "MSK", bundle)
+    target = centre(tmp_path, source)
+    before, entries = table_counts(target), audit_count(target)
+    members = members_of(bundle)
+    members["adverse_events.parquet"] = changed_table(
+        members["adverse_events.parquet"], downgrade_first_sae
+    )
+    attacker = Ed25519PrivateKey.generate()
+    forged_manifest = json.loads(members[bundles.MANIFEST])
+    signatures = {
+        "unsigned": (None, "unsigned"),
+        "junk": (b"not a signature at all\n", "does not verify"),
+        "old signature replayed": (members[bundles.SIGNATURE], "does not verify"),
+        "attacker's key": (b"", "does not verify"),
+    }
+    for name, (signature, reason) in signatures.items():
+        if name == "attacker's key":
+            forge(bundle, members, b"placeholder")
+            manifest_bytes = members_of(bundle)[bundles.MANIFEST]
+            signature = base64.b64encode(attacker.sign(manifest_bytes))
+        forge(bundle, members, signature)
+        with pytest.raises(BundleRejected, match=reason):
+            import_bundle(coordinator(target), bundle)
+        assert table_counts(target) == before and audit_count(target) == entries, name
+    assert forged_manifest["site_code"] == "MSK"
+
+
+def test_the_signature_covers_the_whole_manifest(source: Database, tmp_path: Path) -> None:
+    """Any field of the manifest changed after signing - site, time, a hash - breaks it."""
+    bundle = tmp_path / "msk.zip"
+    export_bundle(coordinator(source), "MSK", bundle)
+    target = centre(tmp_path, source)
+    enrol(source, target, "PRM")
+    good = members_of(bundle)
+    edits = {
+        "created_utc": "2099-12-31T00:00:00.000000Z",
+        "source_db": "another",
+        "key_fingerprint": "0" * 64,
+    }
+    for field_name, value in edits.items():
+        manifest = json.loads(good[bundles.MANIFEST])
+        manifest[field_name] = value
+        members = {**good, bundles.MANIFEST: json.dumps(manifest, indent=2).encode()}
+        bundle.write_bytes(bundles.zip_bytes(members))
+        with pytest.raises(BundleRejected, match="does not verify"):
+            import_bundle(coordinator(target), bundle)
+    assert table_counts(target)["subjects"] == 0
+
+
+def test_created_utc_must_be_a_valid_utc_time_not_in_the_future(
+    source: Database, tmp_path: Path
+) -> None:
+    """Signed by the real site, yet refused: a forged 9999-12-31 used to block every
+    later bundle (issue 18 item 1); the comparison is now of times, not strings."""
+    bundle = tmp_path / "msk.zip"
+    target = centre(tmp_path, source)
+    for created, reason in (
+        ("9999-12-31T23:59:59Z", "lies in the future"),
+        ("2026-13-01T00:00:00Z", "not a valid date"),
+        ("yesterday", "not a UTC timestamp"),
+        ("2026-01-01T00:00:00+03:00", "not a UTC timestamp"),
+    ):
+        export_bundle(coordinator(source), "MSK", bundle)
+        resign(bundle, source, "MSK", created=created)
+        with pytest.raises(BundleRejected, match=reason):
+            import_bundle(coordinator(target), bundle)
+        assert table_counts(target)["subjects"] == 0
+    # a genuine bundle goes in afterwards: the refused ones left no trace to block it
+    export_bundle(coordinator(source), "MSK", bundle)
+    assert import_bundle(coordinator(target), bundle).inserted["subjects"] > 0
+
+
+def test_an_hmac_signed_format_1_bundle_is_refused_with_how_to_re_export(
+    source: Database, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "old.zip"
+    manifest = {"format": "caseguard-bundle/1", "site_code": "MSK", "signature": "ab" * 32}
+    manifest |= {"created_utc": "2026-01-01T00:00:00Z", "payload_sha256": "0" * 64}
+    bundle.write_bytes(bundles.zip_bytes({"manifest.json": json.dumps(manifest).encode()}))
+    target = centre(tmp_path, source)
+    with pytest.raises(BundleRejected) as refused:
+        import_bundle(coordinator(target), bundle)
+    text = str(refused.value)
+    assert "HMAC" in text and "caseguard site init MSK" in text
+    assert "caseguard bundle export" in text and "site public-key" in text
+
+
+def test_the_audit_records_the_fingerprint_that_verified(source: Database, tmp_path: Path) -> None:
+    export_bundle(coordinator(source), "MSK", tmp_path / "msk.zip")
+    target = centre(tmp_path, source)
+    import_bundle(coordinator(target), tmp_path / "msk.zip")
+    entry = json.loads(audit_rows(target)[-1]["after"])
+    expected = fingerprint(source.keys.signing_key("MSK").public_key())
+    assert entry["key_fingerprint"] == expected and entry["signed"] is True
+
+
+def test_exporting_needs_the_sites_own_signing_key(source: Database, tmp_path: Path) -> None:
+    target = centre(tmp_path, source)
+    with pytest.raises(KeyFileError, match="site init MSK"):
+        export_bundle(coordinator(target), "MSK", tmp_path / "x.zip")
+    assert not list(tmp_path.glob("*x.zip*"))
 
 
 def test_an_invalid_row_fails_validation_and_writes_nothing(
@@ -219,8 +382,8 @@ def test_an_invalid_row_fails_validation_and_writes_nothing(
         frame.loc[frame.index[0], "score"] = 999.0
         return frame
 
-    rewrite_bundle(tmp_path / "msk.zip", "assessments", bad_score)
-    target = centre(tmp_path, source, key="none")
+    resign(tmp_path / "msk.zip", source, "MSK", assessments=bad_score)
+    target = centre(tmp_path, source)
     before, entries = table_counts(target), audit_count(target)
     with pytest.raises(ValidationFailed) as failed:
         import_bundle(coordinator(target), tmp_path / "msk.zip")
@@ -235,11 +398,92 @@ def test_rows_of_another_site_are_refused(source: Database, tmp_path: Path) -> N
         frame.loc[frame.index[0], "site_code"] = "PRM"
         return frame
 
-    rewrite_bundle(tmp_path / "msk.zip", "subjects", move)
-    target = centre(tmp_path, source, key="none")
+    resign(tmp_path / "msk.zip", source, "MSK", subjects=move)
+    target = centre(tmp_path, source)
     with pytest.raises(ValidationFailed) as failed:
         import_bundle(coordinator(target), tmp_path / "msk.zip")
     assert failed.value.problems[0].check == "bundle_membership"
+
+
+def stored_ae(db: Database, ae_id: str) -> tuple[object, ...]:
+    with db.connect(read_only=True) as conn:
+        return conn.execute(
+            "SELECT a.subject_id, s.site_code, a.ctcae_grade, a.serious FROM adverse_events a "
+            "JOIN subjects s USING (subject_id) WHERE ae_id = ?",
+            [ae_id],
+        ).fetchall()[0]
+
+
+def test_a_signed_bundle_cannot_take_over_another_centres_rows(
+    source: Database, tmp_path: Path
+) -> None:
+    """Issue 18 item 3: a correctly signed MSK bundle carrying a PRM adverse-event id
+    (moved to an MSK subject) is refused; the PRM row keeps its subject and values."""
+    target = centre(tmp_path, source)
+    enrol(source, target, "PRM")
+    for site in ("PRM", "MSK"):
+        export_bundle(coordinator(source), site, tmp_path / f"{site}.zip")
+        import_bundle(coordinator(target), tmp_path / f"{site}.zip")
+    prm_aes = pq.read_table(
+        io.BytesIO(members_of(tmp_path / "PRM.zip")["adverse_events.parquet"])
+    ).to_pandas()
+    stolen = prm_aes.iloc[0]
+    before = stored_ae(target, stolen["ae_id"])
+    counts, entries = table_counts(target), audit_count(target)
+
+    def take_over(frame: pd.DataFrame) -> pd.DataFrame:
+        row = frame.iloc[[0]].copy()
+        row["ae_id"], row["ctcae_grade"] = stolen["ae_id"], 1
+        return pd.concat([frame, row], ignore_index=True)
+
+    def cause(frame: pd.DataFrame) -> pd.DataFrame:
+        extra = pd.DataFrame([{**frame.iloc[0].to_dict(), "ae_id": stolen["ae_id"]}])
+        return pd.concat([frame, extra], ignore_index=True)
+
+    resign(tmp_path / "MSK.zip", source, "MSK", adverse_events=take_over, ae_causality=cause)
+    with pytest.raises(ValidationFailed) as failed:
+        import_bundle(coordinator(target), tmp_path / "MSK.zip")
+    found = [p for p in failed.value.problems if p.check == "ownership"]
+    assert found and found[0].table == "adverse_events" and found[0].field == "ae_id"
+    assert stored_ae(target, stolen["ae_id"]) == before
+    assert table_counts(target) == counts and audit_count(target) == entries
+
+
+def test_an_update_never_rewrites_key_columns(source: Database, tmp_path: Path) -> None:
+    """Near miss of the take-over: an MSK lab row moved to another MSK subject (same
+    site) is refused too: an update never changes a row's subject."""
+    target = centre(tmp_path, source)
+    export_bundle(coordinator(source), "MSK", tmp_path / "msk.zip")
+    import_bundle(coordinator(target), tmp_path / "msk.zip")
+    subjects = load_case_ids(source)
+
+    def move_lab(frame: pd.DataFrame) -> pd.DataFrame:
+        first = frame.index[frame["subject_id"] == subjects[0]][0]
+        frame.loc[first, "subject_id"] = subjects[1]
+        return frame
+
+    resign(tmp_path / "msk.zip", source, "MSK", labs=move_lab)
+    with pytest.raises(ValidationFailed) as failed:
+        import_bundle(coordinator(target), tmp_path / "msk.zip")
+    assert [(p.table, p.check) for p in failed.value.problems][:1] == [("labs", "ownership")]
+
+
+def test_input_caps_refuse_before_unpacking(source: Database, tmp_path: Path) -> None:
+    bundle = tmp_path / "msk.zip"
+    export_bundle(coordinator(source), "MSK", bundle)
+    target = centre(tmp_path, source)
+    size = bundle.stat().st_size
+    caps = {
+        "file": (InputLimits(max_file_bytes=size - 1), "--max-file-mb"),
+        "rows": (InputLimits(max_rows=3), "--max-rows"),
+        "member": (InputLimits(max_member_bytes=100), "--max-member-mb"),
+        "total": (InputLimits(max_uncompressed_bytes=1000), "--max-uncompressed-mb"),
+    }
+    for name, (limits, flag) in caps.items():
+        with pytest.raises(InputTooLarge, match=flag):
+            import_bundle(coordinator(target), bundle, limits=limits)
+        assert table_counts(target)["subjects"] == 0, name
+    assert import_bundle(coordinator(target), bundle).inserted["subjects"] > 0
 
 
 def test_roles(source: Database, tmp_path: Path) -> None:

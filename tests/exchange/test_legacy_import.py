@@ -12,7 +12,15 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from anonymise import pseudonymise
-from tests.warehouse_fixtures import audit_count, coordinator, make_db, monitor, table_counts
+from schemas.errors import AccessDenied
+from tests.warehouse_fixtures import (
+    audit_count,
+    coordinator,
+    make_db,
+    monitor,
+    site_user,
+    table_counts,
+)
 from warehouse.exchange.legacy_import import LegacyImportFailed, import_legacy, parse_date
 from warehouse.exchange.legacy_sheets import SHEETS, sheet_columns, write_template
 from warehouse.export.release import ExportOptions, export_pooled
@@ -211,8 +219,61 @@ def test_dry_run_reports_and_writes_nothing(db: Database, tmp_path: Path) -> Non
     assert table_counts(db) == before
     real = import_legacy(coordinator(db), path, site="MSK")
     assert table_counts(db)["subjects"] == before["subjects"] + real.subjects
-    with pytest.raises(LegacyImportFailed):  # the same patients again: refused, not doubled
-        import_legacy(coordinator(db), path, site="MSK")
+    # the same patients again are not doubled (a re-run after a crash: see below)
+    again = import_legacy(coordinator(db), path, site="MSK")
+    assert again.subjects == 0 and again.already_present == 1
+    assert table_counts(db)["subjects"] == before["subjects"] + real.subjects
+
+
+def test_rerun_after_a_crash_past_the_commit_skips_what_is_there(
+    db: Database, tmp_path: Path
+) -> None:
+    """Issue 18 item 12: an import that committed and then crashed (before it could say
+    so) is run again. What is stored stays as it is; the rest is imported; no error."""
+    first, second = patient(LOCAL_IDS[0]), patient(LOCAL_IDS[1])
+    import_legacy(coordinator(db), csv_file(tmp_path / "one.csv", first), site="MSK")
+    counts, entries = table_counts(db), audit_count(db)
+    again = import_legacy(coordinator(db), csv_file(tmp_path / "one.csv", first), site="MSK")
+    assert (again.subjects, again.already_present, sum(again.rows.values())) == (0, 1, 0)
+    assert table_counts(db) == counts and audit_count(db) == entries  # nothing written
+    both = import_legacy(coordinator(db), csv_file(tmp_path / "two.csv", first, second), "MSK")
+    assert (both.subjects, both.already_present) == (1, 1)
+    assert table_counts(db)["subjects"] == counts["subjects"] + 1
+
+
+def test_a_stored_row_with_other_values_is_reported_not_changed(
+    db: Database, tmp_path: Path
+) -> None:
+    """Near miss of the re-run: the same patient with a changed score is not skipped
+    silently and not overwritten; the report names the row and points to corrections."""
+    import_legacy(coordinator(db), csv_file(tmp_path / "a.csv", patient(LOCAL_IDS[0])), "MSK")
+    counts = table_counts(db)
+    changed = csv_file(tmp_path / "b.csv", patient(LOCAL_IDS[0], score=40))
+    with pytest.raises(LegacyImportFailed) as failed:
+        import_legacy(coordinator(db), changed, site="MSK")
+    assert failed.value.count == 1 and table_counts(db) == counts
+    report = pd.read_csv(failed.value.report, dtype=str, encoding="utf-8-sig")
+    row = report.iloc[0]
+    assert (row["sheet"], row["row"]) == ("assessments", "5")
+    assert "already stored with other values" in row["problem_en"]
+
+
+def test_a_refusal_never_tells_whether_a_patient_exists_at_another_centre(
+    db: Database, tmp_path: Path
+) -> None:
+    """Issue 18 item 10: a site user naming another centre gets the same refusal whether
+    or not that centre holds the patient, and nothing about it is looked up first."""
+    import_legacy(coordinator(db), csv_file(tmp_path / "prm.csv", patient(LOCAL_IDS[0])), "PRM")
+    msk = site_user(db, "MSK")
+    answers = []
+    for local_id in (LOCAL_IDS[0], "NEVER-SEEN-123"):
+        rows = patient(local_id)
+        rows["subjects"][0]["site_code"] = "PRM"
+        with pytest.raises(AccessDenied) as refused:
+            import_legacy(msk, csv_file(tmp_path / "probe.csv", rows))
+        answers.append(str(refused.value))
+    assert answers[0] == answers[1] and "PRM" in answers[0]
+    assert "already" not in answers[0]
 
 
 def test_site_from_a_column(db: Database, tmp_path: Path) -> None:

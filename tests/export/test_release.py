@@ -402,3 +402,71 @@ def test_two_exports_share_no_id_with_each_other_or_the_warehouse(
     assert len(released[0]) > 50
     assert released[0].isdisjoint(released[1])
     assert released[0].isdisjoint(stored) and released[1].isdisjoint(stored)
+
+
+# --- issue 18: atomic outputs (nothing partial, audit after the rename) ------------------
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".caseguard-" in p.name)
+
+
+def _export_entries(db: Database) -> list[str]:
+    return [r["row_key"] for r in audit_rows(db) if r["action"] == "export"]
+
+
+def test_a_failed_export_leaves_nothing_and_no_audit_entry(
+    warehouse: tuple[Database, dict[str, set[str]]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    db, _ = warehouse
+    import warehouse.export.release as release
+
+    entries = _export_entries(db)
+    real_write = release.write_frame
+    written: list[Path] = []
+
+    def disk_full_on_the_third_file(frame: pd.DataFrame, path: Path, fmt: str) -> None:
+        if len(written) == 2:
+            raise OSError(28, "No space left on device")
+        written.append(path)
+        real_write(frame, path, fmt)
+
+    monkeypatch.setattr(release, "write_frame", disk_full_on_the_third_file)
+    with pytest.raises(OSError, match="No space"):
+        export_pooled(coordinator(db), tmp_path / "out", ExportOptions(k=1))
+    assert not (tmp_path / "out").exists() and _leftovers(tmp_path) == []
+    assert _export_entries(db) == entries
+
+
+def test_the_audit_entry_commits_only_after_the_rename(
+    warehouse: tuple[Database, dict[str, set[str]]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    db, _ = warehouse
+    import warehouse.export.release as release
+
+    out = tmp_path / "out"
+    real_audit = release._audit
+    seen: list[bool] = []
+
+    def audit_looking(session: object, action: str, details: object, key: object) -> None:
+        seen.append((out / "manifest.json").is_file() and not _leftovers(tmp_path)[:0])
+        real_audit(session, action, details, key)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(release, "_audit", audit_looking)
+    result = export_pooled(coordinator(db), out, ExportOptions(k=1))
+    assert seen == [True]  # the files were in place when the audit entry was written
+    assert _leftovers(tmp_path) == []  # and the pending marker went after the commit
+    assert _export_entries(db)[-1] == result.manifest_sha256
+
+    def audit_fails(*_: object) -> None:
+        raise OSError("database disk full")
+
+    monkeypatch.setattr(release, "_audit", audit_fails)
+    with pytest.raises(OSError):
+        export_pooled(coordinator(db), tmp_path / "second", ExportOptions(k=1))
+    # an export the audit log does not know of is taken back
+    assert not (tmp_path / "second").exists() and _leftovers(tmp_path) == []

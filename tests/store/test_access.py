@@ -215,7 +215,11 @@ def test_admin_cannot_read_clinical_rows(db: Database) -> None:
 
 def test_admin_manages_sites_and_users(db: Database) -> None:
     add_site(admin(db), "KZN", "Kazan centre", "Tatarstan")
-    add_user(admin(db), "kzn_neuro", "correct-horse-battery", "site_user", "KZN")
+    # an account that reads clinical rows is granted by a coordinator, not an admin
+    # (issue 18 item 8: tests/store/test_accounts.py)
+    with pytest.raises(AccessDenied):
+        add_user(admin(db), "kzn_neuro", "correct-horse-battery", "site_user", "KZN")
+    add_user(coordinator(db), "kzn_neuro", "correct-horse-battery", "site_user", "KZN")
     with db.connect(read_only=True) as conn:
         row = conn.execute(
             "SELECT role, site_code, password_hash FROM users WHERE username = 'kzn_neuro'"

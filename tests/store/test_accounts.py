@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from schemas.errors import AccessDenied, CaseguardError, NotFound
 from tests.warehouse_fixtures import audit_rows, make_db, site_user, system_session
 from warehouse.cli.main import main
+from warehouse.store.access import Session
 from warehouse.store.accounts import (
     LOCKOUT,
     MAX_FAILED_LOGINS,
@@ -161,3 +162,95 @@ def test_cli_refuses_a_short_password_and_an_unknown_site(db: Database) -> None:
         db, "users", "add", "d", "--role", "site_user", "--site", "ZZZ", password=PASSWORD
     )
     assert code == 1 and "Traceback" not in out
+
+
+# --- issue 18: least privilege for administrators, sign-in that tells nothing ------------
+
+
+def test_an_admin_cannot_create_or_take_over_an_account_that_reads_clinical_rows(
+    db: Database,
+) -> None:
+    """Item 8: an admin manages accounts but must not be able to give itself (through a
+    new or a taken-over account) the clinical access it does not have."""
+    admin = Session(db, "sysadmin", "admin", None)
+    for role, site in (("coordinator", None), ("monitor", None), ("site_user", "MSK")):
+        with pytest.raises(AccessDenied, match="ask a coordinator"):
+            add_user(admin, f"new_{role}", PASSWORD, role, site)
+    with pytest.raises(AccessDenied):
+        reset_password(admin, "anna", "a takeover password")  # anna reads MSK's rows
+    assert log_in(db, "anna", PASSWORD, NOW).username == "anna"  # unchanged
+    assert {u for u in list_users(system_session(db, "t"))["username"]} == {"anna", "mon"}
+    refusals = [r for r in audit_rows(db) if r["action"] == "access_denied"]
+    assert len(refusals) == 4 and all(r["username"] == "sysadmin" for r in refusals)
+    # what an admin may do: accounts that read no clinical rows, and disabling any account
+    add_user(admin, "second_admin", PASSWORD, "admin", None)
+    reset_password(admin, "second_admin", "another long password")
+    disable_user(admin, "anna")
+    # a coordinator (who already reads every centre) grants clinical roles
+    add_user(system_session(db, "t"), "new_coord", PASSWORD, "coordinator", None)
+
+
+def test_an_unknown_user_name_costs_one_argon2_check_like_a_real_account(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Item 9: the time of a failure must not tell whether the user name exists. The
+    expensive step (argon2) runs exactly once either way; measured times agree too."""
+    import time
+
+    from warehouse.store import accounts
+
+    calls: list[str] = []
+    real = accounts._verified
+
+    def counting(password_hash: str, password: str) -> bool:
+        calls.append(password_hash[:9])
+        return real(password_hash, password)
+
+    monkeypatch.setattr(accounts, "_verified", counting)
+    for user in ("nobody", "anna"):
+        calls.clear()
+        with pytest.raises(LoginFailed):
+            log_in(db, user, "wrong password", NOW)
+        assert calls == ["$argon2id"], user
+    monkeypatch.setattr(accounts, "_verified", real)
+
+    def median_seconds(user: str) -> float:
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            with pytest.raises(LoginFailed):
+                log_in(db, user, "wrong password", NOW - dt.timedelta(days=1))
+            times.append(time.perf_counter() - started)
+            if user == "mon":  # keep the real account below the lockout threshold
+                reset_password(system_session(db, "t"), "mon", PASSWORD)
+        return sorted(times)[2]
+
+    unknown, known = median_seconds("nobody"), median_seconds("mon")
+    assert unknown > 0.5 * known, (unknown, known)  # it was 25 ms against 120 ms
+
+
+def test_a_flood_of_failed_sign_ins_cannot_grow_the_audit_log(db: Database) -> None:
+    """Item 9: unknown names and attempts on a locked account are counted, and logged at
+    most once per window with the count, instead of one audit row per attempt."""
+    from warehouse.store.accounts import AUDIT_WINDOW
+
+    start = len(audit_rows(db))
+    for n in range(40):
+        with pytest.raises(LoginFailed):
+            log_in(db, f"guess{n}", "x", NOW)
+    assert len(audit_rows(db)) == start + 1
+    for _ in range(MAX_FAILED_LOGINS):
+        with pytest.raises((LoginFailed, AccountLocked)):
+            log_in(db, "anna", "wrong", NOW)
+    locked = len(audit_rows(db))
+    for _ in range(30):
+        with pytest.raises(AccountLocked):
+            log_in(db, "anna", "wrong", NOW + dt.timedelta(minutes=1))
+    assert len(audit_rows(db)) == locked + 1  # the first attempt while locked, then counts
+    later = NOW + AUDIT_WINDOW
+    with pytest.raises(LoginFailed):
+        log_in(db, "one more guess", "x", later)
+    entry = audit_rows(db)[-1]
+    assert entry["action"] == "login_failed" and '"earlier_attempts_not_logged":39' in str(
+        entry["after"]
+    )

@@ -19,7 +19,7 @@ from tests.warehouse_fixtures import (
     site_user,
     table_counts,
 )
-from warehouse.store import cases as cases_module
+from warehouse.store import upsert as upsert_module
 from warehouse.store.audit import verify
 from warehouse.store.cases import (
     Change,
@@ -135,7 +135,7 @@ def test_failure_inside_the_transaction_rolls_everything_back(
 ) -> None:
     before_counts, before_audit = table_counts(any_db), audit_rows(any_db)
     before_anchor = _anchor_files(any_db)
-    real_insert = cases_module.insert
+    real_insert = upsert_module.insert  # the one write path (forms, imports, bundles)
     written: list[str] = []
 
     def insert_failing_on_labs(conn: Any, table: str, rows: Any) -> int:
@@ -144,7 +144,7 @@ def test_failure_inside_the_transaction_rolls_everything_back(
         written.append(table)
         return real_insert(conn, table, rows)
 
-    monkeypatch.setattr(cases_module, "insert", insert_failing_on_labs)
+    monkeypatch.setattr(upsert_module, "insert", insert_failing_on_labs)
     case = make_case(any_db, "MSK", "PAT-LABS")
     with pytest.raises(OSError, match="disk full"):
         save_case(site_user(any_db), case)
@@ -154,7 +154,7 @@ def test_failure_inside_the_transaction_rolls_everything_back(
     assert _anchor_files(any_db) == before_anchor
     verify(any_db)
 
-    monkeypatch.setattr(cases_module, "insert", real_insert)  # the user retries: nothing lost
+    monkeypatch.setattr(upsert_module, "insert", real_insert)  # the user retries: nothing lost
     save_case(site_user(any_db), case)
     assert _clinical_counts(any_db)["labs"] == 1
     verify(any_db)
@@ -197,8 +197,12 @@ def test_clashing_row_id_rolls_back_the_whole_case(any_db: Database) -> None:
     before_counts, before_audit = table_counts(any_db), audit_count(any_db)
     second = make_case(any_db, "MSK", "PAT-002")
     second.labs[0]["lab_id"] = first.labs[0]["lab_id"]  # only found by the database
-    with pytest.raises(Conflict):
+    with pytest.raises(ValidationFailed) as clash:
         save_case(site_user(any_db), second)
+    # named as a row owned by another subject (the ownership check), not a raw DB error
+    assert [(p.table, p.field, p.check) for p in clash.value.problems] == [
+        ("labs", "lab_id", "ownership")
+    ]
     assert table_counts(any_db) == before_counts
     assert audit_count(any_db) == before_audit
     assert not subject_exists(site_user(any_db), second.subject["subject_id"])

@@ -26,6 +26,8 @@ EXPECTED_TABLES = {
     "ae_causality",
     "narratives",
     "audit_log",
+    "site_public_keys",
+    "login_failures",
 }
 ALL_NAMES = [name for name, _ in MIGRATIONS]
 

@@ -7,9 +7,10 @@ operator's coordinator session, like ``init`` and ``demo``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -30,6 +31,40 @@ def progress_bar() -> Iterator[Progress]:
             bar.update(task, description=stage, completed=done, total=max(total, 1))
 
         yield update
+
+
+def limit_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The input caps of an import (bundle or legacy file), each overridable."""
+    from warehouse.exchange.limits import MB, InputLimits
+
+    default = InputLimits()
+    options = [
+        ("--max-file-mb", default.max_file_bytes // MB, "Largest file accepted, in MB."),
+        (
+            "--max-uncompressed-mb",
+            default.max_uncompressed_bytes // MB,
+            "Largest total a zip may unpack to, in MB.",
+        ),
+        ("--max-member-mb", default.max_member_bytes // MB, "Largest zip member, in MB."),
+        ("--max-rows", default.max_rows, "Most rows per table or sheet."),
+    ]
+    for flag, value, text in reversed(options):
+        func = click.option(
+            flag, default=value, show_default=True, type=click.IntRange(1), help=text
+        )(func)
+    return func
+
+
+def limits_from(kwargs: dict[str, Any]) -> Any:
+    """The :class:`InputLimits` given by :func:`limit_options` (popped from ``kwargs``)."""
+    from warehouse.exchange.limits import MB, InputLimits
+
+    return InputLimits(
+        max_file_bytes=kwargs.pop("max_file_mb") * MB,
+        max_uncompressed_bytes=kwargs.pop("max_uncompressed_mb") * MB,
+        max_member_bytes=kwargs.pop("max_member_mb") * MB,
+        max_rows=kwargs.pop("max_rows"),
+    )
 
 
 @click.command("export")
@@ -116,40 +151,42 @@ def bundle() -> None:
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @friendly
 def bundle_export(db_path: Path | None, site_code: str, out_file: Path) -> None:
-    """Write one site's pseudonymised records to a hashed (and signed) bundle file."""
+    """Write one site's pseudonymised records to a signed bundle file (whole or not at all)."""
     from warehouse.exchange.bundles import export_bundle
     from warehouse.store.access import system_session
+    from warehouse.store.site_keys import spoken
 
     session = system_session(database(db_path), "bundle-export")
     with progress_bar() as update:
         summary = export_bundle(session, site_code, out_file, update)
-    signed = "signed" if summary.signed else "unsigned (no site key here)"
     click.echo(
         f"bundle of site {site_code}: {summary.rows['subjects']} subjects, "
-        f"{sum(summary.rows.values())} rows, {signed}, payload {summary.payload_sha256[:16]} "
-        f"-> {out_file}"
+        f"{sum(summary.rows.values())} rows, signed by key {spoken(summary.key_fingerprint)[:19]}"
+        f"..., payload {summary.payload_sha256[:16]} -> {out_file}"
     )
 
 
 @bundle.command("import")
 @db_option
 @click.argument("bundle_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@limit_options
 @friendly
-def bundle_import(db_path: Path | None, bundle_file: Path) -> None:
-    """Import a site bundle: verified, validated, all or nothing, idempotent."""
+def bundle_import(db_path: Path | None, bundle_file: Path, **caps: Any) -> None:
+    """Import a site bundle: signature verified, validated, all or nothing, idempotent."""
     from warehouse.exchange.bundles import import_bundle
     from warehouse.store.access import system_session
+    from warehouse.store.site_keys import spoken
 
     session = system_session(database(db_path), "bundle-import")
     with progress_bar() as update:
-        summary = import_bundle(session, bundle_file, update)
+        summary = import_bundle(session, bundle_file, update, limits_from(caps))
     if summary.already_imported:
         click.echo(f"bundle {summary.payload_sha256[:16]} was already imported: nothing changed")
         return
     click.echo(
         f"site {summary.site_code}: {sum(summary.inserted.values())} rows added, "
-        f"{sum(summary.updated.values())} updated"
-        + ("" if summary.signed else " (bundle unsigned: hashes checked only)")
+        f"{sum(summary.updated.values())} updated; signature verified with key "
+        f"{spoken(summary.key_fingerprint)[:19]}..."
     )
 
 
@@ -165,6 +202,7 @@ def bundle_import(db_path: Path | None, bundle_file: Path) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the import template (XLSX) to this file instead of importing.",
 )
+@limit_options
 @friendly
 def import_command(
     db_path: Path | None,
@@ -172,6 +210,7 @@ def import_command(
     site_code: str | None,
     dry_run: bool,
     template: Path | None,
+    **caps: Any,
 ) -> None:
     """Import a legacy CSV/XLSX file (pseudonymised, shifted, scrubbed), or write the template."""
     from schemas.errors import CaseguardError
@@ -188,11 +227,17 @@ def import_command(
 
     session = system_session(database(db_path), "import")
     with progress_bar() as update:
-        result = import_legacy(session, file, site_code, dry_run, update)
+        result = import_legacy(session, file, site_code, dry_run, update, limits_from(caps))
     rows = ", ".join(f"{t.replace('_', ' ')}: {n}" for t, n in result.rows.items() if n)
     verb = "would import" if dry_run else "imported"
+    present = (
+        f"; {result.already_present} already present with the same values, left as they were"
+        if result.already_present
+        else ""
+    )
     click.echo(
         f"{verb} {result.subjects} subjects ({rows}); {result.texts_scrubbed} texts scrubbed"
+        + present
     )
 
 

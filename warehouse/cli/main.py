@@ -16,6 +16,7 @@ import click
 from anonymise.__main__ import scrub_command
 from warehouse.cli.exchange import register as register_exchange
 from warehouse.cli.options import database, db_option, friendly
+from warehouse.cli.sites import register as register_sites
 from warehouse.cli.users import users
 
 APP_FILE = Path(__file__).resolve().parents[2] / "capture_app.py"
@@ -130,39 +131,31 @@ def restore_command(db_path: Path | None, backup_file: Path, force: bool) -> Non
         click.echo(f"warning: no key here for site(s) {', '.join(summary.missing_site_keys)}")
 
 
-@main.group()
-def site() -> None:
-    """Site commands."""
-
-
-@site.command("init")
-@click.argument("code")
-@db_option
-@click.option("--name", help="Register the site in the database under this name.")
-@click.option("--region", default="", help="Region of the site (with --name).")
-@click.option("--country", default="RU", show_default=True)
-@friendly
-def site_init(code: str, db_path: Path | None, name: str | None, region: str, country: str) -> None:
-    """Create the site's secret key file (outside the database; never replaced)."""
-    from warehouse.store.access import system_session
-    from warehouse.store.admin import add_site
-
-    db = database(db_path, must_exist=bool(name))
-    path = db.keys.create_site_key(code)
-    click.echo(f"site {code}: key created at {path} (keep it secret; back it up)")
-    if name:
-        add_site(system_session(db, "site-init"), code, name, region or name, country)
-        click.echo(f"site {code} registered in {db.path}")
-
-
 @main.command()
 @db_option
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--address", default="localhost", show_default=True)
+@click.option(
+    "--allow-unencrypted-disk",
+    is_flag=True,
+    envvar="CASEGUARD_ALLOW_UNENCRYPTED_DISK",
+    help="Serve although the database is not on an encrypted disk (synthetic demo data only).",
+)
 @friendly
-def serve(db_path: Path | None, port: int, address: str) -> None:
-    """Start the web app on http://ADDRESS:PORT."""
+def serve(db_path: Path | None, port: int, address: str, allow_unencrypted_disk: bool) -> None:
+    """Start the web app on http://ADDRESS:PORT (the database must be on an encrypted disk)."""
+    from schemas.errors import CaseguardError
+    from warehouse.store.disk import check_disk
+
     db = database(db_path)
+    disk = check_disk(db.path)
+    if not disk.encrypted and not allow_unencrypted_disk:
+        raise CaseguardError(
+            f"the database must be on an encrypted disk (docs/SECURITY.md): {disk.reason}; "
+            "for synthetic demo data only, pass --allow-unencrypted-disk"
+        )
+    if not disk.encrypted:
+        click.echo(f"warning: {disk.reason}; serving anyway (--allow-unencrypted-disk)", err=True)
     env = {
         **os.environ,
         "CASEGUARD_DB": str(Path(db.path).resolve()),
@@ -198,3 +191,4 @@ def serve(db_path: Path | None, port: int, address: str) -> None:
 main.add_command(scrub_command, "scrub")
 main.add_command(users, "users")
 register_exchange(main)
+register_sites(main)

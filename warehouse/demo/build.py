@@ -21,6 +21,7 @@ from warehouse.store.access import Session, system_session
 from warehouse.store.admin import add_site, add_user, list_sites, sync_products
 from warehouse.store.cases import save_cases
 from warehouse.store.db import Database, one
+from warehouse.store.site_keys import public_pem, register_site
 
 DATA_CUT = dt.date(2026, 10, 31)
 LANTESENS_FROM = dt.date(2025, 1, 15)
@@ -537,6 +538,11 @@ def _ensure_accounts(session: Session) -> None:
             add_user(session, f"{code.lower()}_neuro", P.DEMO_PASSWORD, "site_user", code)
         if not session.db.keys.has_site_key(code):
             session.db.keys.create_site_key(code)
+        # the demo database plays every centre and the coordinator at once: each centre's
+        # signing key lives here and its public half is registered, so bundles round-trip
+        if not session.db.keys.has_signing_key(code):
+            session.db.keys.create_signing_key(code)
+        register_site(session, code, public_pem(session.db.keys.signing_key(code)))
     with session.db.connect() as conn:
         have = {r[0] for r in conn.execute("SELECT username FROM users").fetchall()}
     for username, role in P.GLOBAL_USERS:

@@ -7,6 +7,14 @@ reasons) goes through the anonymiser, and the rows are validated table by table 
 case by case. If anything is wrong nothing is written: an error report (sheet, row,
 column, value, problem in English and Russian) is written next to the input, with
 the values of identifying columns left out. ``dry_run`` stops before writing.
+
+The file is read within the input caps (:mod:`warehouse.exchange.limits`). Every
+centre the file names is checked against the session's scope before any patient is
+pseudonymised or looked up, so a refusal never tells whether a patient exists at
+another centre. Rows go through the one write path
+(:func:`~warehouse.store.upsert.upsert_cases`, mode ``skip``): a patient already
+imported with the same values is left as it is, so an import run again after a crash
+completes instead of failing; a stored row with other values is reported, not changed.
 """
 
 from __future__ import annotations
@@ -21,14 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from anonymise import pseudonymise
 from anonymise.pseudonym import InvalidLocalId, normalise_local_id
 from schemas import CLINICAL_TABLES, TABLES, Case, Problem, checked_table, load_reference
 from schemas.case import case_rule_problems
 from schemas.common import MAX_TEXT
-from schemas.errors import CaseguardError, KeyFileError
+from schemas.errors import CaseguardError, KeyFileError, ValidationFailed
 from schemas.formats import date_text
 from schemas.problems import short_value
 from warehouse.exchange.legacy_sheets import (
@@ -38,11 +44,12 @@ from warehouse.exchange.legacy_sheets import (
     read_rows,
     write_report,
 )
+from warehouse.exchange.limits import InputLimits
 from warehouse.export.dictionary import marker_names
 from warehouse.store.access import WRITE_CLINICAL, Session, require
-from warehouse.store.cases import save_cases
 from warehouse.store.frames import records
 from warehouse.store.progress import Progress, no_progress
+from warehouse.store.upsert import UpsertSummary, upsert_cases
 
 ID_PREFIX = {"treatments": "TR", "assessments": "AS", "labs": "LB", "adverse_events": "AE"}
 ID_PREFIX["narratives"] = "NR"
@@ -69,6 +76,7 @@ class LegacyImportResult:
     rows: dict[str, int] = field(default_factory=dict)
     texts_scrubbed: int = 0
     dry_run: bool = False
+    already_present: int = 0  # subjects stored before with the same values (left alone)
 
 
 @dataclass
@@ -380,7 +388,7 @@ def _report_problem(work: _Work, table: str, problem: Problem) -> None:
     work.problem(sheet, row, column, problem.value, problem.message_en, problem.message_ru)
 
 
-def _validate(work: _Work) -> list[Case]:
+def _validate(work: _Work) -> tuple[list[Case], dict[str, list[int]]]:
     for table in CLINICAL_TABLES:
         frame, problems = checked_table(table, work.rows[table])
         for problem in problems:
@@ -388,7 +396,7 @@ def _validate(work: _Work) -> list[Case]:
         if not problems and not frame.empty:
             work.rows[table] = records(frame)  # typed values for the case rules
     if work.problems:
-        return []  # the case rules need valid, typed rows
+        return [], {}  # the case rules need valid, typed rows
     owner = {r["ae_id"]: r["subject_id"] for r in work.rows["adverse_events"]}
     per_subject: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for table in CLINICAL_TABLES:
@@ -398,6 +406,7 @@ def _validate(work: _Work) -> list[Case]:
             )
             per_subject[str(sid)][table].append(i)
     cases = []
+    flat: dict[str, list[int]] = defaultdict(list)  # row of the write path -> row of work
     for positions in per_subject.values():
         if len(positions.get("subjects", [])) != 1:
             for i in positions.get("subjects", [])[1:]:
@@ -418,33 +427,44 @@ def _validate(work: _Work) -> list[Case]:
             index = places[at] if at is not None and at < len(places) else None
             _report_problem(work, problem.table, dataclasses.replace(problem, row=index))
         cases.append(case)
-    return cases
+        for table in CLINICAL_TABLES:
+            flat[table] += positions.get(table, [])
+    return cases, flat
 
 
-def _existing(session: Session, cases: list[Case], work: _Work) -> None:
-    ids = pd.DataFrame({"subject_id": [c.subject["subject_id"] for c in cases]})
-    with session.db.connect(read_only=True) as conn:
-        conn.register("_legacy_ids", ids)
-        try:
-            found = {
-                r[0]
-                for r in conn.execute(
-                    "SELECT subject_id FROM subjects JOIN _legacy_ids USING (subject_id)"
-                ).fetchall()
-            }
-        finally:
-            conn.unregister("_legacy_ids")
-    for i, record in enumerate(work.rows["subjects"]):
-        if record["subject_id"] in found:
-            sheet, row, _ = work.origin["subjects"][i]
-            work.problem(
-                sheet,
-                row,
-                "local_id",
-                None,
-                "this patient is already in the warehouse",
-                "этот пациент уже есть в хранилище",
-            )
+def _sites_named(rows: list[SheetRow], site: str | None) -> set[str]:
+    """Every centre the file (or ``--site``) names."""
+    named = {str(r.cells["site_code"]) for r in rows if r.cells.get("site_code")}
+    return named | ({site} if site else set())
+
+
+class _DryRun(Exception):
+    """Raised inside the write transaction of a dry run, to roll it back."""
+
+
+def _write(
+    session: Session, cases: list[Case], work: _Work, flat: dict[str, list[int]], dry_run: bool
+) -> UpsertSummary:
+    """Write through the one path (or roll back a dry run); problems go to the report."""
+    done: list[UpsertSummary] = []
+
+    def finish(_conn: Any, _events: Any, summary: UpsertSummary) -> None:
+        done.append(summary)
+        if dry_run:
+            raise _DryRun
+
+    try:
+        upsert_cases(session, cases, mode="skip", reason="legacy import", finish=finish)
+    except _DryRun:
+        pass
+    except ValidationFailed as failed:
+        for problem in failed.problems:
+            rows = flat.get(problem.table, [])
+            at = problem.row
+            index = rows[at] if at is not None and at < len(rows) else None
+            _report_problem(work, problem.table, dataclasses.replace(problem, row=index))
+        return UpsertSummary([])
+    return done[0]
 
 
 def import_legacy(
@@ -453,17 +473,20 @@ def import_legacy(
     site: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    limits: InputLimits | None = None,
 ) -> LegacyImportResult:
     """Import a legacy CSV/XLSX file, all or nothing; on problems write the error report."""
     require(session, WRITE_CLINICAL, site, "import a spreadsheet")
     report = progress or no_progress
     path = Path(path)
-    rows = read_rows(path)
+    rows = read_rows(path, limits)
     if not rows:
         raise CaseguardError(
             f"{path.name} holds no rows to import (expected sheets or record types: "
             f"{', '.join(SHEETS)}); nothing was imported"
         )
+    for named in sorted(_sites_named(rows, site)):  # scope first: nothing looked up yet
+        require(session, WRITE_CLINICAL, named, "import a spreadsheet")
     report("read", 1, 5)
     work = _Work()
     try:
@@ -471,22 +494,20 @@ def import_legacy(
         report("pseudonymise", 2, 5)
         scrubbed = _scrub(work)
         report("scrub", 3, 5)
-        cases = _validate(work)
+        cases, flat = _validate(work)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         # never let a message that may quote a cell (an identifier) escape
         raise CaseguardError(
             f"{path.name} could not be converted ({exc.__class__.__name__}); nothing was imported"
         ) from None
-    if not work.problems:
-        _existing(session, cases, work)
     report("validate", 4, 5)
+    summary = UpsertSummary([])
+    if not work.problems:
+        summary = _write(session, cases, work, flat, dry_run)
     if work.problems:
         work.problems.sort(key=lambda p: (p["sheet"], p["row"], p["column"]))
         raise LegacyImportFailed(len(work.problems), write_report(path, work.problems))
-    for case in cases:
-        require(session, WRITE_CLINICAL, case.subject["site_code"], "import a spreadsheet")
-    counts = {t: len(work.rows[t]) for t in CLINICAL_TABLES}
-    if not dry_run:
-        save_cases(session, cases)
+    counts = {t: summary.inserted.get(t, 0) for t in CLINICAL_TABLES}
+    present = summary.unchanged.get("subjects", 0)
     report("write", 5, 5)
-    return LegacyImportResult(len(cases), counts, scrubbed, dry_run)
+    return LegacyImportResult(len(cases) - present, counts, scrubbed, dry_run, present)

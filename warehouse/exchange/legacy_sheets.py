@@ -18,6 +18,7 @@ import pandas as pd
 
 from schemas import TABLES
 from schemas.errors import CaseguardError
+from warehouse.exchange.limits import InputLimits, InputTooLarge
 from warehouse.export.dictionary import describe_column, label, marker_names
 from warehouse.export.writers import neutralise_frame
 
@@ -74,9 +75,13 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _read_xlsx(path: Path) -> list[SheetRow]:
+def _read_xlsx(path: Path, limits: InputLimits) -> list[SheetRow]:
     from openpyxl import load_workbook
 
+    # An xlsx file is a zip: its declared sizes are checked before openpyxl unpacks
+    # anything, and zipfile never yields more than a member declares.
+    with zipfile.ZipFile(path) as archive:
+        limits.check_members(archive.infolist(), path.name)
     book = load_workbook(path, read_only=True, data_only=True)
     rows: list[SheetRow] = []
     try:
@@ -86,6 +91,7 @@ def _read_xlsx(path: Path) -> list[SheetRow]:
             values = book[sheet].iter_rows(values_only=True)
             header = [str(h).strip() if h is not None else "" for h in next(values, ())]
             for number, cells in enumerate(values, start=2):
+                limits.check_rows(number - 1, f"sheet {sheet} of {path.name}")
                 record = {h: _clean(v) for h, v in zip(header, cells, strict=False) if h}
                 if any(v is not None for v in record.values()):
                     rows.append(SheetRow(sheet, number, record))
@@ -94,8 +100,11 @@ def _read_xlsx(path: Path) -> list[SheetRow]:
     return rows
 
 
-def _read_csv(path: Path) -> list[SheetRow]:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+def _read_csv(path: Path, limits: InputLimits) -> list[SheetRow]:
+    frame = pd.read_csv(
+        path, dtype=str, keep_default_na=False, encoding="utf-8-sig", nrows=limits.max_rows + 1
+    )
+    limits.check_rows(len(frame), path.name)
     if RECORD_TYPE not in frame.columns:
         raise CaseguardError(
             f"{path.name} has no {RECORD_TYPE} column (one of {', '.join(SHEETS)})"
@@ -109,15 +118,19 @@ def _read_csv(path: Path) -> list[SheetRow]:
     return rows
 
 
-def read_rows(path: Path) -> list[SheetRow]:
-    """The non-empty rows of a legacy CSV or XLSX file."""
+def read_rows(path: Path, limits: InputLimits | None = None) -> list[SheetRow]:
+    """The non-empty rows of a legacy CSV or XLSX file, within the input caps."""
+    limits = limits or InputLimits()
     suffix = path.suffix.lower()
+    limits.check_file(path)
     try:
         if suffix == ".xlsx":
-            return _read_xlsx(path)
+            return _read_xlsx(path, limits)
         if suffix == ".csv":
-            return _read_csv(path)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            return _read_csv(path, limits)
+    except InputTooLarge:
+        raise
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         raise CaseguardError(f"cannot read {path.name}: {exc.__class__.__name__}") from None
     raise CaseguardError(f"{path.name}: only .csv and .xlsx files can be imported")
 

@@ -1,7 +1,9 @@
 """A pooled export packed as one zip archive, for the app's download button.
 
 The export is written to a private temporary folder, checked against its own
-manifest, zipped in memory and the folder removed; nothing stays on the server.
+manifest, zipped in memory and the folder removed; nothing stays on the server. The
+folder's name carries the process id, so one left by a killed process is swept by the
+next export.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from schemas.errors import CaseguardError
 from warehouse.export.release import ExportOptions, ExportResult, export_pooled, verify_export
 from warehouse.store.access import Session
+from warehouse.store.atomic import scratch_prefix, sweep_scratch
 from warehouse.store.progress import Progress
 
 
@@ -31,7 +34,8 @@ def export_archive(
     session: Session, options: ExportOptions, progress: Progress | None = None
 ) -> ExportArchive:
     """Run :func:`~warehouse.export.release.export_pooled` and return the files as a zip."""
-    with tempfile.TemporaryDirectory(prefix="caseguard-export-") as scratch:
+    sweep_scratch(Path(tempfile.gettempdir()), "export")
+    with tempfile.TemporaryDirectory(prefix=scratch_prefix("export")) as scratch:
         out_dir = Path(scratch) / "export"
         result = export_pooled(session, out_dir, options, progress)
         problems = verify_export(out_dir)

@@ -4,8 +4,10 @@
 withdrawal, makes them k-anonymous (:mod:`warehouse.export.disclosure`), scrubs free text,
 and writes one file per table plus ``data_dictionary``, ``disclosure_report.json``
 (and optionally CDISC SDTM domains under ``sdtm/``) and ``manifest.json`` with row
-counts and SHA-256 of every file. The export is written to a staging directory and
-moved into place only after its audit entry (parameters and manifest hash) commits.
+counts and SHA-256 of every file. The export is written to a staging folder beside the
+destination, fsynced and renamed into place; its audit entry (parameters and manifest
+hash) commits after the rename (:mod:`warehouse.store.atomic`), so a run killed at any
+moment leaves no partial export, and the next run sweeps what it left.
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ import datetime as dt
 import hashlib
 import importlib.metadata
 import json
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from warehouse.export import disclosure, pooled, sdtm
 from warehouse.export.dictionary import data_dictionary, marker_names
 from warehouse.export.writers import FORMATS, file_name, sha256_file, write_frame
 from warehouse.store.access import EXPORT_POOLED, Session, require
+from warehouse.store.atomic import audit_recorder, database_id, staged_output
 from warehouse.store.audit import Event, audited_transaction
 from warehouse.store.progress import Progress, stages
 
@@ -156,11 +157,9 @@ def _refuse(session: Session, options: ExportOptions, report: dict[str, Any]) ->
     )
 
 
-def _prepare_dir(out_dir: Path) -> Path:
+def _check_dir(out_dir: Path) -> None:
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise CaseguardError(f"{out_dir} already exists and is not empty; name a new directory")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
 
 
 def _write_all(
@@ -253,28 +252,25 @@ def export_pooled(
     outputs: dict[str, pd.DataFrame] = {**frames}
     outputs.update({f"sdtm/{d.lower()}": frame for d, (frame, _) in domains.items()})
     outputs["data_dictionary"] = data_dictionary(frames, domains)
-    staging = _prepare_dir(out_dir)
-    try:
-        files = _write_all(staging, outputs, options.fmt, progress)
-        report_path = staging / "disclosure_report.json"
+    _check_dir(out_dir)
+    db_id = database_id(session.db)
+    recorded = audit_recorder(session.db, "export")
+    with staged_output(out_dir, db_id, recorded, directory=True) as staged:
+        files = _write_all(staged.path, outputs, options.fmt, progress)
+        report_path = staged.path / "disclosure_report.json"
         report_path.write_text(json.dumps(report, indent=2, ensure_ascii=False), "utf-8")
         files.append({"name": report_path.name, "rows": len(report["generalisation"])})
         step("write")
-        manifest, digest = _manifest(staging, files, options, excluded, report)
+        manifest, digest = _manifest(staged.path, files, options, excluded, report)
         details = {
             "parameters": asdict(options),
             "manifest_sha256": digest,
             "rows": {f["name"]: f["rows"] for f in files},
             "subjects": manifest["subjects"],
         }
-        _audit(session, "export", details, digest)
+        staged.publish(digest, db_id)  # fsynced, renamed into place
+        _audit(session, "export", details, digest)  # commits only once the files are there
         step("audit")
-        if out_dir.exists():
-            out_dir.rmdir()
-        staging.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return ExportResult(out_dir, manifest, digest, excluded, report)
 
 

@@ -1,9 +1,13 @@
 """Logging in and out, lockout after failed attempts, and account management.
 
 Passwords are checked against their argon2id hashes (argon2-cffi). Five failed
-attempts in a row lock the account for 15 minutes; every login, failure, lockout
-and logout is written to the audit log. A failed login never says whether the
-user name exists.
+attempts in a row lock the account for 15 minutes; every login, lockout and logout
+and every wrong password of an account is written to the audit log. A failed login
+never says whether the user name exists - not in its message and not in its time: an
+unknown name costs one argon2 check like a real account. Attempts that nobody bounds
+(unknown user names, attempts on a locked account) are counted, and written to the
+audit log at most once per :data:`AUDIT_WINDOW` per kind with the count since the last
+entry, so a flood of attempts cannot grow the append-only log.
 """
 
 from __future__ import annotations
@@ -17,14 +21,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from schemas.errors import CaseguardError, NotFound
 from warehouse.store.access import MANAGE_USERS, ROLE_ACTIONS, Session, require
-from warehouse.store.admin import add_user, hash_password
+from warehouse.store.admin import add_user, hash_password, require_grant
 from warehouse.store.audit import Actor, Event, audited_transaction
 from warehouse.store.db import Database, one
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 IDLE_TIMEOUT = dt.timedelta(minutes=30)
+AUDIT_WINDOW = dt.timedelta(minutes=10)
 _hasher = PasswordHasher()
+_DUMMY_HASH: list[str] = []  # made once, on the first unknown user name
 
 __all__ = [
     "IDLE_TIMEOUT",
@@ -81,7 +87,8 @@ def log_in(db: Database, username: str, password: str, now: dt.datetime | None =
             [username],
         )
         if row is None:
-            events.append(Event("login_failed", "users", None, after={"reason": "unknown"}))
+            _verified(_dummy_hash(), password)  # the same work as a real account's check
+            _throttled(conn, events, "unknown", None, now)
             outcome: Any = LoginFailed("wrong user name or password")
         else:
             outcome = _check(db, conn, events, (username, password), row, now)
@@ -102,7 +109,8 @@ def _check(
     username, password = credentials
     password_hash, role, site_code, active, failed, locked_until = row
     if locked_until is not None and locked_until > now:
-        events.append(Event("login_failed", "users", username, after={"reason": "locked"}))
+        _verified(password_hash, password)  # the same time as any other attempt
+        _throttled(conn, events, f"locked:{username}", username, now)
         return AccountLocked(_minutes_left(locked_until, now))
     if not _verified(password_hash, password) or not active:
         failed = (failed or 0) + 1
@@ -122,6 +130,27 @@ def _check(
     )
     events.append(Event("login", "users", username, after={"role": role, "site": site_code}))
     return Session(db, username, role, site_code)
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(_hasher.hash("caseguard: no such account"))
+    return _DUMMY_HASH[0]
+
+
+def _throttled(
+    conn: Any, events: list[Event], kind: str, username: str | None, now: dt.datetime
+) -> None:
+    """Count a failed attempt of ``kind``; audit it only if the window has passed."""
+    row = one(conn, "SELECT unaudited, last_audited FROM login_failures WHERE kind = ?", [kind])
+    if row is not None and now - row[1] < AUDIT_WINDOW:
+        conn.execute("UPDATE login_failures SET unaudited = unaudited + 1 WHERE kind = ?", [kind])
+        return
+    reason = "unknown" if username is None else "locked"
+    after = {"reason": reason, "earlier_attempts_not_logged": int(row[0]) if row else 0}
+    events.append(Event("login_failed", "users", username, after=after))
+    conn.execute("DELETE FROM login_failures WHERE kind = ?", [kind])
+    conn.execute("INSERT INTO login_failures VALUES (?, 0, ?)", [kind, now])
 
 
 def _verified(password_hash: str, password: str) -> bool:
@@ -172,7 +201,13 @@ def disable_user(session: Session, username: str) -> None:
 
 
 def reset_password(session: Session, username: str, password: str) -> None:
-    """Set a new password, re-enable and unlock the account."""
+    """Set a new password, re-enable and unlock the account (no one may take over an
+    account that may do more than they may: see :func:`require_grant`)."""
+    require(session, MANAGE_USERS, None, f"reset-password {username}")
+    with session.db.connect(read_only=True) as conn:
+        row = one(conn, "SELECT role FROM users WHERE username = ?", [username])
+    if row is not None:
+        require_grant(session, str(row[0]), f"reset the password of {username}")
     new_hash = hash_password(password)
     _set(
         session,

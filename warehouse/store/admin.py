@@ -9,8 +9,8 @@ import pandas as pd
 from argon2 import PasswordHasher
 
 from schemas import TABLES, checked_table, load_reference
-from schemas.errors import CaseguardError, Conflict, ValidationFailed
-from warehouse.store.access import MANAGE_SITES, MANAGE_USERS, Session, require
+from schemas.errors import AccessDenied, CaseguardError, Conflict, ValidationFailed
+from warehouse.store.access import MANAGE_SITES, MANAGE_USERS, ROLE_ACTIONS, Session, require
 from warehouse.store.audit import Event, audited_transaction, canonical_json
 from warehouse.store.db import one
 from warehouse.store.frames import insert, key_of, records
@@ -62,11 +62,33 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def require_grant(session: Session, role: str, what: str) -> None:
+    """Refuse (and audit) giving anyone a role that may do more than the session may.
+
+    Least privilege: an administrator manages accounts but reads no clinical rows, so
+    an administrator can neither create nor take over (by a password reset) an account
+    that reads them; only a role that already holds those rights can grant them.
+    """
+    extra = ROLE_ACTIONS.get(role, frozenset()) - ROLE_ACTIONS[session.role]
+    if not extra:
+        return
+    with audited_transaction(session.db, session.actor) as (_conn, events):
+        events.append(
+            Event("access_denied", key=what, after={"action": "grant_role", "role": role})
+        )
+    raise AccessDenied(
+        f"{session.username} ({session.role}) may not {what}: a {role} account may "
+        f"{', '.join(sorted(a.replace('_', ' ') for a in extra))}, which a {session.role} "
+        "may not; ask a coordinator"
+    )
+
+
 def add_user(
     session: Session, username: str, password: str, role: str, site_code: str | None
 ) -> None:
     """Create an active account with an argon2id password hash."""
     require(session, MANAGE_USERS, None, f"add user {username}")
+    require_grant(session, role, f"add user {username}")
     row: dict[str, Any] = {
         "username": username,
         "password_hash": hash_password(password),

@@ -18,13 +18,13 @@ import pandas as pd
 from schemas import CLINICAL_TABLES, TABLES, Case, validate_case
 from schemas.case import case_rule_problems
 from schemas.common import as_list
-from schemas.errors import CaseguardError, Conflict, NotFound, ValidationFailed
-from schemas.problems import Problem
+from schemas.errors import CaseguardError, NotFound, ValidationFailed
 from schemas.validate import checked_table
 from warehouse.store.access import READ_CLINICAL, WRITE_CLINICAL, Session, require, scope_filter
 from warehouse.store.audit import Event, audited_transaction
 from warehouse.store.db import one
 from warehouse.store.frames import insert, key_of, records, select
+from warehouse.store.upsert import upsert_cases
 
 Progress = Callable[[int, int], None]
 
@@ -45,22 +45,6 @@ class SaveSummary:
         return head + (f" ({', '.join(parts)})" if parts else "")
 
 
-def _check_batch(cases: Sequence[Case]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
-    """Validate all cases' tables in one pass per table, then each case's rules."""
-    frames: dict[str, pd.DataFrame] = {}
-    problems: list[Problem] = []
-    for table in CLINICAL_TABLES:
-        frames[table], found = checked_table(
-            table, [row for case in cases for row in case.rows(table)]
-        )
-        problems += found
-    for case in cases:
-        if len(case.subjects) != 1:
-            raise CaseguardError("a case holds exactly one subject row")
-        problems += case_rule_problems(case)
-    return frames, problems
-
-
 def _insert_frames(
     conn: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], events: list[Event]
 ) -> dict[str, int]:  # noqa: E501
@@ -78,23 +62,15 @@ def _insert_frames(
 def save_cases(
     session: Session, cases: Sequence[Case], progress: Progress | None = None
 ) -> SaveSummary:
-    """Save new subjects with all their rows in one transaction; all or nothing."""
-    for case in cases:
-        require(session, WRITE_CLINICAL, case.subject.get("site_code"), "save a case")
-    frames, problems = _check_batch(cases)
-    if problems:
-        raise ValidationFailed(problems)
-    ids = [str(c.subject["subject_id"]) for c in cases]
-    with audited_transaction(session.db, session.actor) as (conn, events):
-        conn.register("_new_ids", pd.DataFrame({"subject_id": ids}))
-        clash = one(conn, "SELECT count(*) FROM subjects JOIN _new_ids USING (subject_id)")
-        conn.unregister("_new_ids")
-        if clash and clash[0]:
-            raise Conflict(f"{clash[0]} of these subjects already exist; open them to add records")
-        counts = _insert_frames(conn, frames, events)
+    """Save new subjects with all their rows in one transaction; all or nothing.
+
+    The one write path (:func:`~warehouse.store.upsert.upsert_cases`, mode ``new``): scope
+    is checked per case first, then validation, then ownership of every row key.
+    """
+    summary = upsert_cases(session, cases, mode="new")
     if progress:
         progress(len(cases), len(cases))
-    return SaveSummary(ids, counts)
+    return SaveSummary(summary.subject_ids, summary.inserted)
 
 
 def save_case(session: Session, case: Case) -> SaveSummary:

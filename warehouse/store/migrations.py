@@ -144,3 +144,27 @@ def migrate(db: Database) -> list[str]:
             conn.execute("INSERT INTO _migrations VALUES (?, ?)", [name, now])
         newly.append(name)
     return newly
+
+
+# --- issue 18: site exchange (public keys of enrolled sites) ----------------------------
+
+
+@migration
+def m005_site_public_keys(conn: duckdb.DuckDBPyConnection) -> None:
+    """The bundle-verifying public key of each enrolled site (the private half stays at
+    the site; rotations are audited, so the audit log holds every earlier key)."""
+    conn.execute("""
+        CREATE TABLE site_public_keys (
+            site_code VARCHAR PRIMARY KEY, public_key VARCHAR NOT NULL,
+            fingerprint VARCHAR NOT NULL, registered_at TIMESTAMP NOT NULL)""")
+
+
+@migration
+def m006_login_failures(conn: duckdb.DuckDBPyConnection) -> None:
+    """Counters of failed sign-ins that are not each written to the audit log (unknown
+    user names, attempts on a locked account): one row per kind, so a flood of attempts
+    cannot grow the append-only log."""
+    conn.execute("""
+        CREATE TABLE login_failures (
+            kind VARCHAR PRIMARY KEY, unaudited BIGINT NOT NULL,
+            last_audited TIMESTAMP NOT NULL)""")
