@@ -70,3 +70,15 @@ def serious_case(
     case.ae_causality[0]["causality"] = causality
     save_case(coordinator(db), case)
     return case, str(ae["ae_id"])
+
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "e2b" / "schema"
+
+
+def schema_dir() -> Path:
+    """The ICH E2B(R3) schema folder beside the checkout (../shared/e2b/schema), or skip."""
+    if not (SCHEMA_DIR / "multicacheschemas" / "MCCI_IN200100UV01.xsd").is_file():
+        pytest.skip(
+            f"the ICH E2B(R3) schema set is not at {SCHEMA_DIR} (../shared/e2b beside the checkout)"
+        )
+    return SCHEMA_DIR

@@ -128,6 +128,14 @@ def load_rules(path: Path | None = None) -> ReportingRules:
 
 
 @functools.cache
+def sender() -> dict[str, str]:
+    """The sponsor that sends the drafts (organisation, country, study name and number)."""
+    with open(REFERENCE_DIR / "reporting_rules.yaml", encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle) or {}
+    return {str(k): str(v) for k, v in (raw.get("sender") or {}).items()}
+
+
+@functools.cache
 def default_expected_terms() -> dict[str, tuple[str, ...]]:
     """The starting reference safety information: product -> expected terms."""
     with open(REFERENCE_DIR / "reference_safety.yaml", encoding="utf-8") as handle:
