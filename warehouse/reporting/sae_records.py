@@ -135,6 +135,14 @@ def record_submission(
         if not serious:
             raise CaseguardError(f"{ae_id} is not serious: nothing to report")
         _check_date(conn, site, submitted, "the submission date", now)
+        aware = conn.execute(
+            "SELECT aware_date FROM ae_awareness WHERE ae_id = ?", [ae_id]
+        ).fetchall()
+        if aware and submitted < aware[0][0]:
+            raise CaseguardError(
+                f"the submission date {submitted.isoformat()} is before day 0 "
+                f"({aware[0][0].isoformat()}) of {ae_id}"
+            )
         if (
             kind != "initial"
             and not conn.execute(
