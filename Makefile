@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python bench/scrub_bench.py
 	$(BIN)/python bench/safety_bench.py
 	$(BIN)/python bench/export_bench.py
+	$(BIN)/python bench/llt_search_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

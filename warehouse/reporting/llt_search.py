@@ -11,6 +11,7 @@ list, so a keystroke costs microseconds to milliseconds even with 80,000 LLTs.
 
 from __future__ import annotations
 
+import heapq
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from warehouse.reporting.meddra import latest_version
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_CHARS = 100
 MIN_QUERY_CHARS = 2
+LAST_CHAR = "\U0010ffff"  # sorts after every character: the end of a prefix range
 
 
 @dataclass(frozen=True)
@@ -55,18 +57,18 @@ class LltIndex:
         pairs = sorted({(w, i) for i, h in enumerate(hits) for w in words(h.name)})
         self._words = [w for w, _ in pairs]
         self._owners = [i for _, i in pairs]
+        ranked = sorted(range(len(hits)), key=lambda i: (len(self._names[i]), self._names[i]))
+        self._order = [0] * len(hits)
+        for position, i in enumerate(ranked):
+            self._order[i] = position
 
     def __len__(self) -> int:
         return len(self.hits)
 
     def _prefixed(self, prefix: str) -> set[int]:
         start = bisect_left(self._words, prefix)
-        found: set[int] = set()
-        for pos in range(start, len(self._words)):
-            if not self._words[pos].startswith(prefix):
-                break
-            found.add(self._owners[pos])
-        return found
+        end = bisect_left(self._words, prefix + LAST_CHAR, start)
+        return set(self._owners[start:end])
 
     def search(self, query: str, limit: int = 20, language: str | None = None) -> list[LltHit]:
         """LLTs whose words start with every query word, best first (at most ``limit``)."""
@@ -81,15 +83,11 @@ class LltIndex:
         if language:
             found = {i for i in found if self.hits[i].language == language}
         whole = normalise(query.strip())
-        ranked = sorted(
-            found,
-            key=lambda i: (
-                not self._names[i].startswith(whole),
-                len(self._names[i]),
-                self._names[i],
-            ),
+        names, order = self._names, self._order
+        best = heapq.nsmallest(
+            limit, found, key=lambda i: (not names[i].startswith(whole), order[i])
         )
-        return [self.hits[i] for i in ranked[:limit]]
+        return [self.hits[i] for i in best]
 
 
 def build_index(conn: duckdb.DuckDBPyConnection) -> LltIndex:
