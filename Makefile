@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DB ?= data/caseguard.duckdb
 PORT ?= 8501
 
-.PHONY: install run test drills lint bench browser clean
+.PHONY: install run test drills lint bench browser fonts clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,17 @@ $(DB): | $(STAMP)
 	$(BIN)/caseguard demo --db $(DB).tmp
 	mv $(DB).tmp $(DB)
 
-run: install $(DB)
+run: install fonts $(DB)
 	$(BIN)/caseguard serve --db $(DB) --port $(PORT)
 
+# CIOMS I drafts embed DejaVu Sans (Cyrillic glyphs) from Debian's fonts-dejavu-core.
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { \
+	  echo "installing Debian's fonts-dejavu-core for the CIOMS report drafts"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null; }
+
 # Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
-browser:
+browser: fonts
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
