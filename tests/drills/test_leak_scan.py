@@ -38,7 +38,8 @@ import pytest
 from anonymise.pseudonym import normalise_local_id
 from anonymise.recognizers.snils import snils_is_valid
 from tests.app_helpers import DEMO_PASSWORD
-from tests.browser.test_full_case import _date, _nav, _new_case, _no_exception, _settle
+from tests.browser.test_full_case import _date, _nav, _new_case, _no_exception
+from tests.browser.wizard import settle as _settle
 from tests.conftest import choose_option, serve_app, sign_in_browser
 from tests.drills.report import report
 from tests.exchange.test_legacy_import import patient, workbook
