@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DB ?= data/caseguard.duckdb
 PORT ?= 8501
 
-.PHONY: install run test drills lint bench browser screenshots clean
+.PHONY: install run test drills lint bench browser screenshots fonts clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,11 +32,17 @@ $(DB): | $(STAMP)
 
 # The demo's data are synthetic, so it may be served from an unencrypted disk; real data
 # must sit on an encrypted one (docs/SECURITY.md), which `caseguard serve` checks.
-run: install $(DB)
+run: install fonts $(DB)
 	$(BIN)/caseguard serve --db $(DB) --port $(PORT) --allow-unencrypted-disk
 
+# CIOMS I drafts embed DejaVu Sans (Cyrillic glyphs) from Debian's fonts-dejavu-core.
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { \
+	  echo "installing Debian's fonts-dejavu-core for the CIOMS report drafts"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null; }
+
 # Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
-browser:
+browser: fonts
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
@@ -64,6 +70,7 @@ bench: install
 	$(BIN)/python bench/safety_bench.py
 	$(BIN)/python bench/export_bench.py
 	$(BIN)/python bench/disclosure_bench.py
+	$(BIN)/python bench/llt_search_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -21,6 +21,7 @@ LAYERS = {
     "capture": 4,
     "exchange": 4,
     "demo": 4,
+    "reporting": 4,
     "ui": 5,
     "cli": 5,
 }

@@ -18,6 +18,7 @@ that are there (the legacy source sheet, and planted files in each encoding).
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import os
 import secrets
@@ -157,7 +158,11 @@ def _duckdb_text(path: Path, scratch: Path) -> bytes:
 
 
 def _decoded(name: str, data: bytes, scratch: Path) -> Iterator[tuple[str, bytes]]:
-    """The readable forms hidden inside a file: zip members, Parquet cells, DuckDB values."""
+    """The readable forms hidden inside a file: zip members, Parquet cells, DuckDB values,
+    and XML text with its character references resolved (openpyxl writes non-ASCII
+    text in xlsx members as ``&#1048;...`` when lxml is installed)."""
+    if b"&#" in data and data.lstrip()[:1] == b"<":
+        yield f"{name} (XML text)", html.unescape(data.decode("utf-8", "replace")).encode("utf-8")
     if data[:4] == b"PK\x03\x04":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for member in archive.namelist():

@@ -28,6 +28,17 @@ EXPECTED_TABLES = {
     "audit_log",
     "site_public_keys",
     "login_failures",
+    # m007: expedited reporting
+    "meddra_releases",
+    "meddra_terms",
+    "meddra_links",
+    "meddra_paths",
+    "ae_meddra",
+    "ae_awareness",
+    "ae_followup_receipts",
+    "report_submissions",
+    "rsi_expected_terms",
+    "site_reporting",
 }
 ALL_NAMES = [name for name, _ in MIGRATIONS]
 
@@ -119,3 +130,18 @@ def test_failing_migration_leaves_nothing_half_done(
         migrate(blank_db)
     assert _state(blank_db) == before  # no half_done table, not recorded as applied
     assert "m901_broken" not in applied(blank_db)
+
+
+def test_a_database_with_data_gains_the_reporting_tables(
+    blank_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    older = [m for m in MIGRATIONS if m[0] != "m007_expedited_reporting"]
+    monkeypatch.setattr(migrations, "MIGRATIONS", older)
+    migrate(blank_db)
+    with blank_db.transaction() as conn:
+        conn.execute("INSERT INTO sites VALUES ('MSK', 'Moscow', 'Moscow', 'RU')")
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
+    assert migrate(blank_db) == ["m007_expedited_reporting"]
+    with blank_db.connect() as conn:
+        assert conn.execute("SELECT site_code FROM sites").fetchall() == [("MSK",)]
+        assert conn.execute("SELECT count(*) FROM report_submissions").fetchall() == [(0,)]

@@ -16,6 +16,7 @@ import click
 from anonymise.__main__ import scrub_command
 from warehouse.cli.exchange import register as register_exchange
 from warehouse.cli.options import database, db_option, friendly
+from warehouse.cli.reporting import register as register_reporting
 from warehouse.cli.sites import register as register_sites
 from warehouse.cli.users import users
 
@@ -66,6 +67,14 @@ def demo(db_path: Path | None, subjects: int, seed: int) -> None:
     rows = ", ".join(f"{n} {t}" for t, n in summary.rows.items())
     click.echo(
         f"{summary.subjects} demo subjects in {time.perf_counter() - started:.1f} s ({rows})"
+    )
+    from warehouse.reporting.demo_setup import prepare_demo_reporting
+    from warehouse.store.access import system_session
+
+    reporting = prepare_demo_reporting(system_session(db, "demo"))
+    click.echo(
+        f"synthetic MedDRA-layout dictionary loaded (invented terms); {reporting.coded} serious "
+        f"events coded, {reporting.susars} reporting clocks placed around today"
     )
 
 
@@ -192,3 +201,4 @@ main.add_command(scrub_command, "scrub")
 main.add_command(users, "users")
 register_exchange(main)
 register_sites(main)
+register_reporting(main)

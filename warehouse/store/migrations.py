@@ -115,6 +115,90 @@ def m004_audit_log(conn: duckdb.DuckDBPyConnection) -> None:
             reason VARCHAR, prev_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL)""")
 
 
+@migration
+def m005_site_public_keys(conn: duckdb.DuckDBPyConnection) -> None:
+    """The bundle-verifying public key of each enrolled site (the private half stays at
+    the site; rotations are audited, so the audit log holds every earlier key)."""
+    conn.execute("""
+        CREATE TABLE site_public_keys (
+            site_code VARCHAR PRIMARY KEY, public_key VARCHAR NOT NULL,
+            fingerprint VARCHAR NOT NULL, registered_at TIMESTAMP NOT NULL)""")
+
+
+@migration
+def m006_login_failures(conn: duckdb.DuckDBPyConnection) -> None:
+    """Counters of failed sign-ins that are not each written to the audit log (unknown
+    user names, attempts on a locked account): one row per kind, so a flood of attempts
+    cannot grow the append-only log."""
+    conn.execute("""
+        CREATE TABLE login_failures (
+            kind VARCHAR PRIMARY KEY, unaudited BIGINT NOT NULL,
+            last_audited TIMESTAMP NOT NULL)""")
+
+
+@migration
+def m007_expedited_reporting(conn: duckdb.DuckDBPyConnection) -> None:
+    """Expedited safety reporting: loaded MedDRA releases (every version kept), the LLT
+    that coded each event and the version that coded it, day 0 (the date the site first
+    knew, a real date: it does not identify the child), follow-up receipts, report
+    submissions, each product's reference safety information (expected terms) and each
+    site's time zone and jurisdiction for its reporting clocks."""
+    conn.execute("""
+        CREATE TABLE meddra_releases (
+            version VARCHAR NOT NULL, language VARCHAR NOT NULL,
+            loaded_at TIMESTAMP NOT NULL, loaded_by VARCHAR NOT NULL,
+            llt_count INTEGER NOT NULL, files_sha256 VARCHAR NOT NULL,
+            PRIMARY KEY (version, language))""")
+    conn.execute("""
+        CREATE TABLE meddra_terms (
+            version VARCHAR NOT NULL, language VARCHAR NOT NULL, level VARCHAR NOT NULL,
+            code INTEGER NOT NULL, name VARCHAR NOT NULL, parent_code INTEGER,
+            is_current BOOLEAN NOT NULL,
+            PRIMARY KEY (version, language, level, code))""")
+    conn.execute("""
+        CREATE TABLE meddra_links (
+            version VARCHAR NOT NULL, parent_level VARCHAR NOT NULL,
+            parent_code INTEGER NOT NULL, child_code INTEGER NOT NULL,
+            PRIMARY KEY (version, parent_level, parent_code, child_code))""")
+    conn.execute("""
+        CREATE TABLE meddra_paths (
+            version VARCHAR NOT NULL, pt_code INTEGER NOT NULL, hlt_code INTEGER NOT NULL,
+            hlgt_code INTEGER NOT NULL, soc_code INTEGER NOT NULL, is_primary BOOLEAN NOT NULL,
+            PRIMARY KEY (version, pt_code, hlt_code, hlgt_code, soc_code))""")
+    conn.execute("""
+        CREATE TABLE ae_meddra (
+            ae_id VARCHAR PRIMARY KEY, llt_code INTEGER NOT NULL,
+            meddra_version VARCHAR NOT NULL, coded_by VARCHAR NOT NULL,
+            coded_at TIMESTAMP NOT NULL)""")
+    conn.execute("""
+        CREATE TABLE ae_awareness (
+            ae_id VARCHAR PRIMARY KEY, aware_date DATE NOT NULL,
+            recorded_by VARCHAR NOT NULL, recorded_at TIMESTAMP NOT NULL)""")
+    conn.execute("""
+        CREATE TABLE ae_followup_receipts (
+            receipt_id VARCHAR PRIMARY KEY, ae_id VARCHAR NOT NULL,
+            received_date DATE NOT NULL, recorded_by VARCHAR NOT NULL,
+            recorded_at TIMESTAMP NOT NULL)""")
+    conn.execute("""
+        CREATE TABLE report_submissions (
+            submission_id VARCHAR PRIMARY KEY, ae_id VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+            version INTEGER NOT NULL, submitted_date DATE NOT NULL,
+            jurisdiction VARCHAR NOT NULL, recorded_by VARCHAR NOT NULL,
+            recorded_at TIMESTAMP NOT NULL)""")
+    conn.execute("""
+        CREATE TABLE rsi_expected_terms (
+            product_id VARCHAR NOT NULL, term VARCHAR NOT NULL,
+            added_by VARCHAR NOT NULL, added_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (product_id, term))""")
+    conn.execute("""
+        CREATE TABLE site_reporting (
+            site_code VARCHAR PRIMARY KEY, time_zone VARCHAR NOT NULL,
+            jurisdiction VARCHAR NOT NULL)""")
+    conn.execute("CREATE INDEX idx_meddra_terms_parent ON meddra_terms (version, parent_code)")
+    conn.execute("CREATE INDEX idx_followups_ae ON ae_followup_receipts (ae_id)")
+    conn.execute("CREATE INDEX idx_submissions_ae ON report_submissions (ae_id)")
+
+
 def _ensure_ledger(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("""
         CREATE TABLE IF NOT EXISTS _migrations (
@@ -147,24 +231,3 @@ def migrate(db: Database) -> list[str]:
 
 
 # --- issue 18: site exchange (public keys of enrolled sites) ----------------------------
-
-
-@migration
-def m005_site_public_keys(conn: duckdb.DuckDBPyConnection) -> None:
-    """The bundle-verifying public key of each enrolled site (the private half stays at
-    the site; rotations are audited, so the audit log holds every earlier key)."""
-    conn.execute("""
-        CREATE TABLE site_public_keys (
-            site_code VARCHAR PRIMARY KEY, public_key VARCHAR NOT NULL,
-            fingerprint VARCHAR NOT NULL, registered_at TIMESTAMP NOT NULL)""")
-
-
-@migration
-def m006_login_failures(conn: duckdb.DuckDBPyConnection) -> None:
-    """Counters of failed sign-ins that are not each written to the audit log (unknown
-    user names, attempts on a locked account): one row per kind, so a flood of attempts
-    cannot grow the append-only log."""
-    conn.execute("""
-        CREATE TABLE login_failures (
-            kind VARCHAR PRIMARY KEY, unaudited BIGINT NOT NULL,
-            last_audited TIMESTAMP NOT NULL)""")

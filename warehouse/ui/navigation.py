@@ -46,6 +46,13 @@ PAGES: tuple[PageSpec, ...] = (
         "safety-listings",
     ),
     PageSpec(
+        "reporting.py",
+        "page_reporting",
+        ":material/alarm:",
+        frozenset({"monitor", "coordinator", "site_user"}),
+        "sae-reporting",
+    ),
+    PageSpec(
         "subject.py",
         "page_subject",
         ":material/person_search:",
