@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,8 @@ from schemas.problems import MESSAGE_DETAILS
 def _score_range(row: Mapping[str, Any]) -> dict[str, Any]:
     """Placeholders of the score-range message: the scale's names and range, the score."""
     spec = REF.scale(str(row["scale"]))
+    if not math.isfinite(float(row["score"])):
+        raise ValueError("no number to quote")  # the generic message is used instead
     low, high = spec["min"], spec["max"]
     found: dict[str, Any] = {"scale_en": spec["name_en"], "scale_ru": spec["name_ru"]}
     for lang in ("en", "ru"):

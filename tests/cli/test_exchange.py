@@ -76,7 +76,12 @@ def test_dry_run_prints_the_levels_and_writes_nothing(db: Path, tmp_path: Path) 
     lines = result.output.splitlines()
     assert lines[0].split()[:2] == ["quasi-identifier", "level"]
     subtype = next(line for line in lines if line.startswith("disease_subtype "))
-    assert subtype.split()[1] in ("subtype", "type") and " 9 " in subtype
+    ladder = ["subtype", "type", "disease", "any"]
+    assert subtype.split()[1] in ladder and " 9 " in subtype
+    # a higher weight never releases the subtype coarser than a low one does
+    low = run("export", "--db", db, "--dry-run", "--k", 3, "--weights", "subtype=1,area=1")
+    low_line = next(line for line in low.output.splitlines() if line.startswith("disease_subtype "))
+    assert ladder.index(subtype.split()[1]) <= ladder.index(low_line.split()[1])
     assert "lattice node" in result.output and "greedy ladder" in result.output
     assert "l-diversity of serious_ae" in result.output
     pinned = run("export", "--db", db, "--dry-run", "--pin", "age=any")

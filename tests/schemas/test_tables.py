@@ -811,3 +811,23 @@ def test_a_subject_row_with_empty_dates_and_years_warns_nothing() -> None:
         warnings.simplefilter("always")
         validate_table("subjects", [row])
     assert [w for w in caught if issubclass(w.category, RuntimeWarning)] == []
+
+
+@pytest.mark.parametrize("score", [70.0, float("nan"), float("inf")])
+def test_score_range_message_quotes_only_a_real_number(score: float) -> None:
+    row = {
+        "assessment_id": "AS-ABCDEF123456-0001",
+        "subject_id": "MSK-ABCDEF123456",
+        "visit_date": "2026-01-01",
+        "scale": "CHOP-INTEND",
+        "score": score,
+        "ventilation": None,
+        "niv_hours_per_day": None,
+        "feeding": None,
+        "motor_function": None,
+    }
+    messages = [p.message("en") for p in validate_table("assessments", [row])]
+    if score == 70.0:
+        assert "CHOP INTEND is 0–64; 70 is out of range" in messages
+    else:
+        assert not any("nan" in m or "inf" in m for m in messages), messages
