@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import DateTime, Series
 
-from schemas.common import REF, ROW_ID, SUBJECT_ID, as_list, vocab
+from schemas.common import REF, ROW_ID, SUBJECT_ID, as_dates, as_list, vocab
 
 RESOLVED = {"recovered", "recovered_with_sequelae", "fatal"}
 ONGOING = {"recovering", "not_recovered"}
@@ -50,7 +50,8 @@ class AdverseEventsModel(pa.DataFrameModel):
     @pa.dataframe_check(name="end_not_before_start")
     def end_not_before_start(cls, df: pd.DataFrame) -> pd.Series:
         """An event ends on or after its onset."""
-        return df["end_date"].isna() | (df["end_date"] >= df["onset_date"])
+        later, earlier = as_dates(df["end_date"]), as_dates(df["onset_date"])
+        return later.isna() | (later >= earlier)
 
     @pa.dataframe_check(name="criteria_are_known")
     def criteria_are_known(cls, df: pd.DataFrame) -> pd.Series:

@@ -56,3 +56,9 @@ def as_dict(value: Any) -> dict[str, Any] | None:
             return None
         return parsed if isinstance(parsed, dict) else None
     return None
+
+
+def as_dates(series: pd.Series) -> pd.Series:
+    """A column as datetimes for a comparison between date columns (unreadable and
+    missing values as NaT, which compare false): explicit, where pandas would infer."""
+    return pd.to_datetime(series, errors="coerce")

@@ -60,7 +60,7 @@ class AssessmentsModel(pa.DataFrameModel):
     @pa.dataframe_check(name="score_is_whole")
     def score_is_whole(cls, df: pd.DataFrame) -> pd.Series:
         """Point scales are scored in whole points."""
-        whole = df["scale"].map(REF.scales["integer"]).fillna(False).astype(bool)
+        whole = df["scale"].map(REF.scales["integer"]).eq(True)
         return ~whole | (df["score"] == df["score"].round())
 
     @pa.dataframe_check(name="niv_hours_with_niv")

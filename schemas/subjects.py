@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import DateTime, Series
 
-from schemas.common import REF, SUBJECT_ID, as_dict, this_year, vocab
+from schemas.common import REF, SUBJECT_ID, as_dates, as_dict, this_year, vocab
 
 
 def _subtype_fits(disease: str, subtype: str) -> bool:
@@ -132,7 +132,8 @@ class ConsentsModel(pa.DataFrameModel):
     @pa.dataframe_check(name="withdrawal_after_signing")
     def withdrawal_after_signing(cls, df: pd.DataFrame) -> pd.Series:
         """Consent is withdrawn on or after the day it was signed."""
-        return df["withdrawn_date"].isna() | (df["withdrawn_date"] >= df["signed_date"])
+        later, earlier = as_dates(df["withdrawn_date"]), as_dates(df["signed_date"])
+        return later.isna() | (later >= earlier)
 
     class Config:
         strict = True

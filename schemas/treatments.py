@@ -8,7 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import DateTime, Series
 
-from schemas.common import REF, ROW_ID, SUBJECT_ID, vocab
+from schemas.common import REF, ROW_ID, SUBJECT_ID, as_dates, vocab
 
 # Coded reasons for a switch (no free text, so nothing identifying can be typed);
 # the stored value is the English phrase.
@@ -54,7 +54,8 @@ class TreatmentsModel(pa.DataFrameModel):
     @pa.dataframe_check(name="end_not_before_start")
     def end_not_before_start(cls, df: pd.DataFrame) -> pd.Series:
         """A course ends on or after its start."""
-        return df["end_date"].isna() | (df["end_date"] >= df["start_date"])
+        later, earlier = as_dates(df["end_date"]), as_dates(df["start_date"])
+        return later.isna() | (later >= earlier)
 
     @pa.dataframe_check(name="dose_fits_regimen")
     def dose_fits_regimen(cls, df: pd.DataFrame) -> pd.Series:

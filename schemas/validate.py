@@ -81,7 +81,7 @@ def _valid_text(
     in a frame. Such cells are reported (their value left out) and blanked so the
     other checks can run."""
     if isinstance(rows, pd.DataFrame):
-        text = rows.select_dtypes(include="object")
+        text = rows.select_dtypes(include=["object", "str"])
         if not any(_has_lone_surrogate(v) for column in text for v in text[column]):
             return rows, []
         records: Iterable[Mapping[str, Any]] = [
