@@ -30,10 +30,24 @@ def step_text(step: int, lang: str = "en") -> str:
 
 
 def next_step(page: Any, step: int, lang: str = "en") -> None:
-    """Click Next and wait for wizard step ``step`` of 4."""
-    settle(page)
-    primary_button(page, text("subject_next", lang)).click()
-    page.get_by_text(step_text(step, lang)).wait_for(state="visible", timeout=TIMEOUT)
+    """Click Next and wait for wizard step ``step`` of 4.
+
+    On a loaded machine a click can land while a rerun redraws the page and be lost; it
+    is clicked again (a few times) as long as the wizard shows no problem. A problem
+    on the page fails at once, with its text.
+    """
+    arrived = page.get_by_text(step_text(step, lang))
+    for _ in range(3):
+        settle(page)
+        primary_button(page, text("subject_next", lang)).click()
+        try:
+            arrived.wait_for(state="visible", timeout=TIMEOUT // 3)
+            return
+        except Exception:  # noqa: BLE001  (not there yet: a lost click, or a problem)
+            errors = page.get_by_test_id("stAlertContentError")
+            if errors.count():
+                raise AssertionError(f"step {step} refused: {errors.all_inner_texts()}") from None
+    arrived.wait_for(state="visible", timeout=TIMEOUT)
 
 
 def primary_button(page: Any, name: str) -> Any:
