@@ -165,14 +165,9 @@ class Scrubber:
         ]
         artifacts = self._artifacts(texts, resolved)
         extra = self._artifacts(texts, secondary)
+        others = {i: (str(secondary[i]), nlp_artifacts) for i, nlp_artifacts in extra.items()}
         return [
-            self._scrub_one(
-                texts[i],
-                resolved[i],
-                date_shifts[i],
-                artifacts[i],
-                (secondary[i], extra[i]) if secondary[i] is not None else None,
-            )
+            self._scrub_one(texts[i], resolved[i], date_shifts[i], artifacts[i], others.get(i))
             if texts[i]
             else ScrubResult("", [], resolved[i])
             for i in range(len(texts))

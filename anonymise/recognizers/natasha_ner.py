@@ -5,11 +5,9 @@ component, so ``nlp.pipe`` batches many texts through slovnet at once; this
 recognizer turns its PER/LOC/ORG spans into PERSON, LOCATION and ORGANIZATION.
 Natasha handles inflected names ("у Кузенковой Л.М.", "пациенту Иванову").
 
-slovnet multiplies small matrices with numpy. OpenBLAS would hand each product to
-its thread pool, and waking the pool costs more than the product: on a busy
-machine a one-text call took 5-19 ms instead of about 1 ms. Tagging therefore
-runs with one BLAS thread (``threadpoolctl``), restored afterwards, under a lock
-that also keeps concurrent scrubs from sharing the tagger's batch size.
+slovnet multiplies small matrices with numpy; tagging runs with one BLAS thread
+(see :mod:`anonymise.blas`), under a lock that keeps concurrent scrubs from
+sharing the tagger's batch size.
 """
 
 from __future__ import annotations
@@ -24,8 +22,8 @@ from razdel import tokenize
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import filter_spans
-from threadpoolctl import ThreadpoolController
 
+from anonymise.blas import one_blas_thread
 from anonymise.recognizers.spacy_ner import SpacyNerRecognizer
 
 NATASHA_LABELS = {
@@ -46,15 +44,9 @@ def natasha_tagger() -> Any:
 _TAGGER_LOCK = threading.Lock()
 
 
-@lru_cache(maxsize=1)
-def _blas() -> ThreadpoolController:
-    """The BLAS libraries loaded in this process (numpy's OpenBLAS)."""
-    return ThreadpoolController()
-
-
 def tag_texts(tagger: Any, texts: list[str], batch_size: int) -> list[Any]:
     """Natasha's markups of ``texts``, computed with a single BLAS thread."""
-    with _TAGGER_LOCK, _blas().limit(limits=1, user_api="blas"):
+    with _TAGGER_LOCK, one_blas_thread():
         tagger.batch_size = batch_size
         return list(tagger.map(texts))
 
