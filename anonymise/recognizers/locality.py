@@ -31,6 +31,8 @@ _ADJ_BEFORE = re.compile(
 _PLACE_ADJECTIVE = re.compile(
     r"(?<![\w\-])(?P<stem>[А-ЯЁа-яё][а-яё\-]{2,})(?:ск|цк)(?:ий|ая|ое|ие|ого|ой|ому|ом|ую|им|ими|их|ая|ое)(?![\w])"
 )
+# Settlement markers that are abbreviations: "г." may end a year, "с." a page.
+_ABBREVIATED_MARKER = re.compile(r"г\.|пос\.|пгт\.?|с\.|дер\.|ст-ца")
 # Adjectives of countries and peoples are not places below the region.
 _NOT_PLACE_ADJECTIVES = frozenset(["русск", "российск", "советск", "английск", "немецк"])
 
@@ -40,17 +42,21 @@ def place_of_adjective(stem: str) -> str | None:
     """The town an adjective's stem comes from ("оренбург" -> "Оренбург", "уфим" -> "Уфа").
 
     Russian forms such adjectives with -ск-, often after an inserted -ин-/-им-/-ов-
-    ("махачкалинский", "уфимский") and dropping the town's final vowel or soft sign.
+    ("махачкалинский", "уфимский"), dropping the town's final vowel, soft sign or
+    "-ль" ("ярославский"), or softening its last consonant ("барнаульский").
     """
     stem = stem.lower()
     bases = {stem}
+    if stem.endswith("ь"):  # "барнаульский" from "Барнаул"
+        bases.add(stem[:-1])
     for infix in ("ин", "им", "ов", "ев"):
         if stem.endswith(infix) and len(stem) > len(infix) + 1:
             bases.add(stem[: -len(infix)])
     if stem.endswith("ов"):  # "московский" from "Москва"
         bases.add(stem[:-2] + "в")
     for base in bases:
-        for ending in ("", "а", "ь", "ск", "о", "и", "ы"):
+        # "-ль" dropped before -ск-: "ярославский" from "Ярославль".
+        for ending in ("", "а", "ь", "ск", "о", "и", "ы", "ль"):
             candidate = (base + ending).capitalize()
             tags = proper_name_tags(candidate)
             if "Geox" in tags and not {"Name", "Surn", "Patr"} & tags:
@@ -146,6 +152,12 @@ class LocalityRecognizer(RegexRecognizer):
             return item.score
         word = value_of(match).split()[0]
         if "Geox" in proper_name_tags(word):
+            return item.score
+        marker = match.group(0)[: match.start("value") - match.start()].strip()
+        if not _ABBREVIATED_MARKER.fullmatch(marker):
+            # "в посёлке Октябрьский", "в деревню Заречье": after a full word a
+            # capitalised word is the settlement's name, even when it is also a
+            # common word; only abbreviations ("2019 г. Пациент") are ambiguous.
             return item.score
         after_year = re.search(r"\d\s?$", text[max(0, match.start() - 3) : match.start()])
         if after_year or is_common_word(word):

@@ -2,6 +2,7 @@
 
 - surname with initials: "Кузенкова Л.М.", "Л.М. Кузенкова", "J. Smith";
 - first name with patronymic: "Ольга Викторовна", "Петру Сергеевичу" (any case);
+- a surname before "старший"/"младший": "Мясников-старший", "Ивановой младшей";
 - a capitalised name after a title or role: "Dr. Mary Jones", "врач Петрова",
   "мать — Смирнова О.", "пациенту Иванову".
 
@@ -24,6 +25,9 @@ _EN_CAPS = r"[A-Z]{2,}(?:[-'’][A-Z]{2,})?"
 _EN_CAP = r"(?:Mc|Mac|O['’])?[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?"
 # A title between a role and the name: "seen by Dr. Emily Carter".
 _EN_TITLE = r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?\s+|(?:Doctor|Professor|Miss)\s+)?"
+_RU_SURNAME_ENDING = re.compile(
+    r"(?:[оеё]в|[ыи]н|ск|цк|ых|их)(?:а|ой|ому|ого|у|ым|е|ым|ой)?$|(?:ск|цк)(?:ий|ая|ого|ому|им|ом|ой|ую)$"
+)
 _PATRONYMIC = r"[А-ЯЁ][а-яё]+(?:вич|вн|ич|ичн|инич|ьич)[а-яё]{0,3}"
 
 _RU_ROLES = (
@@ -66,6 +70,15 @@ class PersonContextRecognizer(RegexRecognizer):
             rf"(?<![\w])(?i:{_RU_ROLES})\s*[:\-\u2013\u2014,]?\s*(?P<value>{_RU_CAP}(?:\s{_RU_CAP}){{0,2}}(?:\s?{_RU_INITIALS})?)(?!\w)",
             0.6,
         ),
+        # "Мясников-старший", "Мясников Ростислав младший": a name before "старший"/"младший".
+        rule(
+            "ru_senior_junior",
+            rf"(?<![\w\-])(?P<value>{_RU_CAP}(?:{_SP}{_RU_CAP}){{0,2}})(?:{_SP}|[\-\u2013])"
+            r"(?:старш|младш)(?:ий|его|ему|им|ем|ая|ей|ую|ие|их|им|ими)(?![\w])",
+            # above Natasha's 0.8, whose span would take "старший" in and then be
+            # judged by it
+            0.85,
+        ),
         rule(
             "ru_caps_full_name",
             rf"(?<![\w])(?P<value>{_RU_CAPS}\s{_RU_CAPS}\s[А-ЯЁ]+(?:ВИЧ|ВНА|ИЧ|ИЧНА|ЬИЧ))(?![\w])",
@@ -105,6 +118,12 @@ class PersonContextRecognizer(RegexRecognizer):
             words = re.findall(r"[^\W\d_]+", value_of(match))
             if any(w.capitalize() in ENGLISH_NON_NAMES for w in words) or len(words[0]) < 3:
                 return None
+        if item.name == "ru_senior_junior":
+            # The first word is a surname by the dictionary or by its ending, never a
+            # word that merely opens the sentence ("Брат старший").
+            first = re.findall(r"[А-ЯЁ][а-яё]+", value_of(match))[0]
+            known = {"Surn", "Name"} & proper_name_tags(first)
+            return item.score if known or _RU_SURNAME_ENDING.search(first) else None
         if item.name not in ("ru_role", "ru_name_patronymic"):
             return item.score
         words = re.findall(r"[А-ЯЁ][а-яё\-]+", value_of(match))

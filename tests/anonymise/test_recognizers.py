@@ -447,6 +447,16 @@ def test_stock_identifiers(text: str, expected: Expected) -> None:
         ("outpatient card pending", None),
         ("MRN 12", None),  # fewer than three digits
         ("943 476 5910", None),  # NHS layout, wrong check digit
+        # US Medicare Beneficiary Identifiers by CMS's format, with or without dashes
+        ("Medicare MBI of guardian 3Y66JF7EA15.", "3Y66JF7EA15"),
+        ("old card 9MA7-GE9-GY99", "9MA7-GE9-GY99"),
+        ("1EG4-TE5-MK73 on file", "1EG4-TE5-MK73"),
+        # near misses: a letter CMS never uses (S, L, O, I, B, Z), a leading zero,
+        # a digit where a letter goes, one character too many
+        ("lot 3S66JF7EA15", None),
+        ("ref 0EG4TE5MK73", None),
+        ("code 1EG4TE5M273", None),
+        ("batch 1EG4TE5MK735", None),
     ],
 )
 def test_medical_record(text: str, expected: Expected) -> None:
@@ -585,6 +595,18 @@ def test_english_address(text: str, expected: Expected) -> None:
         ("в России", None),
         ("Permanent damage", None),
         ("Мать пришла", None),
+        # after a full settlement word the name is taken even when it is also a
+        # common word or an adjective; after an abbreviation it is not
+        ("переехала в деревню Заречье", "Заречье"),
+        ("проживает в посёлке Октябрьский", "Октябрьский"),
+        ("родился в селе Красное", "Красное"),
+        ("с. Больница", None),
+        # adjectives of towns ending in -ль or softening their last consonant
+        ("в ярославском областном центре", "ярославском"),
+        ("из барнаульской больницы", "барнаульской"),
+        ("в тобольской больнице", "тобольской"),
+        ("в клиническом центре", None),  # -ческий: no town behind it
+        ("в медицинском центре", None),
     ],
 )
 def test_locality(text: str, expected: Expected) -> None:
@@ -682,6 +704,12 @@ def test_url(text: str, expected: Expected) -> None:
         ("врач Приёмного отделения", None),
         ("Мать пришла", None),
         ("Наблюдается у Кузенковой Л.М.\nДиагноз: СМА", "Кузенковой Л.М."),  # not across lines
+        # a surname before "старший"/"младший", in any case
+        ("отец, Мясников-старший, обследован", "Мясников"),
+        ("Пациент — Мясников Ростислав младший", "Мясников Ростислав"),
+        ("осмотрена с Петровой-младшей", "Петровой"),
+        ("Брат старший, сестра младшая", None),  # not surnames
+        ("Отделение старшего возраста", None),
     ],
 )
 def test_person_context(text: str, expected: Expected) -> None:
