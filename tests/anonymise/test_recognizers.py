@@ -293,6 +293,19 @@ def test_phone(text: str, expected: Expected) -> None:
         ),
         ("Trädgårdstorget 17, 46550 Eskilstuna", "Trädgårdstorget 17, 46550 Eskilstuna"),
         ("PO Box 31, Andrewville 5277", "PO Box 31, Andrewville 5277"),
+        # unit/house numbers (Australia), "No." before the number, Turkish streets
+        (
+            "Dustin, Unit 5/093 Hinton Mount, Mariaburgh SA 2068.",
+            "Unit 5/093 Hinton Mount, Mariaburgh SA 2068",
+        ),
+        (
+            "address is Room 2705, No. 48 Zhongshan Road, Chaoyang District, Beijing",
+            "Room 2705, No. 48 Zhongshan Road, Chaoyang District, Beijing",
+        ),
+        ("Güçlü Sokak No: 96 D: 18, 36812 Ankara", "Güçlü Sokak No: 96 D: 18, 36812 Ankara"),
+        ("KISAKÜREK SOKAK NO: 17 D: 10", "KISAKÜREK SOKAK NO: 17 D: 10"),
+        ("no sokak here: No: 96", None),  # no street name before the street word
+        ("Unit 5/093 on the ward", None),  # a unit without a street
         # near misses: the sentence after the address, doses, scores
         ("Met at 12 Baker Street, Mother said so.", "12 Baker Street"),
         ("HFMSE 6, RULM 21, 6MWT 310 m.", None),
@@ -494,6 +507,11 @@ def test_medical_record(text: str, expected: Expected) -> None:
         ("at 1/14/2022 11:02 AM then", "1/14/2022 11:02 AM"),
         ("на 29.04.2022 в 03:14 и", "29.04.2022 в 03:14"),
         ("23 June 2020 at 18:28.", "23 June 2020 at 18:28"),
+        # a colon closing the clause after the time; a third clock group is seconds
+        ("письмо от 09.12.2020 18:50: «Здравствуйте»", "09.12.2020 18:50"),
+        ("12 октября 2021 г. в 20:21: «Можно»", "12 октября 2021 г. в 20:21"),
+        ("logged 09.12.2020 18:50:07 by", "09.12.2020 18:50:07"),
+        ("09.12.2020 18:50:7 ratio", "09.12.2020"),  # not a clock time
         ("«19» июня 2024 г.", "«19» июня 2024 г."),
         ("since 06/2022", "06/2022"),
         ("с 09.08 по 11.08.2020 г.", ("09.08", "11.08.2020 г.")),
@@ -710,6 +728,17 @@ def test_url(text: str, expected: Expected) -> None:
         ("осмотрена с Петровой-младшей", "Петровой"),
         ("Брат старший, сестра младшая", None),  # not surnames
         ("Отделение старшего возраста", None),
+        # whom a letter is addressed to; a given name after a kinship word; an
+        # initial without its full stop after a title
+        ("Dear Natalie and Ryan,\n\nthank you", "Natalie and Ryan"),
+        ("Dear Dr Smith,", "Smith"),
+        ("Dear Colleague,", None),
+        ("Dear Parents,", None),
+        ("Dear Sir or Madam,", None),
+        ("Older sibling Logan also assessed.", "Logan"),
+        ("her twin Aoife Byrne attended", "Aoife Byrne"),
+        ("her partner Hospital", None),  # not a given name
+        ("next review with Dr M Smith.", "M Smith"),
     ],
 )
 def test_person_context(text: str, expected: Expected) -> None:
