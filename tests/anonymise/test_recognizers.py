@@ -625,6 +625,16 @@ def test_english_address(text: str, expected: Expected) -> None:
         ("в тобольской больнице", "тобольской"),
         ("в клиническом центре", None),  # -ческий: no town behind it
         ("в медицинском центре", None),
+        # demonyms, in any case and gender
+        ("Семья — москвичи, мать — петербурженка.", ("москвичи", "петербурженка")),
+        ("Уфимцы приехали", "Уфимцы"),
+        ("отец — волгоградец", "волгоградец"),
+        ("встреча с иркутянами", "иркутянами"),
+        # near misses: patronymics, names and common words ending the same way
+        ("Иван Петрович сообщил", None),
+        ("у отца и на конце", None),
+        ("Образец крови", None),
+        ("Ульяне назначено", None),
     ],
 )
 def test_locality(text: str, expected: Expected) -> None:
