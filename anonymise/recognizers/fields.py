@@ -34,7 +34,12 @@ _SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*
 _EMPTY = re.compile(r"^(?:[-–—/.?]*|n/?a|none|unknown|нет)$", re.IGNORECASE)
 _MEANINGFUL = re.compile(r"[^\W_]")
 # A labelled value: to the end of the line, a tab, two spaces or a "|".
-_VALUE = r"(?P<value>[^\s|:](?:[^\t\n|]*?[^\s|,;.])?)(?=\s*(?:\t|\n|\||\s{2,}|$))"
+# Initials keep their full stop ("J.T."); a value never spans two spaces, and a
+# full stop or comma closing the field is left out.
+_VALUE = (
+    r"(?P<value>[^\s|:](?:(?:[^\s|]| (?! ))*?(?:[^\s|,;.]|(?-i:(?<=[A-ZА-ЯЁ]))\.))?)"
+    r"(?=(?:[,;]|(?-i:(?<![A-ZА-ЯЁ]))\.)?(?:[ \t]*(?:\t|\n|\||$)|\s{2,}))"
+)
 MAX_VALUE = 120
 
 

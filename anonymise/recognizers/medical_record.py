@@ -18,7 +18,7 @@ _LABELS = (
     r"истори\w{1,2}\s+болезни|и/б|ист\.\s?бол\.?|мед(?:ицинск\w{2}|\.)\s+карт\w{1,2}(?:\s+стационарного\s+больного)?"
     r"|амбулаторн\w{2}\s+карт\w{1,2}|амб\.\s?карт\w{1,2}|карт\w{1,2}\s+(?:пациента|больного|стационарного\s+больного)"
     r"|МКСБ|МКАБ|№\s?карты|номер\s+карты|регистрационн\w{2}\s+номер|ID\s+пациента|идентификатор\w{0,2}\s+пациента"
-    r"|MRN|medical\s+record(?:\s+(?:number|no\.?|#))?|hospital\s+(?:number|no\.?|#|ID)|case\s+(?:history\s+)?(?:number|no\.?)"
+    r"|MRN|medical\s+record(?:\s+(?:number|no\.?|#))?|hosp(?:ital|\.)?\s+(?:number|no\.?|#|ID)|case\s+(?:history\s+)?(?:number|no\.?)"
     r"|patient\s+(?:ID|number|no\.?)|NHS\s+(?:number|no\.?)|chart\s+(?:number|no\.?|#)|record\s+(?:number|no\.?|#)"
     r"|unit\s+number|CHI\s+(?:number|no\.?)"
     r"|(?:outpatient|inpatient|hospital|clinic|patient)\s+card(?:\s+(?:number|no\.?|#))?"

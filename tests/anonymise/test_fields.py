@@ -73,7 +73,15 @@ def test_tables_without_identifier_columns_give_nothing(text: str) -> None:
             "Address: 103 Mill Lane, Ennis, Co. Tipperary\nSummary: SMA",
             [("103 Mill Lane, Ennis, Co. Tipperary", "LOCATION")],
         ),
-        # near misses: no colon, a label inside a sentence, an empty value
+        # initials keep their full stop; a value stops at two spaces
+        (
+            "Patient initials: J.T.   DOB: September 8, 2014",
+            [("J.T.", "PERSON")],
+        ),
+        ("Surname: Smith.  Forename: John", [("Smith", "PERSON"), ("John", "PERSON")]),
+        # near misses: no colon, a label inside a sentence, an empty value, an
+        # e-mail's subject line
+        ("Subject: fever after dose", []),
         ("the surname was misspelt", []),
         ("We checked the address: it is correct", []),
         ("Surname: \nForename: -", []),

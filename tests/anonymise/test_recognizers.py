@@ -451,6 +451,9 @@ def test_stock_identifiers(text: str, expected: Expected) -> None:
         ("MRN 00123456", "00123456"),
         ("MRN: A1234567", "A1234567"),
         ("hospital number 7654321", "7654321"),
+        ("Hosp No: H8589057X", "H8589057X"),
+        ("hosp. no. CHI-220860", "CHI-220860"),
+        ("hosp. stay 12 days", None),
         (f"NHS number {NHS_VALID}", NHS_VALID),
         (NHS_VALID, NHS_VALID),  # valid NHS checksum alone
         # near misses
