@@ -3,8 +3,9 @@
 Text pasted from forms and spreadsheets says what a value is in a label or a
 column header, not in the words around it:
 
-- **tables**: pipe tables (a header row, a ``|---|`` row, data rows) and
-  tab-separated rows under a header row. A cell under a header that names an
+- **tables**: pipe tables (a header row, a ``|---|`` row, data rows),
+  tab-separated rows under a header row, and comma-separated rows under a header
+  made of field names only, when a row has as many cells as the header. A cell under a header that names an
   identifier field ("Postcode", "MRN", "Surname, Given", "Contact") is that
   identifier, whatever its shape ("183732", "BCH-526401", "T Som"). A contact
   cell with "@" in it is an e-mail address, otherwise a phone number.
@@ -121,7 +122,7 @@ class FieldRecognizer(LocalRecognizer):
         """Table cells under identifier headers and labelled form values."""
         wanted = set(entities or ENTITIES)
         results = []
-        if "|" in text or "\t" in text:
+        if "|" in text or "\t" in text or "," in text:
             for start, end, kind in self._table_cells(text):
                 if kind in wanted:
                     results.append(self._result(kind, start, end, 0.75, "table_column"))
@@ -158,18 +159,22 @@ class FieldRecognizer(LocalRecognizer):
         while i < len(lines):
             start, line = lines[i]
             pipe = "|" in line and i + 1 < len(lines) and _SEPARATOR_ROW.match(lines[i + 1][1])
-            tabbed = "\t" in line
-            if not (pipe or tabbed):
+            separator = "|" if pipe else "\t" if "\t" in line else "," if "," in line else ""
+            if not separator:
                 i += 1
                 continue
-            separator = "|" if pipe else "\t"
             header = [types.get(_normalise(text[s:e])) for s, e in _cells(line, start, separator)]
-            if not any(header):
+            # A comma-separated header must be field names only ("name,dob,postcode"),
+            # and its rows must have as many cells: commas are common in prose.
+            if not any(header) or (separator == "," and not all(header)):
                 i += 1
                 continue
             row = i + 2 if pipe else i + 1
             while row < len(lines) and separator in lines[row][1]:
                 cells = _cells(lines[row][1], lines[row][0], separator)
+                if separator == "," and len(cells) != len(header):
+                    row += 1
+                    continue
                 for (cell_start, cell_end), kind in zip(cells, header, strict=False):
                     value = text[cell_start:cell_end]
                     if kind is None or _EMPTY.match(value) or not _MEANINGFUL.search(value):

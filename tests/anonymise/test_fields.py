@@ -48,9 +48,21 @@ def test_tab_separated_rows_under_a_header() -> None:
     ]
 
 
+def test_comma_separated_rows_under_a_header_of_field_names() -> None:
+    text = "name,dob,postcode,phone\nOwen Chan,20-Dec-2019,PL02 9NH,07302 336097\nAnn, Lee,1,2,3\n"
+    assert found(text) == [
+        ("Owen Chan", "PERSON"),
+        ("20-Dec-2019", "DATE"),
+        ("PL02 9NH", "LOCATION"),
+        ("07302 336097", "PHONE"),
+    ]  # the row with a comma inside a cell has five cells for four fields: skipped
+
+
 @pytest.mark.parametrize(
     "text",
     [
+        # a sentence with commas is no header, even with a field name in it
+        "Name, age and address were checked.\nSmith, 12, Leeds",
         # near misses: a header naming no identifier field, a pipe table without its
         # separator row, a header with no data rows, tabs in running text
         "| Test | Result | Unit |\n|---|---|---|\n| CK | 1200 | U/L |",
