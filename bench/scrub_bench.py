@@ -11,11 +11,13 @@ Run with ``make bench`` (or ``python bench/scrub_bench.py [--limit N] [--repeat 
   pii_general_en.jsonl).
 
 Each peer runs in its own child process (this script re-invoked with ``--peer``),
-so peak memory is per peer and neither warms the other's caches; the parent
-scores both peers' output with :func:`anonymise.evaluation.score_outputs` (the
-counting of ``python -m anonymise eval``), prints the figures per corpus, entity
-type and language, and writes them to docs/BENCHMARKS.md with machine, load and
-date.
+so peak memory is per peer and neither warms the other's caches; the parent asks
+the two children for their passes in turn (single-record pass, then batched
+passes alternating, the order swapped each round), so both meet the same load
+on a shared machine. The parent scores both peers' output with
+:func:`anonymise.evaluation.score_outputs` (the counting of ``python -m anonymise
+eval``), prints the figures per corpus, entity type and language, and writes
+them to docs/BENCHMARKS.md with machine, load and date.
 
 - **stock Presidio**: :class:`anonymise.evaluation.StockPresidio` — ``AnalyzerEngine``
   with its default recognizers on the same English spaCy model caseguard uses
@@ -35,7 +37,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -121,53 +122,122 @@ def build_caseguard() -> Peer:
     return Peer(single, batch)
 
 
-def measure_corpus(
-    peer: Peer, texts: list[str], languages: list[str], repeat: int
-) -> dict[str, Any]:
-    """Time one peer on one corpus: one single-record pass, ``repeat`` batched passes."""
+def single_pass(peer: Peer, texts: list[str], languages: list[str]) -> dict[str, Any]:
+    """Warm up, then call the peer once per text: throughput, latencies and output."""
     for text, language in list(zip(texts, languages, strict=True))[:WARMUP]:
         peer.single(text, language)
-
     latencies: list[float] = []
     predictions: list[Prediction] = []
     for text, language in zip(texts, languages, strict=True):
         began = time.perf_counter()
         predictions.append(peer.single(text, language))
         latencies.append(time.perf_counter() - began)
-
-    # The fastest batched pass counts: other work on the machine only ever slows a
-    # pass down, so the best of several is the steadiest figure.
-    batch_s = float("inf")
-    batched: list[Prediction] = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        batched = peer.batch(texts, languages)
-        batch_s = min(batch_s, time.perf_counter() - began)
-
     latencies.sort()
     return {
         "single_rps": len(texts) / sum(latencies),
-        "batch_rps": len(texts) / batch_s,
         "p50_ms": statistics.median(latencies) * 1000,
         "p95_ms": latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))] * 1000,
-        "batch_differs": sum(a != b for a, b in zip(predictions, batched, strict=True)),
         "predictions": predictions,
     }
 
 
-def measure(
-    peer_name: str, corpora: dict[str, list[dict[str, Any]]], repeat: int
-) -> dict[str, Any]:
-    """Build one peer, then time it on every corpus."""
+def serve(peer_name: str, corpora: dict[str, list[dict[str, Any]]]) -> None:
+    """Child process: build one peer, then run the passes the parent asks for.
+
+    Commands arrive one JSON object a line on stdin ({"pass": "single"|"batch",
+    "corpus": name} or {"pass": "done"}); each answer is one JSON line on stdout.
+    The parent alternates the two peers' passes, so both meet the same load.
+    """
     start = time.perf_counter()
     peer = build_stock() if peer_name == "stock" else build_caseguard()
-    figures: dict[str, Any] = {"build_s": time.perf_counter() - start, "corpora": {}}
-    for name, gold in corpora.items():
+    _answer({"build_s": time.perf_counter() - start})
+    singles: dict[str, list[Prediction]] = {}
+    for line in sys.stdin:
+        command = json.loads(line)
+        if command["pass"] == "done":
+            # Linux reports ru_maxrss in kilobytes.
+            _answer({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+            return
+        gold = corpora[command["corpus"]]
         texts = [item["text"] for item in gold]
         languages = [item["language"] for item in gold]
-        figures["corpora"][name] = measure_corpus(peer, texts, languages, repeat)
-    # Linux reports ru_maxrss in kilobytes.
-    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        if command["pass"] == "single":
+            figures = single_pass(peer, texts, languages)
+            singles[command["corpus"]] = figures["predictions"]
+            _answer(figures)
+        else:
+            began = time.perf_counter()
+            batched = peer.batch(texts, languages)
+            seconds = time.perf_counter() - began
+            single = singles.get(command["corpus"], batched)
+            differs = sum(a != b for a, b in zip(single, batched, strict=True))
+            _answer({"seconds": seconds, "differs": differs})
+
+
+def _answer(figures: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(figures, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+class PeerProcess:
+    """A peer serving passes in its own child process (this script with ``--peer``)."""
+
+    def __init__(self, peer: str, args: argparse.Namespace) -> None:
+        command = [sys.executable, str(Path(__file__).resolve()), "--peer", peer]
+        command += ["--corpus", *args.corpus]
+        if args.limit is not None:
+            command += ["--limit", str(args.limit)]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.build_s = float(self._read()["build_s"])
+
+    def run(self, kind: str, corpus: str = "") -> dict[str, Any]:
+        """Ask for one pass and wait for its figures."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps({"pass": kind, "corpus": corpus}) + "\n")
+        self.process.stdin.flush()
+        return self._read()
+
+    def _read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"benchmark child exited with {self.process.wait()}")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def finish(self) -> float:
+        """Stop the child; its peak memory in MB."""
+        peak = float(self.run("done")["peak_rss_mb"])
+        self.process.wait()
+        return peak
+
+
+def measure_all(args: argparse.Namespace, corpora: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Both peers on every corpus, their passes alternating (order swapped each round)."""
+    processes = {}
+    for peer in PEERS:
+        print(f"building {LABELS[peer]} ...", file=sys.stderr, flush=True)
+        processes[peer] = PeerProcess(peer, args)
+    figures: dict[str, dict[str, Any]] = {
+        peer: {"build_s": processes[peer].build_s, "corpora": {}} for peer in PEERS
+    }
+    for name in corpora:
+        print(f"measuring {len(corpora[name])} {name} texts ...", file=sys.stderr, flush=True)
+        for peer in PEERS:
+            figures[peer]["corpora"][name] = processes[peer].run("single", name)
+            figures[peer]["corpora"][name].update(batch_rps=0.0, batch_differs=0)
+        for round_ in range(args.repeat):
+            for peer in PEERS if round_ % 2 == 0 else PEERS[::-1]:
+                done = processes[peer].run("batch", name)
+                cell = figures[peer]["corpora"][name]
+                # The fastest batched pass counts: other work on the machine only
+                # ever slows a pass down, so the best of several is the steadiest.
+                cell["batch_rps"] = max(cell["batch_rps"], len(corpora[name]) / done["seconds"])
+                cell["batch_differs"] = max(cell["batch_differs"], done["differs"])
+    for peer in PEERS:
+        figures[peer]["peak_rss_mb"] = processes[peer].finish()
     return figures
 
 
@@ -277,19 +347,6 @@ def machine() -> str:
     return f"{cpu} ({platform.machine()}), {os.cpu_count()} cores{ram}, Python {python}"
 
 
-def run_peer(peer: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Run one peer in a fresh child process and return its JSON figures."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / f"{peer}.json"
-        command = [sys.executable, str(Path(__file__).resolve()), "--peer", peer, "--out", str(out)]
-        command += ["--repeat", str(args.repeat), "--corpus", *args.corpus]
-        if args.limit is not None:
-            command += ["--limit", str(args.limit)]
-        subprocess.run(command, check=True, cwd=ROOT)
-        figures: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-        return figures
-
-
 def write_section(section: str) -> None:
     """Replace (or append) this benchmark's section of docs/BENCHMARKS.md."""
     out = ROOT / "docs" / "BENCHMARKS.md"
@@ -322,7 +379,8 @@ COUNTING = (
     "`analyze` + `anonymize`; caseguard: `scrub`); batched figures use "
     f"`BatchAnalyzerEngine.analyze_iterator(batch_size={BATCH_SIZE})` then "
     "`anonymize` per text, and `Scrubber.scrub_batch` on the whole corpus; the "
-    "batched rate is the fastest of the timed passes. Each peer runs in its own "
+    "batched rate is the fastest of the timed passes, which alternate between the "
+    "peers. Each peer runs in its own "
     f"process, is warmed up on {WARMUP} texts of each corpus before timing, and its "
     "peak memory is that process's maximum RSS; build time includes importing "
     "Presidio and loading the models."
@@ -373,25 +431,19 @@ def main() -> None:
     )
     parser.add_argument("--no-write", action="store_true", help="do not update docs/BENCHMARKS.md")
     parser.add_argument("--peer", choices=PEERS, help=argparse.SUPPRESS)
-    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.repeat < 1 or (args.limit is not None and args.limit < 1):
         parser.error("--limit and --repeat must be at least 1")
 
     corpora = {name: load_gold(CORPORA[name])[: args.limit] for name in args.corpus}
 
-    if args.peer:  # child process: measure one peer, hand the figures back as JSON
-        figures = measure(args.peer, corpora, args.repeat)
-        args.out.write_text(json.dumps(figures, ensure_ascii=False), encoding="utf-8")
+    if args.peer:  # child process: serve one peer's passes
+        serve(args.peer, corpora)
         return
 
     load_before = os.getloadavg()[0]
     began = time.perf_counter()
-    figures = {}
-    for peer in PEERS:
-        sizes = ", ".join(f"{len(gold)} {name}" for name, gold in corpora.items())
-        print(f"measuring {LABELS[peer]} on {sizes} texts ...", file=sys.stderr, flush=True)
-        figures[peer] = run_peer(peer, args)
+    figures = measure_all(args, corpora)
 
     body: list[str] = []
     for name, gold in corpora.items():
