@@ -35,11 +35,14 @@ _SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*
 _EMPTY = re.compile(r"^(?:[-–—/.?]*|n/?a|none|unknown|нет)$", re.IGNORECASE)
 _MEANINGFUL = re.compile(r"[^\W_]")
 # A labelled value: to the end of the line, a tab, two spaces or a "|".
-# Initials keep their full stop ("J.T."); a value never spans two spaces, and a
-# full stop or comma closing the field is left out.
+# Initials keep their full stop ("J.T."); a value never spans two spaces or a
+# sentence's end, and a full stop or comma closing the field is left out.
 _VALUE = (
     r"(?P<value>[^\s|:](?:(?:[^\s|]| (?! ))*?(?:[^\s|,;.]|(?-i:(?<=[A-ZА-ЯЁ]))\.))?)"
-    r"(?=(?:[,;]|(?-i:(?<![A-ZА-ЯЁ]))\.)?(?:[ \t]*(?:\t|\n|\||$)|\s{2,}))"
+    r"(?=(?:[,;]|(?-i:(?<![A-ZА-ЯЁ]))\.)?(?:[ \t]*(?:\t|\n|\||$)|\s{2,})"
+    # or the sentence ends: a full stop that closes no initial, then a word in
+    # title case and a space ("6XE. Mother Mary"; not "д. 608", "Co. Tipperary,")
+    r"|(?-i:(?<!\b[A-ZА-ЯЁ])\.[ \t]+[A-ZА-ЯЁ][a-zа-яё]+[ \t])|;\s)"
 )
 MAX_VALUE = 120
 

@@ -91,6 +91,12 @@ def test_tables_without_identifier_columns_give_nothing(text: str) -> None:
             [("J.T.", "PERSON")],
         ),
         ("Surname: Smith.  Forename: John", [("Smith", "PERSON"), ("John", "PERSON")]),
+        # the value ends with its sentence ("6XE. Mother ...", "Smith; phone")
+        (
+            "Address: 12 Baker Street, London NW1 6XE. Mother Mary Smith, phone +44 20 7946 0958",
+            [("12 Baker Street, London NW1 6XE", "LOCATION")],
+        ),
+        ("Surname: J. A. Smith; DOB 1 May 2019", [("J. A. Smith", "PERSON")]),
         # near misses: no colon, a label inside a sentence, an empty value, an
         # e-mail's subject line
         ("Subject: fever after dose", []),
