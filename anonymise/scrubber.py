@@ -157,16 +157,17 @@ class Scrubber:
         # A lone surrogate (from a JSON escape such as \ud800) is not text: it becomes
         # U+FFFD, one character for one, so offsets still point into the input.
         texts = [_SURROGATE.sub("\ufffd", text) for text in texts]
-        artifacts: dict[int, NlpArtifacts] = {}
-        for language in set(resolved):
-            indexes = [i for i, lang in enumerate(resolved) if lang == language]
-            batch = self.nlp_engine.process_batch(
-                (texts[i] for i in indexes), language, batch_size=self.config.batch_size
-            )
-            for i, (_, nlp_artifacts) in zip(indexes, batch, strict=True):
-                artifacts[i] = nlp_artifacts
+        # A text mixing in the other script also goes through the other language's
+        # NER; both passes are batched per language.
+        secondary = [
+            secondary_language(text, lang, self.config.secondary_script_share) if text else None
+            for text, lang in zip(texts, resolved, strict=True)
+        ]
+        artifacts = self._artifacts(texts, resolved)
+        extra = self._artifacts(texts, secondary)
+        others = {i: (str(secondary[i]), nlp_artifacts) for i, nlp_artifacts in extra.items()}
         return [
-            self._scrub_one(texts[i], resolved[i], date_shifts[i], artifacts[i])
+            self._scrub_one(texts[i], resolved[i], date_shifts[i], artifacts[i], others.get(i))
             if texts[i]
             else ScrubResult("", [], resolved[i])
             for i in range(len(texts))
@@ -188,21 +189,49 @@ class Scrubber:
             )
         return str(language)
 
-    def _analyze(self, text: str, language: str, nlp_artifacts: NlpArtifacts | None) -> list[Found]:
+    def _artifacts(
+        self, texts: Sequence[str], languages: Sequence[str | None]
+    ) -> dict[int, NlpArtifacts]:
+        """NLP artifacts of each text that has a language, batched per language."""
+        artifacts: dict[int, NlpArtifacts] = {}
+        for language in {lang for lang in languages if lang is not None}:
+            indexes = [i for i, lang in enumerate(languages) if lang == language and texts[i]]
+            batch = self.nlp_engine.process_batch(
+                (texts[i] for i in indexes), language, batch_size=self.config.batch_size
+            )
+            for i, (_, nlp_artifacts) in zip(indexes, batch, strict=True):
+                artifacts[i] = nlp_artifacts
+        return artifacts
+
+    def _analyze(
+        self,
+        text: str,
+        language: str,
+        nlp_artifacts: NlpArtifacts | None,
+        secondary: tuple[str, NlpArtifacts] | None = None,
+    ) -> list[Found]:
         results = self.analyzer.analyze(text, language, nlp_artifacts=nlp_artifacts)
         found = [_found(r) for r in results]
-        other = secondary_language(text, language, self.config.secondary_script_share)
-        if other is not None:
+        if secondary is not None:
+            other, other_artifacts = secondary
             extra = self.analyzer.analyze(
-                text, other, entities=["PERSON", "LOCATION", "ORGANIZATION"]
+                text,
+                other,
+                entities=["PERSON", "LOCATION", "ORGANIZATION"],
+                nlp_artifacts=other_artifacts,
             )
             found += [_found(r) for r in extra]
         return found
 
     def _scrub_one(
-        self, text: str, language: str, shift: int | None, nlp_artifacts: NlpArtifacts
+        self,
+        text: str,
+        language: str,
+        shift: int | None,
+        nlp_artifacts: NlpArtifacts,
+        secondary: tuple[str, NlpArtifacts] | None = None,
     ) -> ScrubResult:
-        found = self._analyze(text, language, nlp_artifacts)
+        found = self._analyze(text, language, nlp_artifacts, secondary)
         found = [f for f in found if f.score >= self.config.score_threshold]
         protected = self.terms.spans(text)
         found = remove_clinical(text, found, protected)

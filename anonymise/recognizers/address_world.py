@@ -41,6 +41,7 @@ _CAP = rf"(?:Mc|Mac|O['’]|D['’])?[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}]?[{_
 _PARTICLE = r"(?:de|da|do|dos|das|del|della|di|du|des|la|le|van|von|der|den|am|an|op|upon|on|in|im|sur|St\.?|Ste\.?)"
 _NAME = rf"(?:{_PARTICLE}(?=[ \-])|{_CAP})"
 _NUMBER = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,5}[A-Za-z]?)?"
+_HOUSE = rf"(?:No\.?[ \t]?)?{_NUMBER}"
 _UNIT = (
     r"(?:(?i:flat|apt\.?|apartment|appartamento|suite|ste\.?|unit|level|floor|piso|puerta|room|bldg\.?|building"
     r"|lgh|app\.?|wohnung|etage|box)\s?\d{1,5}[A-Za-z]?|(?i:rd|r\.?d\.?)\s\d{1,3})"
@@ -84,9 +85,17 @@ def _anchors() -> re.Pattern[str]:
     prefixes = _alternatives(words["street_prefixes"])
     endings = _alternatives(words["street_endings"])
     # "Flat 77Z\nFiona Heights": the house number may be the flat's alone.
+    # "Unit 5/093 Hinton Mount": unit and house number (Australia); "No. 48
+    # Zhongshan Road": the house number after "No.".
     english = (
-        rf"(?:{_UNIT}(?:,?\s{_NUMBER})?|{_NUMBER}),?[ \t\n](?:{_CAP}[ \t]){{1,3}}(?:{suffixes})\.?"
-        rf"(?![\w\-])(?:,?\s{_UNIT})?"
+        rf"(?:{_UNIT}(?:/\d{{1,5}}[A-Za-z]?)?(?:,?\s{_HOUSE})?|{_HOUSE}),?[ \t\n]"
+        rf"(?:{_CAP}[ \t]){{1,3}}(?:{suffixes})\.?(?![\w\-])(?:,?\s{_UNIT})?"
+    )
+    # Turkish: "Güçlü Sokak No: 96 D: 18", "KISAKÜREK SOKAK NO: 17 D: 10".
+    numbered = _alternatives(words["street_types_numbered"])
+    turkish = (
+        rf"(?:[{_UPPER}][{_LOWER}{_UPPER}'’\-]+[ \t]){{1,3}}(?i:{numbered})[ \t](?i:no)[ \t]?[:.]?[ \t]?"
+        rf"\d{{1,5}}[A-Za-z]?(?:[ \t](?i:d|daire)[ \t]?[:.]?[ \t]?\d{{1,4}})?"
     )
     prefix_first = (
         rf"(?:\d{{1,5}}[A-Za-z]?,?\s)?(?i:{prefixes})\.?\s(?:{_NAME}\s?){{1,5}},?\s?(?:{_NUMBER})?"
@@ -94,7 +103,8 @@ def _anchors() -> re.Pattern[str]:
     germanic = rf"[{_UPPER}][\w\-]*(?i:{endings})\.?\s{_NUMBER}"
     po_box = r"(?i:P\.?\s?O\.?\s?Box|Postfach|Apartado|Caixa\sPostal|PSC)\s\d{1,6}"
     return re.compile(
-        rf"(?<![\w\-])(?:{english}|{germanic}|{prefix_first}|{po_box})(?![\w])", re.UNICODE
+        rf"(?<![\w\-])(?:{english}|{turkish}|{germanic}|{prefix_first}|{po_box})(?![\w])",
+        re.UNICODE,
     )
 
 

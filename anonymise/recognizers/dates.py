@@ -36,9 +36,10 @@ _SEP = r"[./\-]"
 # "2019-03-12T14:30", "2019-03-12 14:30:05Z": a time after a full date is part of it.
 _TIME = r"(?:[T\s]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+\-]\d{2}:?\d{2})?)?"
 
-# "..., 11:02 AM", " в 23:28", " at 18:28": a clock time right after a date.
+# "..., 11:02 AM", " в 23:28", " at 18:28": a clock time right after a date, also
+# when a colon closes the clause after it ("09.12.2020 18:50: «...»").
 _TIME_AFTER = re.compile(
-    r",?\s(?:в\s|at\s|@\s?)?(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s?[AaPp]\.?[Mm]\.?)?(?![\w:])"
+    r",?\s(?:в\s|at\s|@\s?)?(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s?[AaPp]\.?[Mm]\.?)?(?!\w|:\d)"
 )
 _PREPOSITION_BEFORE = re.compile(r"(?i:\b(?:с|по|до|от|на|к|since|from|to|until|till|on|by))\s$")
 

@@ -2,7 +2,8 @@
 
 Russian place names are recognised by pymorphy3's toponym tag ("в Перми",
 "из Нижнего Новгорода") and by their markers ("г. Пермь", "Пермский край",
-"пос. Юго-Камский"); English ones by a gazetteer of Russian places in Latin
+"пос. Юго-Камский"), by their adjectives ("в оренбургской больнице") and by the
+words for their people ("уфимцы", "петербурженка"); English ones by a gazetteer of Russian places in Latin
 spelling (``conf/places.yaml``) and by "city of ...". Country names are kept.
 """
 
@@ -31,6 +32,110 @@ _ADJ_BEFORE = re.compile(
 _PLACE_ADJECTIVE = re.compile(
     r"(?<![\w\-])(?P<stem>[А-ЯЁа-яё][а-яё\-]{2,})(?:ск|цк)(?:ий|ая|ое|ие|ого|ой|ому|ом|ую|им|ими|их|ая|ое)(?![\w])"
 )
+# Demonyms: "москвичи", "петербурженка", "уфимцы", "пермяк", "иркутяне" — a word for
+# the people of a place, in any case and gender.
+_DEMONYM_SUFFIXES = sorted(
+    [
+        "ец",
+        "цы",
+        "цев",
+        "цам",
+        "цами",
+        "цах",
+        "ца",
+        "цу",
+        "цем",
+        "це",
+        "ичи",
+        "ич",
+        "ича",
+        "ичу",
+        "ичем",
+        "иче",
+        "ичей",
+        "ичам",
+        "ичами",
+        "ичах",
+        "ичка",
+        "ички",
+        "ичке",
+        "ичку",
+        "ичкой",
+        "як",
+        "яки",
+        "яка",
+        "яку",
+        "яком",
+        "яке",
+        "яков",
+        "якам",
+        "яками",
+        "яках",
+        "ячка",
+        "ячки",
+        "ячке",
+        "ячку",
+        "ячкой",
+        "янин",
+        "яне",
+        "янам",
+        "янами",
+        "янах",
+        "янина",
+        "янину",
+        "янином",
+        "янине",
+        "янка",
+        "янки",
+        "янке",
+        "янку",
+        "янкой",
+        "анин",
+        "ане",
+        "анам",
+        "анами",
+        "анах",
+        "анина",
+        "анину",
+        "анином",
+        "анине",
+        "анка",
+        "анки",
+        "анке",
+        "анку",
+        "анкой",
+        "чанин",
+        "чане",
+        "чанам",
+        "чанами",
+        "чанах",
+        "чанина",
+        "чанину",
+        "чанином",
+        "чанине",
+        "чанка",
+        "чанки",
+        "чанке",
+        "чанку",
+        "чанкой",
+        "енка",
+        "енки",
+        "енке",
+        "енку",
+        "енкой",
+    ],
+    key=len,
+    reverse=True,
+)
+_DEMONYM = re.compile(
+    rf"(?<![\w\-])[А-ЯЁа-яё][а-яё]{{2,}}(?:{'|'.join(_DEMONYM_SUFFIXES)})(?![\w\-])"
+)
+# Patronymics end like demonyms ("Петрович"): never taken as one.
+_PATRONYMIC_SHAPE = re.compile(r"(?:ович|евич|ьич|овн|евн|ичн)\w{0,3}$")
+# Consonants that alternate before the suffix: "петербурженка" from "Петербург".
+_ALTERNATION = {"ж": ("г",), "ч": ("к", "ц"), "ш": ("х",)}
+# Settlement markers that are abbreviations: "г." may end a year, "с." a page.
+_ABBREVIATED_MARKER = re.compile(r"г\.|пос\.|пгт\.?|с\.|дер\.|ст-ца")
 # Adjectives of countries and peoples are not places below the region.
 _NOT_PLACE_ADJECTIVES = frozenset(["русск", "российск", "советск", "английск", "немецк"])
 
@@ -40,17 +145,21 @@ def place_of_adjective(stem: str) -> str | None:
     """The town an adjective's stem comes from ("оренбург" -> "Оренбург", "уфим" -> "Уфа").
 
     Russian forms such adjectives with -ск-, often after an inserted -ин-/-им-/-ов-
-    ("махачкалинский", "уфимский") and dropping the town's final vowel or soft sign.
+    ("махачкалинский", "уфимский"), dropping the town's final vowel, soft sign or
+    "-ль" ("ярославский"), or softening its last consonant ("барнаульский").
     """
     stem = stem.lower()
     bases = {stem}
+    if stem.endswith("ь"):  # "барнаульский" from "Барнаул"
+        bases.add(stem[:-1])
     for infix in ("ин", "им", "ов", "ев"):
         if stem.endswith(infix) and len(stem) > len(infix) + 1:
             bases.add(stem[: -len(infix)])
     if stem.endswith("ов"):  # "московский" from "Москва"
         bases.add(stem[:-2] + "в")
     for base in bases:
-        for ending in ("", "а", "ь", "ск", "о", "и", "ы"):
+        # "-ль" dropped before -ск-: "ярославский" from "Ярославль".
+        for ending in ("", "а", "ь", "ск", "о", "и", "ы", "ль"):
             candidate = (base + ending).capitalize()
             tags = proper_name_tags(candidate)
             if "Geox" in tags and not {"Name", "Surn", "Patr"} & tags:
@@ -113,6 +222,35 @@ def _gazetteer() -> PhraseIndex:
     return PhraseIndex((name, rf"{re.escape(name)}(?![\w])") for name in ordered)
 
 
+@lru_cache(maxsize=8192)
+def place_of_demonym(word: str) -> str | None:
+    """The place a demonym names its people after ("уфимцы" -> "Уфа"), if any."""
+    lower = word.lower()
+    if _PATRONYMIC_SHAPE.search(lower) or {"Name", "Surn", "Patr"} & proper_name_tags(
+        lower.capitalize()
+    ):
+        return None
+    for suffix in _DEMONYM_SUFFIXES:
+        if not lower.endswith(suffix) or len(lower) - len(suffix) < 2:
+            continue
+        stem = lower[: -len(suffix)]
+        bases = {stem, stem[:-1] if stem.endswith("ь") else stem}
+        for infix in ("ин", "им", "ов", "ев"):
+            if stem.endswith(infix) and len(stem) > len(infix) + 1:
+                bases.add(stem[: -len(infix)])
+        for base in list(bases):
+            for consonant, originals in _ALTERNATION.items():
+                if base.endswith(consonant):
+                    bases |= {base[:-1] + original for original in originals}
+        for base in sorted(bases):
+            for ending in ("", "а", "ь", "ск", "о", "и", "ы", "ль", "я", "е"):
+                candidate = (base + ending).capitalize()
+                tags = proper_name_tags(candidate)
+                if "Geox" in tags and not {"Name", "Surn", "Patr"} & tags:
+                    return candidate
+    return None
+
+
 class LocalityRecognizer(RegexRecognizer):
     """Finds cities, towns and regions."""
 
@@ -146,6 +284,12 @@ class LocalityRecognizer(RegexRecognizer):
             return item.score
         word = value_of(match).split()[0]
         if "Geox" in proper_name_tags(word):
+            return item.score
+        marker = match.group(0)[: match.start("value") - match.start()].strip()
+        if not _ABBREVIATED_MARKER.fullmatch(marker):
+            # "в посёлке Октябрьский", "в деревню Заречье": after a full word a
+            # capitalised word is the settlement's name, even when it is also a
+            # common word; only abbreviations ("2019 г. Пациент") are ambiguous.
             return item.score
         after_year = re.search(r"\d\s?$", text[max(0, match.start() - 3) : match.start()])
         if after_year or is_common_word(word):
@@ -185,6 +329,9 @@ class LocalityRecognizer(RegexRecognizer):
                 results.append(
                     self.result(match.start(), match.end(), 0.6, rule="ru_place_adjective")
                 )
+        for match in _DEMONYM.finditer(text):
+            if place_of_demonym(match.group()) is not None:
+                results.append(self.result(match.start(), match.end(), 0.55, rule="ru_demonym"))
         return results + self._regions_after(text, results)
 
     def _regions_after(self, text: str, places: list[RecognizerResult]) -> list[RecognizerResult]:

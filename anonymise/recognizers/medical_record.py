@@ -2,7 +2,8 @@
 
 "история болезни № 1234/2023", "амб. карта 56789", "МКСБ 2023-4567", "MRN 00123456",
 "hospital number 7654321", "NHS number 943 476 5919". The label stays, the number
-goes. NHS numbers are also taken alone when their mod-11 check digit is right.
+goes. NHS numbers are also taken alone when their mod-11 check digit is right, and
+US Medicare Beneficiary Identifiers when they have CMS's format.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ _LABELS = (
     r"истори\w{1,2}\s+болезни|и/б|ист\.\s?бол\.?|мед(?:ицинск\w{2}|\.)\s+карт\w{1,2}(?:\s+стационарного\s+больного)?"
     r"|амбулаторн\w{2}\s+карт\w{1,2}|амб\.\s?карт\w{1,2}|карт\w{1,2}\s+(?:пациента|больного|стационарного\s+больного)"
     r"|МКСБ|МКАБ|№\s?карты|номер\s+карты|регистрационн\w{2}\s+номер|ID\s+пациента|идентификатор\w{0,2}\s+пациента"
-    r"|MRN|medical\s+record(?:\s+(?:number|no\.?|#))?|hospital\s+(?:number|no\.?|#|ID)|case\s+(?:history\s+)?(?:number|no\.?)"
+    r"|MRN|medical\s+record(?:\s+(?:number|no\.?|#))?|hosp(?:ital|\.)?\s+(?:number|no\.?|#|ID)|case\s+(?:history\s+)?(?:number|no\.?)"
     r"|patient\s+(?:ID|number|no\.?)|NHS\s+(?:number|no\.?)|chart\s+(?:number|no\.?|#)|record\s+(?:number|no\.?|#)"
     r"|unit\s+number|CHI\s+(?:number|no\.?)"
     r"|(?:outpatient|inpatient|hospital|clinic|patient)\s+card(?:\s+(?:number|no\.?|#))?"
@@ -34,6 +35,16 @@ _VALUE = (
     r"(?:\s(?:[A-Z]{1,2}|\d{1,6})(?![\w]))*"
 )
 
+# CMS's MBI: 11 characters (dashes after the 4th and 7th allowed); letters exclude
+# S, L, O, I, B and Z; digit, letter, letter-or-digit, digit, letter, letter-or-digit,
+# digit, letter, letter, digit, digit.
+_MBI_L = "[AC-HJKMNP-RT-Y]"
+_MBI_A = "[AC-HJKMNP-RT-Y0-9]"
+_MBI = (
+    rf"[1-9]{_MBI_L}{_MBI_A}\d-{_MBI_L}{_MBI_A}\d-{_MBI_L}{_MBI_L}\d\d"
+    rf"|[1-9]{_MBI_L}{_MBI_A}\d{_MBI_L}{_MBI_A}\d{_MBI_L}{_MBI_L}\d\d"
+)
+
 
 class MedicalRecordRecognizer(RegexRecognizer):
     """Finds record numbers by their label; NHS numbers also by checksum."""
@@ -46,6 +57,8 @@ class MedicalRecordRecognizer(RegexRecognizer):
             0.9,
         ),
         rule("nhs", r"(?<![\d\w])(?P<value>\d{3}\s\d{3}\s\d{4}|\d{10})(?![\d\w])", 0.6),
+        # US Medicare Beneficiary Identifier, by CMS's position-by-position format.
+        rule("mbi", rf"(?<![\w\-])(?P<value>{_MBI})(?![\w\-])", 0.6),
     )
 
     def score(self, match: re.Match[str], item: Rule, text: str) -> float | None:

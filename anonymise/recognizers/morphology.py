@@ -145,8 +145,14 @@ def proper_name_tags(word: str) -> frozenset[str]:
 
 
 def _name_tags(word: str, min_score: float) -> frozenset[str]:
+    word = normalise_case(word)
+    # Only dictionary readings count, and pymorphy3 gives a word none unless the
+    # word itself is in the dictionary: asking that first skips the guessing by
+    # analogy that makes up most of a parse of an unknown word.
+    if not analyzer().word_is_known(word):
+        return frozenset()
     tags: set[str] = set()
-    for parse in analyzer().parse(normalise_case(word)):
+    for parse in analyzer().parse(word):
         if not parse.is_known or parse.score < min_score:
             continue
         tags |= {g for g in ("Name", "Surn", "Patr", "Geox") if g in parse.tag}
@@ -160,6 +166,8 @@ def is_common_word(word: str) -> bool:
     The readings' probabilities are added up: an adjective spreads its weight over
     its case forms ("выписной": 0.17 each), none of which alone looks likely.
     """
+    if not analyzer().word_is_known(word.lower()):
+        return False
     common = sum(
         parse.score
         for parse in analyzer().parse(word.lower())

@@ -4,10 +4,15 @@ Natasha runs inside the Russian spaCy pipeline as the ``caseguard_natasha_ner``
 component, so ``nlp.pipe`` batches many texts through slovnet at once; this
 recognizer turns its PER/LOC/ORG spans into PERSON, LOCATION and ORGANIZATION.
 Natasha handles inflected names ("у Кузенковой Л.М.", "пациенту Иванову").
+
+slovnet multiplies small matrices with numpy; tagging runs with one BLAS thread
+(see :mod:`anonymise.blas`), under a lock that keeps concurrent scrubs from
+sharing the tagger's batch size.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import islice
@@ -18,6 +23,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
+from anonymise.blas import one_blas_thread
 from anonymise.recognizers.spacy_ner import SpacyNerRecognizer
 
 NATASHA_LABELS = {
@@ -33,6 +39,16 @@ def natasha_tagger() -> Any:
     from natasha import NewsEmbedding, NewsNERTagger
 
     return NewsNERTagger(NewsEmbedding())
+
+
+_TAGGER_LOCK = threading.Lock()
+
+
+def tag_texts(tagger: Any, texts: list[str], batch_size: int) -> list[Any]:
+    """Natasha's markups of ``texts``, computed with a single BLAS thread."""
+    with _TAGGER_LOCK, one_blas_thread():
+        tagger.batch_size = batch_size
+        return list(tagger.map(texts))
 
 
 def _has_token(text: str) -> bool:
@@ -56,12 +72,11 @@ class NatashaComponent:
         size = batch_size or self.batch_size
         iterator = iter(docs)
         while batch := list(islice(iterator, size)):
-            self.tagger.batch_size = size
             # slovnet fails on a batch without a single token (whitespace, \v\f only),
             # so texts with no token skip the tagger: they have no entities anyway
             tagged = [_has_token(d.text) for d in batch]
             texts = [d.text for d, has in zip(batch, tagged, strict=True) if has]
-            markups = iter(self.tagger.map(texts))
+            markups = iter(tag_texts(self.tagger, texts, size))
             for doc, has in zip(batch, tagged, strict=True):
                 spans = []
                 for found in next(markups).spans if has else ():

@@ -2,6 +2,9 @@
 
 - surname with initials: "Кузенкова Л.М.", "Л.М. Кузенкова", "J. Smith";
 - first name with patronymic: "Ольга Викторовна", "Петру Сергеевичу" (any case);
+- a surname before "старший"/"младший": "Мясников-старший", "Ивановой младшей";
+- the people a letter is addressed to ("Dear Natalie and Ryan,") and a given name
+  after a kinship word ("older sibling Logan");
 - a capitalised name after a title or role: "Dr. Mary Jones", "врач Петрова",
   "мать — Смирнова О.", "пациенту Иванову".
 
@@ -14,6 +17,7 @@ import re
 
 from anonymise.recognizers.base import RegexRecognizer, Rule, rule, value_of
 from anonymise.recognizers.morphology import ENGLISH_NON_NAMES, is_common_word, proper_name_tags
+from anonymise.recognizers.person_lexicon import is_given_name
 
 _RU_CAP = r"[А-ЯЁ][а-яё]+(?:[\-\u2013][А-ЯЁ][а-яё]+)?"
 # Spaces inside a name never include a line break: "Л.М.\nДиагноз" is two lines.
@@ -24,6 +28,9 @@ _EN_CAPS = r"[A-Z]{2,}(?:[-'’][A-Z]{2,})?"
 _EN_CAP = r"(?:Mc|Mac|O['’])?[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?"
 # A title between a role and the name: "seen by Dr. Emily Carter".
 _EN_TITLE = r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?\s+|(?:Doctor|Professor|Miss)\s+)?"
+_RU_SURNAME_ENDING = re.compile(
+    r"(?:[оеё]в|[ыи]н|ск|цк|ых|их)(?:а|ой|ому|ого|у|ым|е|ым|ой)?$|(?:ск|цк)(?:ий|ая|ого|ому|им|ом|ой|ую)$"
+)
 _PATRONYMIC = r"[А-ЯЁ][а-яё]+(?:вич|вн|ич|ичн|инич|ьич)[а-яё]{0,3}"
 
 _RU_ROLES = (
@@ -38,6 +45,12 @@ _EN_ROLES = (
     r"|(?i:patient|mother|father|mum|mom|dad|parent|guardian|grandmother|grandfather|brother|sister|son|daughter"
     r"|neurologist|physician|consultant|registrar|paediatrician|pediatrician|nurse|carer|caregiver"
     r"|seen by|referred by|signed by|reported by|examined by|reviewed by|treated by|name|c/o|attn\.?|cc:?)"
+)
+
+_EN_KIN = (
+    r"sibling|twin|cousin|step(?:mother|father|mum|mom|dad|son|daughter)|husband|wife|partner"
+    r"|niece|nephew|aunt|auntie|uncle|grandson|granddaughter|grandma|grandpa|granny|nan|godmother"
+    r"|godfather|half-(?:brother|sister)"
 )
 
 
@@ -66,6 +79,15 @@ class PersonContextRecognizer(RegexRecognizer):
             rf"(?<![\w])(?i:{_RU_ROLES})\s*[:\-\u2013\u2014,]?\s*(?P<value>{_RU_CAP}(?:\s{_RU_CAP}){{0,2}}(?:\s?{_RU_INITIALS})?)(?!\w)",
             0.6,
         ),
+        # "Мясников-старший", "Мясников Ростислав младший": a name before "старший"/"младший".
+        rule(
+            "ru_senior_junior",
+            rf"(?<![\w\-])(?P<value>{_RU_CAP}(?:{_SP}{_RU_CAP}){{0,2}})(?:{_SP}|[\-\u2013])"
+            r"(?:старш|младш)(?:ий|его|ему|им|ем|ая|ей|ую|ие|их|им|ими)(?![\w])",
+            # above Natasha's 0.8, whose span would take "старший" in and then be
+            # judged by it
+            0.85,
+        ),
         rule(
             "ru_caps_full_name",
             rf"(?<![\w])(?P<value>{_RU_CAPS}\s{_RU_CAPS}\s[А-ЯЁ]+(?:ВИЧ|ВНА|ИЧ|ИЧНА|ЬИЧ))(?![\w])",
@@ -89,8 +111,21 @@ class PersonContextRecognizer(RegexRecognizer):
         ),
         rule(
             "en_role",
-            rf"(?<![\w])(?:{_EN_ROLES})\s*[:\-\u2013\u2014,]?\s*{_EN_TITLE}(?P<value>(?:[A-Z]\.\s?){{0,2}}{_EN_CAP}(?:\s(?:[A-Z]\.\s?)?{_EN_CAP}){{0,2}})(?!\w)",
+            # initials with or without their full stop: "Dr M. Smith", "Dr M Smith"
+            rf"(?<![\w])(?:{_EN_ROLES})\s*[:\-\u2013\u2014,]?\s*{_EN_TITLE}(?P<value>(?:[A-Z]\.\s?|[A-Z]\s(?={_EN_CAP})){{0,2}}{_EN_CAP}(?:\s(?:[A-Z]\.\s?)?{_EN_CAP}){{0,2}})(?!\w)",
             0.6,
+        ),
+        # "Dear Natalie and Ryan,": the people a letter is addressed to.
+        rule(
+            "en_salutation",
+            rf"(?<![\w])Dear\s+{_EN_TITLE}(?P<value>{_EN_CAP}(?:\s{_EN_CAP})?(?:\s(?:and|&)\s{_EN_TITLE}{_EN_CAP}(?:\s{_EN_CAP})?)?)(?=\s*[,:!\n])",
+            0.6,
+        ),
+        # "Older sibling Logan", "her twin Aoife": a given name after a kinship word.
+        rule(
+            "en_kin",
+            rf"(?<![\w])(?i:{_EN_KIN})\s+(?P<value>{_EN_CAP}(?:\s{_EN_CAP})?)(?!\w)",
+            0.55,
         ),
     )
 
@@ -105,6 +140,20 @@ class PersonContextRecognizer(RegexRecognizer):
             words = re.findall(r"[^\W\d_]+", value_of(match))
             if any(w.capitalize() in ENGLISH_NON_NAMES for w in words) or len(words[0]) < 3:
                 return None
+        if item.name in ("en_salutation", "en_kin"):
+            # "Dear Colleague", "partner Hospital": the first word must be a given
+            # name, or (a salutation) a name of two words.
+            words = re.findall(r"[A-Za-z'’\-]+", value_of(match))
+            if any(w in ENGLISH_NON_NAMES for w in words):
+                return None
+            two_words = item.name == "en_salutation" and len(words) >= 2
+            return item.score if is_given_name(words[0]) or two_words else None
+        if item.name == "ru_senior_junior":
+            # The first word is a surname by the dictionary or by its ending, never a
+            # word that merely opens the sentence ("Брат старший").
+            first = re.findall(r"[А-ЯЁ][а-яё]+", value_of(match))[0]
+            known = {"Surn", "Name"} & proper_name_tags(first)
+            return item.score if known or _RU_SURNAME_ENDING.search(first) else None
         if item.name not in ("ru_role", "ru_name_patronymic"):
             return item.score
         words = re.findall(r"[А-ЯЁ][а-яё\-]+", value_of(match))

@@ -293,6 +293,19 @@ def test_phone(text: str, expected: Expected) -> None:
         ),
         ("Trädgårdstorget 17, 46550 Eskilstuna", "Trädgårdstorget 17, 46550 Eskilstuna"),
         ("PO Box 31, Andrewville 5277", "PO Box 31, Andrewville 5277"),
+        # unit/house numbers (Australia), "No." before the number, Turkish streets
+        (
+            "Dustin, Unit 5/093 Hinton Mount, Mariaburgh SA 2068.",
+            "Unit 5/093 Hinton Mount, Mariaburgh SA 2068",
+        ),
+        (
+            "address is Room 2705, No. 48 Zhongshan Road, Chaoyang District, Beijing",
+            "Room 2705, No. 48 Zhongshan Road, Chaoyang District, Beijing",
+        ),
+        ("Güçlü Sokak No: 96 D: 18, 36812 Ankara", "Güçlü Sokak No: 96 D: 18, 36812 Ankara"),
+        ("KISAKÜREK SOKAK NO: 17 D: 10", "KISAKÜREK SOKAK NO: 17 D: 10"),
+        ("no sokak here: No: 96", None),  # no street name before the street word
+        ("Unit 5/093 on the ward", None),  # a unit without a street
         # near misses: the sentence after the address, doses, scores
         ("Met at 12 Baker Street, Mother said so.", "12 Baker Street"),
         ("HFMSE 6, RULM 21, 6MWT 310 m.", None),
@@ -438,6 +451,9 @@ def test_stock_identifiers(text: str, expected: Expected) -> None:
         ("MRN 00123456", "00123456"),
         ("MRN: A1234567", "A1234567"),
         ("hospital number 7654321", "7654321"),
+        ("Hosp No: H8589057X", "H8589057X"),
+        ("hosp. no. CHI-220860", "CHI-220860"),
+        ("hosp. stay 12 days", None),
         (f"NHS number {NHS_VALID}", NHS_VALID),
         (NHS_VALID, NHS_VALID),  # valid NHS checksum alone
         # near misses
@@ -447,6 +463,16 @@ def test_stock_identifiers(text: str, expected: Expected) -> None:
         ("outpatient card pending", None),
         ("MRN 12", None),  # fewer than three digits
         ("943 476 5910", None),  # NHS layout, wrong check digit
+        # US Medicare Beneficiary Identifiers by CMS's format, with or without dashes
+        ("Medicare MBI of guardian 3Y66JF7EA15.", "3Y66JF7EA15"),
+        ("old card 9MA7-GE9-GY99", "9MA7-GE9-GY99"),
+        ("1EG4-TE5-MK73 on file", "1EG4-TE5-MK73"),
+        # near misses: a letter CMS never uses (S, L, O, I, B, Z), a leading zero,
+        # a digit where a letter goes, one character too many
+        ("lot 3S66JF7EA15", None),
+        ("ref 0EG4TE5MK73", None),
+        ("code 1EG4TE5M273", None),
+        ("batch 1EG4TE5MK735", None),
     ],
 )
 def test_medical_record(text: str, expected: Expected) -> None:
@@ -484,6 +510,11 @@ def test_medical_record(text: str, expected: Expected) -> None:
         ("at 1/14/2022 11:02 AM then", "1/14/2022 11:02 AM"),
         ("на 29.04.2022 в 03:14 и", "29.04.2022 в 03:14"),
         ("23 June 2020 at 18:28.", "23 June 2020 at 18:28"),
+        # a colon closing the clause after the time; a third clock group is seconds
+        ("письмо от 09.12.2020 18:50: «Здравствуйте»", "09.12.2020 18:50"),
+        ("12 октября 2021 г. в 20:21: «Можно»", "12 октября 2021 г. в 20:21"),
+        ("logged 09.12.2020 18:50:07 by", "09.12.2020 18:50:07"),
+        ("09.12.2020 18:50:7 ratio", "09.12.2020"),  # not a clock time
         ("«19» июня 2024 г.", "«19» июня 2024 г."),
         ("since 06/2022", "06/2022"),
         ("с 09.08 по 11.08.2020 г.", ("09.08", "11.08.2020 г.")),
@@ -585,6 +616,28 @@ def test_english_address(text: str, expected: Expected) -> None:
         ("в России", None),
         ("Permanent damage", None),
         ("Мать пришла", None),
+        # after a full settlement word the name is taken even when it is also a
+        # common word or an adjective; after an abbreviation it is not
+        ("переехала в деревню Заречье", "Заречье"),
+        ("проживает в посёлке Октябрьский", "Октябрьский"),
+        ("родился в селе Красное", "Красное"),
+        ("с. Больница", None),
+        # adjectives of towns ending in -ль or softening their last consonant
+        ("в ярославском областном центре", "ярославском"),
+        ("из барнаульской больницы", "барнаульской"),
+        ("в тобольской больнице", "тобольской"),
+        ("в клиническом центре", None),  # -ческий: no town behind it
+        ("в медицинском центре", None),
+        # demonyms, in any case and gender
+        ("Семья — москвичи, мать — петербурженка.", ("москвичи", "петербурженка")),
+        ("Уфимцы приехали", "Уфимцы"),
+        ("отец — волгоградец", "волгоградец"),
+        ("встреча с иркутянами", "иркутянами"),
+        # near misses: patronymics, names and common words ending the same way
+        ("Иван Петрович сообщил", None),
+        ("у отца и на конце", None),
+        ("Образец крови", None),
+        ("Ульяне назначено", None),
     ],
 )
 def test_locality(text: str, expected: Expected) -> None:
@@ -682,6 +735,23 @@ def test_url(text: str, expected: Expected) -> None:
         ("врач Приёмного отделения", None),
         ("Мать пришла", None),
         ("Наблюдается у Кузенковой Л.М.\nДиагноз: СМА", "Кузенковой Л.М."),  # not across lines
+        # a surname before "старший"/"младший", in any case
+        ("отец, Мясников-старший, обследован", "Мясников"),
+        ("Пациент — Мясников Ростислав младший", "Мясников Ростислав"),
+        ("осмотрена с Петровой-младшей", "Петровой"),
+        ("Брат старший, сестра младшая", None),  # not surnames
+        ("Отделение старшего возраста", None),
+        # whom a letter is addressed to; a given name after a kinship word; an
+        # initial without its full stop after a title
+        ("Dear Natalie and Ryan,\n\nthank you", "Natalie and Ryan"),
+        ("Dear Dr Smith,", "Smith"),
+        ("Dear Colleague,", None),
+        ("Dear Parents,", None),
+        ("Dear Sir or Madam,", None),
+        ("Older sibling Logan also assessed.", "Logan"),
+        ("her twin Aoife Byrne attended", "Aoife Byrne"),
+        ("her partner Hospital", None),  # not a given name
+        ("next review with Dr M Smith.", "M Smith"),
     ],
 )
 def test_person_context(text: str, expected: Expected) -> None:
