@@ -295,3 +295,13 @@ def make_demo(root: Path, subjects: int, seed: int) -> Database:
     migrate(db)
     create_demo(db, subjects=subjects, seed=seed)
     return db
+
+
+def make_demo_with_case(root: Path, local_id: str, seed: int) -> Database:
+    """A small demo (5 subjects) plus one MSK SMA subject treated with Spinraza, entered
+    by ``msk_neuro`` under ``local_id``: the starting point of the case-page tests."""
+    from warehouse.store.cases import save_case
+
+    db = make_demo(root, subjects=5, seed=seed)
+    save_case(site_user(db, "MSK"), make_case(db, "MSK", local_id, created_by="msk_neuro"))
+    return db

@@ -9,9 +9,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app_helpers import open_page, page_path, signed_in
-from tests.warehouse_fixtures import clone_db, make_case, make_demo, site_user, system_session
+from tests.warehouse_fixtures import (
+    clone_db,
+    make_demo_with_case,
+    site_user,
+    system_session,
+)
 from warehouse.capture.subjects_lookup import OpenSubject, open_subject
-from warehouse.store.cases import load_case, save_case
+from warehouse.store.cases import load_case
 from warehouse.store.db import Database
 
 LOCAL_ID = "AE-PAGE-PATIENT-0077"
@@ -28,10 +33,7 @@ VERBATIM = (
 @pytest.fixture(scope="module")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
     """Demo accounts and sites, plus one SMA subject treated with Spinraza."""
-    root = tmp_path_factory.mktemp("ae-template")
-    db = make_demo(root, subjects=5, seed=4)
-    save_case(site_user(db, "MSK"), make_case(db, "MSK", LOCAL_ID, created_by="msk_neuro"))
-    return db
+    return make_demo_with_case(tmp_path_factory.mktemp("ae-template"), LOCAL_ID, seed=4)
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app_helpers import open_page, page_path, signed_in
-from tests.warehouse_fixtures import clone_db, make_case, make_demo, site_user
+from tests.warehouse_fixtures import clone_db, make_demo_with_case, site_user
 from warehouse.capture.subjects_lookup import OpenSubject, open_subject
 from warehouse.store.access import Session
-from warehouse.store.cases import load_case, save_case
+from warehouse.store.cases import load_case
 from warehouse.store.db import Database
 
 LOCAL_ID = "VISITS-PAGE-0042"
@@ -24,10 +24,7 @@ PAGE = page_path(PAGE_SCRIPT)
 @pytest.fixture(scope="module")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
     """Demo accounts and sites, plus one SMA subject treated with Spinraza."""
-    root = tmp_path_factory.mktemp("visits-template")
-    db = make_demo(root, subjects=5, seed=3)
-    save_case(site_user(db, "MSK"), make_case(db, "MSK", LOCAL_ID, created_by="msk_neuro"))
-    return db
+    return make_demo_with_case(tmp_path_factory.mktemp("visits-template"), LOCAL_ID, seed=3)
 
 
 @pytest.fixture
