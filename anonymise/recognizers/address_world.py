@@ -118,15 +118,8 @@ class WorldAddressRecognizer(CaseguardRecognizer):
 
     ENTITY = "LOCATION"
 
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-    ) -> list[RecognizerResult]:
+    def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
         """One result per address: its anchor grown over the parts around it."""
-        if entities and self.ENTITY not in entities:
-            return []
         results = []
         for match in _anchors().finditer(text):
             if not re.search(r"\d", match.group()) and "box" not in match.group().lower():

@@ -79,6 +79,21 @@ class CaseguardRecognizer(LocalRecognizer):
     def load(self) -> None:
         """Nothing to load: patterns compile at import, dictionaries on first use."""
 
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+    ) -> list[RecognizerResult]:
+        """The results of :meth:`find`, or none when this entity type is not asked for."""
+        if entities and self.ENTITY not in entities:
+            return []
+        return self.find(text, nlp_artifacts)
+
+    def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
+        """Every match of this recognizer's entity type in ``text``."""
+        raise NotImplementedError
+
     def result(self, start: int, end: int, score: float, **metadata: str) -> RecognizerResult:
         """A result of this recognizer's entity, named after the recognizer."""
         return RecognizerResult(
@@ -103,15 +118,8 @@ class RegexRecognizer(CaseguardRecognizer):
 
     RULES: ClassVar[tuple[Rule, ...]] = ()
 
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-    ) -> list[RecognizerResult]:
+    def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
         """Return one result per validated match of any rule."""
-        if entities and self.ENTITY not in entities:
-            return []
         results: list[RecognizerResult] = []
         for item in self.RULES:
             for match in item.pattern.finditer(text):

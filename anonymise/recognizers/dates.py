@@ -95,14 +95,9 @@ class DateRecognizer(RegexRecognizer):
         ),
     )
 
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-    ) -> list[RecognizerResult]:
+    def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
         """Dates, each with the clock time written after it ("14.11.2020 в 23:28")."""
-        results = super().analyze(text, entities, nlp_artifacts)
+        results = super().find(text, nlp_artifacts)
         for result in results:
             time = _TIME_AFTER.match(text, result.end)
             if time:

@@ -296,16 +296,9 @@ class LocalityRecognizer(RegexRecognizer):
             return None
         return item.score
 
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-    ) -> list[RecognizerResult]:
+    def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
         """Marker and gazetteer matches, plus words pymorphy3 knows as toponyms."""
-        results = super().analyze(text, entities, nlp_artifacts)
-        if entities and self.ENTITY not in entities:
-            return results
+        results = super().find(text, nlp_artifacts)
         for start, end in _gazetteer().finditer(text):
             results.append(self.result(start, end, 0.8, rule="en_gazetteer"))
         not_places = set(_places()["russian_not_places"])

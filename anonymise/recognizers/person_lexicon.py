@@ -92,15 +92,8 @@ class GivenNameRecognizer(CaseguardRecognizer):
 
     ENTITY = "PERSON"
 
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-    ) -> list[RecognizerResult]:
+    def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
         """Surname-first, given-first and lower-case names."""
-        if entities and self.ENTITY not in entities:
-            return []
         results = []
         for match in _SURNAME_FIRST.finditer(text):
             given, surname = match.group("given"), match.group("surname")

@@ -31,15 +31,8 @@ class RussianNameRecognizer(CaseguardRecognizer):
     def __init__(self, supported_language: str = "ru") -> None:
         super().__init__(supported_language)
 
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-    ) -> list[RecognizerResult]:
+    def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
         """Return runs of name words as PERSON results."""
-        if entities and self.ENTITY not in entities:
-            return []
         names = (m for m in _WORD.finditer(text) if _NAME_TAGS & proper_name_tags(m.group()))
         results = []
         for run in adjacent_runs(names, text):

@@ -52,15 +52,8 @@ class TransliteratedNameRecognizer(CaseguardRecognizer):
 
     ENTITY = "PERSON"
 
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-    ) -> list[RecognizerResult]:
+    def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
         """Runs of Latin words that read as Russian names."""
-        if entities and self.ENTITY not in entities:
-            return []
         accepted: list[re.Match[str]] = []
         previous_given = False
         for match in _WORD.finditer(text):

@@ -141,15 +141,8 @@ class WorldPhoneRecognizer(CaseguardRecognizer):
 
     ENTITY = "PHONE"
 
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-    ) -> list[RecognizerResult]:
+    def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
         """One result per candidate that is a valid number of some region."""
-        if entities and self.ENTITY not in entities:
-            return []
         results = []
         for match in _CANDIDATE.finditer(text):
             candidate = match.group("value")

@@ -40,15 +40,8 @@ class EnglishProperNounRecognizer(CaseguardRecognizer):
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(supported_language)
 
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-    ) -> list[RecognizerResult]:
+    def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
         """Runs of NNP tokens in a person's slot, as PERSON results."""
-        if entities and self.ENTITY not in entities:
-            return []
         doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
         if not isinstance(doc, Doc) or not doc.has_annotation("TAG"):
             return []

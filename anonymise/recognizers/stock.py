@@ -72,15 +72,8 @@ class StockIdentifierRecognizer(CaseguardRecognizer):
             built.append((recognizer, context))
         return built
 
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-    ) -> list[RecognizerResult]:
+    def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
         """Every stock hit, weak ones only with their context word before them."""
-        if entities and self.ENTITY not in entities:
-            return []
         results = []
         for recognizer, context in self._stock:
             for hit in recognizer.analyze(text, recognizer.supported_entities, None):  # type: ignore[arg-type]
