@@ -64,15 +64,48 @@ def column_types() -> dict[str, str]:
     }
 
 
-@lru_cache(maxsize=1)
-def _label_pattern() -> re.Pattern[str]:
+@lru_cache(maxsize=2)
+def _label_pattern(section: str = "labels") -> re.Pattern[str]:
+    """Labels of ``section`` at the start of a line or a cell, then a colon and the value."""
     alternatives = []
-    for kind, names in _fields()["labels"].items():
+    for kind, names in _fields()[section].items():
         words = sorted((re.escape(n).replace(r"\ ", r"\s+") for n in names), key=len, reverse=True)
         alternatives.append(rf"(?P<{kind}>{'|'.join(words)})")
+    value = _VALUE if section == "labels" else f"(?-i:{_NAME_VALUE})"
     return re.compile(
-        rf"(?im)(?:^|(?<=[\t|])|(?<=\s\s))[ \t]*(?:{'|'.join(alternatives)})[ \t]*:[ \t]*{_VALUE}"
+        rf"(?im)(?:^|(?<=[\t|])|(?<=\s\s))[ \t]*(?:{'|'.join(alternatives)})[ \t]*:[ \t]*{value}"
     )
+
+
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ"
+_LOWER = "a-zß-öø-ÿā-žа-яёіїєґ"
+_CASELESS = "\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u3040-\u30ff\u4e00-\u9fff"
+# A word of a name: an initial ("J.", "J.T.", "A"), a capitalised word or one in
+# capitals ("Hollins", "O'Neill", "TEVETOĞLU"), or a word of a script without case
+# ("قانت"); up to four of them, "Surname, Given" too.
+_NAME_WORD = (
+    rf"(?:(?:[{_UPPER}]\.){{1,3}}|(?:Mc|Mac|O['’]|D['’])?[{_UPPER}][{_LOWER}{_UPPER}'’]*"
+    rf"(?:-[{_UPPER}][{_LOWER}{_UPPER}'’]*)*|[{_CASELESS}]+)"
+)
+_TITLE = r"(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Sr|д-р|проф)\.?[ \t]+)?"
+_NAME_VALUE = (
+    rf"{_TITLE}(?P<value>{_NAME_WORD}(?:,?[ \t]{_NAME_WORD}){{0,3}})"
+    r"(?=[ \t]*(?:$|[\t|(,;]|\s{2,}|\.(?:\s|$)))"
+)
+
+
+# "J.T. Smith, RN", "A. Brown, MD": a credential after the name is not part of it.
+_CREDENTIAL_AFTER = re.compile(r",[ \t](?:[A-Z]{2,4}|(?:[A-Z][a-z]?\.){2,3})$")
+
+
+def _ordinary(value: str) -> bool:
+    """A role's value that opens with an ordinary word or a job title is no name."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from anonymise.recognizers.morphology import ENGLISH_NON_NAMES
+
+    first = value.split()[0].strip(".")
+    return first.lower() in STOP_WORDS or first.capitalize() in ENGLISH_NON_NAMES
 
 
 def _cells(line: str, start: int, separator: str) -> list[tuple[int, int]]:
@@ -130,15 +163,19 @@ class FieldRecognizer(LocalRecognizer):
                 if kind in wanted:
                     results.append(self._result(kind, start, end, 0.75, "table_column"))
         if ":" in text:
-            for match in _label_pattern().finditer(text):
-                kind = next(k for k, v in match.groupdict().items() if v and k != "value")
-                start, end = match.span("value")
-                if (
-                    kind in wanted
-                    and end - start <= MAX_VALUE
-                    and _MEANINGFUL.search(match.group("value"))
-                ):
-                    results.append(self._result(kind, start, end, 0.7, "form_label"))
+            for section, rule in (("labels", "form_label"), ("role_labels", "role_label")):
+                for match in _label_pattern(section).finditer(text):
+                    kind = next(k for k, v in match.groupdict().items() if v and k != "value")
+                    start, end = match.span("value")
+                    if (
+                        kind in wanted
+                        and end - start <= MAX_VALUE
+                        and _MEANINGFUL.search(match.group("value"))
+                        and not (rule == "role_label" and _ordinary(match.group("value")))
+                    ):
+                        if rule == "role_label":
+                            end = start + len(_CREDENTIAL_AFTER.sub("", match.group("value")))
+                        results.append(self._result(kind, start, end, 0.7, rule))
         return results
 
     def _result(self, kind: str, start: int, end: int, score: float, rule: str) -> RecognizerResult:

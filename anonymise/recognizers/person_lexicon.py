@@ -8,7 +8,14 @@ surname, is a name even where the statistical NER misses it:
   "O'NEILL, Aoife");
 - "Given Surname" in capitals or title case ("BETTINA ANGELI", "Tapio Hedlund");
 - "given surname" in lower case, as chat messages write it, after a word that
-  introduces a person ("spoke to nigel carroll", "Re: leah bodkin").
+  introduces a person ("spoke to nigel carroll", "Re: leah bodkin", "ring mary
+  scott back");
+- a lower-case given name owning something after "re"/"about"/"for" ("re
+  aloys's physio");
+- one capitalised given name after a kinship or role word, or a verb or
+  preposition that takes a person ("Call mom Laís", "bringing Kristen to",
+  "Contact Jun on"), and a name alone on the line under a letter's closing
+  ("Thanks,\nCaleb").
 
 The surname-shaped word must not be an English stop word, month, country or a
 heading; clinical vocabulary is cut out later by the allow-list.
@@ -43,12 +50,45 @@ _GIVEN_FIRST = re.compile(
 )
 _INTRODUCER = (
     r"(?:re|name|patient|child|dear|mother|father|mum|mom|dad|carer|caregiver|guardian|parent|grandmother"
-    r"|grandfather|sister|brother|aunt|uncle|to|with|by|for|from|cc|attn|dr|mr|mrs|ms|miss|prof|nurse|called|named)"
+    r"|grandfather|sister|brother|aunt|uncle|to|with|by|for|from|cc|attn|dr|mr|mrs|ms|miss|prof|nurse|called|named"
+    # verbs whose object is a person: "ring mary scott back", "emailed tom hardy"
+    r"|ring|rang|call|phone|phoned|text|texted|email|emailed|message|messaged|contact|contacted"
+    r"|tell|told|ask|asked|saw|met|visited|remind|reminded|inform|informed)"
 )
 _LOWER_NAME = re.compile(
     rf"(?i:\b{_INTRODUCER})[.:,]?[ \t]+(?P<value>(?P<given>{_LOW})(?:[ \t](?:van|von|de|da|del|der|den|di|du|la|le))?"
     rf"[ \t](?P<surname>{_LOW})){_END}"
 )
+# "re aloys's physio", "about juan's wheelchair": one lower-case given name owning
+# something, after a word that introduces what a message is about.
+_LOWER_POSSESSIVE = re.compile(
+    rf"(?i:\b(?:re|about|regarding|for))[.:]?[ \t]+(?P<value>{_LOW})(?=['’]s\b)"
+)
+# One capitalised given name where a person stands: after a kinship or role word
+# ("mom Laís", "Mother (Laurence)", "father, Tariq,"), a verb or preposition that
+# takes a person ("bringing Kristen to", "Contact Jun on", "about Jing at",
+# "Karen Smith and Vedika"). A word followed by another capitalised word or a
+# number ("for Royal Victoria", "Ward 3") is part of something else.
+_ALONE_INTRODUCER = (
+    r"(?:mother|father|mum|mom|mam|dad|parents?|carer|guardian|sister|brother|sibling|son|daughter"
+    r"|grandmother|grandfather|grandma|grandpa|granny|nan|aunt|auntie|uncle|cousin|twin|nanny|friend"
+    r"|bringing|brought|bring|contact|call|ring|text|email|message|tell|ask|about|for|with|by|and|to"
+    r"|present|saw|met|visited|reminder|patient|child|baby|daughter)"
+)
+_GIVEN_ALONE = re.compile(
+    rf"(?i:\b{_ALONE_INTRODUCER})(?:[ \t]*[,:(][ \t]*|[ \t]+)(?P<value>{_CAP})"
+    rf"(?=['’]s\b|[ \t]*[)\],;:.!?\n]|[ \t]+[^\W\d_A-ZÀ-ÖØ-ÞĀ-Ž]|[ \t]*$)"
+)
+# A letter or message signed with a name alone on the line after the closing.
+_SIGN_OFF = re.compile(
+    r"(?im)^[ \t]*(?:thanks|thank you|many thanks|regards|kind regards|best regards|warm regards"
+    r"|best wishes|best|cheers|yours sincerely|yours faithfully|yours truly|love),?[ \t]*\n[ \t]*"
+    rf"(?P<value>(?P<given>{_CAP})(?:[ \t]{_CAP}){{0,2}})[ \t]*$"
+)
+# Above the statistical NER's 0.7: the NER often runs a lower-case name on into
+# the next words ("nick gertz re aloys's"), a span later dropped as no name, and
+# the analyzer drops a result contained in another of equal or higher score.
+LOWER_CASE_SCORE = 0.75
 _MONTHS = "january february march april may june july august september october november december"
 _CALENDAR = frozenset(_MONTHS.split() + ["monday", "tuesday", "wednesday", "thursday", "friday"])
 _CALENDAR |= {"saturday", "sunday"}
@@ -114,5 +154,19 @@ class GivenNameRecognizer(CaseguardRecognizer):
             given, surname = match.group("given"), match.group("surname")
             if is_given_name(given) and given not in STOP_WORDS and _surname_shaped(surname):
                 start, end = match.span("value")
-                results.append(self.result(start, end, 0.5, rule="lower_case"))
+                results.append(self.result(start, end, LOWER_CASE_SCORE, rule="lower_case"))
+        for match in _GIVEN_ALONE.finditer(text):
+            given = match.group("value")
+            if is_given_name(given) and _surname_shaped(given):
+                results.append(self.result(*match.span("value"), 0.5, rule="given_alone"))
+        for match in _SIGN_OFF.finditer(text):
+            given = match.group("given")
+            if _surname_shaped(given) and (is_given_name(given) or " " in match.group("value")):
+                results.append(self.result(*match.span("value"), 0.55, rule="sign_off"))
+        for match in _LOWER_POSSESSIVE.finditer(text):
+            given = match.group("value")
+            if given.islower() and is_given_name(given) and given not in STOP_WORDS:
+                results.append(
+                    self.result(*match.span("value"), LOWER_CASE_SCORE, rule="lower_possessive")
+                )
         return results

@@ -121,3 +121,27 @@ def test_a_name_column_holding_a_drug_keeps_the_drug() -> None:
     result = scrub_text(text, "en")
     assert "Spinraza" in result.text
     assert "Ivanova" not in result.text and "Maria" not in result.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Site: Monash | Investigator: M Hernandez | Subject: S.Y.", ["M Hernandez"]),
+        ("Tests: CK, ALT\nRequesting clinician: Hollins A", ["Hollins A"]),
+        ("Collected by: قانت Qureshi\nItem: paracetamol 2 mg", ["قانت Qureshi"]),
+        ("Caller: Ekaja Kapadia (carer)\nRe: callback", ["Ekaja Kapadia"]),
+        ("Accompanying adult: Émile Benard, passport HY4392411.", ["Émile Benard"]),
+        ("Reported by: Dr. J. Smith.", ["J. Smith"]),
+        ("Witnessed by: J.T. Smith, RN", ["J.T. Smith"]),  # the credential stays
+        ("Pt name: Nagy, Laban", ["Nagy, Laban"]),
+        # near misses: a role's value that is no name
+        ("Caller: not recorded", []),
+        ("Witness: None", []),
+        ("Investigator: Consultant on call", []),
+        ("Interpreter: Not required", []),
+        ("Collected by: mother", []),
+        ("Pharmacist: 12 mg dispensed", []),
+    ],
+)
+def test_role_labels_take_the_name_only(text: str, expected: list[str]) -> None:
+    assert [value for value, _ in found(text)] == expected
