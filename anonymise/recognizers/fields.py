@@ -9,6 +9,8 @@ column header, not in the words around it:
   identifier field ("Postcode", "MRN", "Surname, Given", "Contact") is that
   identifier, whatever its shape ("183732", "BCH-526401", "T Som"). A contact
   cell with "@" in it is an e-mail address, otherwise a phone number.
+- **JSON and dictionary exports**: a string value under a key that names an
+  identifier field ("patient", "dob", "id", "date_of_birth").
 - **labelled form lines**: "Surname: أولاد بوعزيز", "Forename: Клавдія",
   "Address: 103 Mill Lane, Ennis". The value runs to the end of the line, a tab,
   a run of spaces or a "|", in any script.
@@ -45,6 +47,9 @@ _VALUE = (
     r"|(?-i:(?<!\b[A-ZА-ЯЁ])\.[ \t]+[A-ZА-ЯЁ][a-zа-яё]+[ \t])|;\s)"
 )
 MAX_VALUE = 120
+# A JSON or dictionary pair whose key is a field name: {"patient": "Gaja Pokrzywa",
+# "id": "ARS5532"}; a string value only (a number there is a count or a score).
+_JSON_PAIR = re.compile(r'"(?P<key>[^"\n]{1,40})"\s*:\s*"(?P<value>(?:[^"\\\n]|\\.){1,120})"')
 
 
 def _normalise(name: str) -> str:
@@ -162,6 +167,14 @@ class FieldRecognizer(LocalRecognizer):
             for start, end, kind in self._table_cells(text):
                 if kind in wanted:
                     results.append(self._result(kind, start, end, 0.75, "table_column"))
+        if '"' in text:
+            for match in _JSON_PAIR.finditer(text):
+                kind = column_types().get(_normalise(match.group("key").replace("_", " ")))
+                value = match.group("value")
+                if kind in wanted and not _EMPTY.match(value) and _MEANINGFUL.search(value):
+                    if kind == "PHONE" and "@" in value:
+                        kind = "EMAIL"
+                    results.append(self._result(kind, *match.span("value"), 0.75, "json_key"))
         if ":" in text:
             for section, rule in (("labels", "form_label"), ("role_labels", "role_label")):
                 for match in _label_pattern(section).finditer(text):

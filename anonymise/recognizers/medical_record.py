@@ -29,11 +29,24 @@ _LABELS = (
     r"|SSN|social\s+security(?:\s+(?:number|no\.?))?|Medicaid\s+(?:ID|number|no\.?)|MBI|member\s+ID|insurance\s+(?:ID|number|no\.?)"
     r"|policy\s+(?:number|no\.?)|passport(?:\s+(?:number|no\.?))?|driv(?:er'?s|ing)\s+licen[cs]e(?:\s+(?:number|no\.?))?"
 )
+# Labels that are also short words or other things' names ("record", "PAN", "NIE"):
+# their value must be a code of six or more letters and digits, not a dose.
+_NATIONAL_LABELS = (
+    # a record named alone ("matches record K2195844"); Australia's unit record number
+    r"(?:patient\s+|hospital\s+|case\s+)?record|URN"
+    # national identifiers of the countries families come from, by their own names
+    r"|codice\s+fiscale|KVNR|Krankenversichertennummer|RVNR|Rentenversicherungsnummer|Steuer-?ID"
+    r"|num[ée]ro\s+de\s+s[ée]curit[ée]\s+sociale|NIR|DNI|NIE|NIF|NUSS|BSN|burgerservicenummer|PESEL|NIP"
+    r"|CPF|CNS|TC\s+Kimlik(?:\s+No\.?)?|T\.C\.\s+Kimlik(?:\s+No\.?)?|RNOKPP|РНОКПП|resident\s+ID|Emirates\s+ID"
+    r"|national\s+ID|ID\s+card|identity\s+card|Aadhaar|PAN|My\s?Number|AHV|SVNR|CNP|personnummer|henkilötunnus"
+)
 _VALUE = (
     r"[A-ZА-ЯЁ0-9][A-ZА-ЯЁ0-9/\-\u2010-\u2014]*(?:\s\d{3,4}(?!\w)){0,2}"
     # letters and digits in groups: "QQ 12 34 56 C", "1234 56789 1"
     r"(?:\s(?:[A-Z]{1,2}|\d{1,6})(?![\w]))*"
 )
+
+_UNIT_AFTER = re.compile(r"\s?(?:mg|mcg|µg|g|kg|ml|mL|l|L|%|U/L|IU|units?|mmol|µmol|cm|mm|bpm)\b")
 
 # CMS's MBI: 11 characters (dashes after the 4th and 7th allowed); letters exclude
 # S, L, O, I, B and Z; digit, letter, letter-or-digit, digit, letter, letter-or-digit,
@@ -56,6 +69,11 @@ class MedicalRecordRecognizer(RegexRecognizer):
             rf"(?<!\w)(?i:{_LABELS})\s*(?:№|No\.?|N|\#|:|-)?\s*(?:№\s*)?(?P<value>{_VALUE})",
             0.9,
         ),
+        rule(
+            "national",
+            rf"(?<!\w)(?i:{_NATIONAL_LABELS})\s*(?:№|No\.?|N|\#|:|-)?\s*(?P<value>{_VALUE})",
+            0.85,
+        ),
         rule("nhs", r"(?<![\d\w])(?P<value>\d{3}\s\d{3}\s\d{4}|\d{10})(?![\d\w])", 0.6),
         # US Medicare Beneficiary Identifier, by CMS's position-by-position format.
         rule("mbi", rf"(?<![\w\-])(?P<value>{_MBI})(?![\w\-])", 0.6),
@@ -66,4 +84,8 @@ class MedicalRecordRecognizer(RegexRecognizer):
         value = value_of(match)
         if item.name == "nhs":
             return item.score if nhs.is_valid(digits(value)) else None
+        if item.name == "national" and (
+            sum(ch.isalnum() for ch in value) < 6 or _UNIT_AFTER.match(text, match.end())
+        ):
+            return None
         return item.score if len(digits(value)) >= 3 else None

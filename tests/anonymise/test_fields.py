@@ -145,3 +145,19 @@ def test_a_name_column_holding_a_drug_keeps_the_drug() -> None:
 )
 def test_role_labels_take_the_name_only(text: str, expected: list[str]) -> None:
     assert [value for value, _ in found(text)] == expected
+
+
+def test_json_pairs_under_identifier_keys() -> None:
+    text = (
+        '{"patient": "Gaja Pokrzywa", "dob": "31st May 2024", "phone": "888 643 728", '
+        '"email": "gp@example.org", "id": "ARS5532", "drug": "nusinersen", "dose": "12 mg", '
+        '"hfmse": "57", "date_of_birth": "2015-02-01", "name": ""}'
+    )
+    assert found(text) == [
+        ("Gaja Pokrzywa", "PERSON"),
+        ("31st May 2024", "DATE"),
+        ("888 643 728", "PHONE"),
+        ("gp@example.org", "EMAIL"),
+        ("ARS5532", "ID"),
+        ("2015-02-01", "DATE"),
+    ]

@@ -473,6 +473,21 @@ def test_stock_identifiers(text: str, expected: Expected) -> None:
         ("ref 0EG4TE5MK73", None),
         ("code 1EG4TE5M273", None),
         ("batch 1EG4TE5MK735", None),
+        # a record named alone, Australia's URN and national identifiers by their names
+        ("Matches record K2195844.", "K2195844"),
+        ("URN: 6959979", "6959979"),
+        ("Patient Adamo Abbagnale, codice fiscale VRDRMN56D54D018Q.", "VRDRMN56D54D018Q"),
+        ("Referral: KVNR D1830826333118138031, resident in Tirschenreuth", "D1830826333118138031"),
+        ("Rentenversicherungsnummer: 56050909H077", "56050909H077"),
+        ("Patient Mercedes Palacio, NIE Y9738531T.", "Y9738531T"),
+        ("Harita Salvi, PAN WGHFH9431E, resident in India", "WGHFH9431E"),
+        ("TC Kimlik No: 28434844052", "28434844052"),
+        # near misses: the same words before a dose, a count or nothing
+        ("record 3 doses given", None),
+        ("pan 120 mg daily", None),
+        ("record 250000 ml", None),
+        ("PAN-cytopenia on day 12", None),
+        ("the record was reviewed; NIR pending", None),
     ],
 )
 def test_medical_record(text: str, expected: Expected) -> None:
