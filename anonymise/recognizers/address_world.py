@@ -10,13 +10,14 @@ it. Anchors:
   ("Via Goffredo, 19", "507, rue de Maury", "al. Gałczyńskiego 99/92");
 - a one-word Germanic street name with its number ("Ullmannallee 19",
   "Jentesingel 391", "Parkgatan 907");
-- a PO box.
+- a PO box;
+- Japanese block numbers and district before a ward ("3-6-20 Umeda, Chuo-ku").
 
 After the anchor come, separated by commas, line breaks or " / ": flat,
 suite, unit and level parts; postcodes of the major formats (UK, Irish
 Eircode, Canadian, US ZIP with state, Australian state and code, Dutch, Polish,
-Brazilian, plain 4-6 digits); town names (up to four capitalised words) and
-state or province abbreviations. A flat or unit line just before the anchor
+Brazilian, Japanese, plain 4-8 digits); Japanese wards ("Naka-ku"); town names (up to four capitalised words) and
+state or province abbreviations; towns in capitals ("WINNIPEG, MB"). A flat or unit line just before the anchor
 joins it. A part that runs on into a sentence ("..., Mother said") is not
 taken. Word lists are in ``conf/addresses.yaml``.
 """
@@ -44,7 +45,10 @@ _NUMBER = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,5}[A-Za-z]?)?"
 _HOUSE = rf"(?:No\.?[ \t]?)?{_NUMBER}"
 _UNIT = (
     r"(?:(?i:flat|apt\.?|apartment|appartamento|suite|ste\.?|unit|level|floor|piso|puerta|room|bldg\.?|building"
-    r"|lgh|app\.?|wohnung|etage|box)\s?\d{1,5}[A-Za-z]?|(?i:rd|r\.?d\.?)\s\d{1,3})"
+    r"|lgh|app\.?|wohnung|etage|box"
+    # house, building and flat in Russian addresses, transliterated too: "д. 8 к. 98"
+    r"|д\.|дом|корп\.|корпус|к\.|стр\.|строение|кв\.|квартира|буд\.|d\.|korp\.|k\.|str\.|kv\.)"
+    r"\s?\d{1,5}[A-Za-zА-Яа-я]?(?:/\d{1,5})?|(?i:rd|r\.?d\.?)\s\d{1,3})"
 )
 _UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
 _EIRCODE = r"[AC-FHKNPRTV-Y]\d{2}\s?[0-9AC-FHKNPRTV-Y]{4}"
@@ -52,19 +56,26 @@ _CA_POSTCODE = r"[ABCEGHJ-NPRSTVXY]\d[A-Z]\s?\d[A-Z]\d"
 _STATE = r"[A-Z]{2,3}"
 _POSTCODE = (
     rf"(?:{_STATE},?\s)?(?:{_UK_POSTCODE}|{_EIRCODE}|{_CA_POSTCODE}|\d{{5}}-\d{{4}}"
-    r"|\d{4}\s?[A-Z]{2}|\d{2}-\d{3}|\d{5}-\d{3}|\d{4,8})"
+    r"|\d{4}\s?[A-Z]{2}|\d{2}-\d{3}|\d{5}-\d{3}|\d{3}-\d{4}|\d{4,8})"
 )
+# Japanese wards, cities and districts: "Chuo-ku", "AOBA-KU", "Setagaya-ku".
+_JP_WARD = rf"[{_UPPER}][{_LOWER}{_UPPER}]+-(?i:ku|shi|cho|machi|gun|mura)"
+# A town written in capitals on an envelope ("WINNIPEG", "ABU DHABI"): four or more
+# letters with a vowel, so "DOB" or "NHS" after an address is not taken.
+_CAPS_TOWN = rf"(?=[{_UPPER}]*[AEIOUY])[{_UPPER}]{{4,}}(?:[ \-][{_UPPER}]{{2,}}){{0,2}}"
 # What may follow an anchor, each after a separator.
 _SEP = r"(?:,?[ \t]*\n[ \t]*|,[ \t]*|[ \t]+/[ \t]+|[ \t]+)"
 _TOWN = rf"{_NAME}(?:[ \-]{_NAME}){{0,3}}(?:[ \-]\([A-Z]{{2}}\))?"
 _PART = (
-    rf"(?:{_UNIT}|{_POSTCODE}(?:[ \t]+{_TOWN})?|{_TOWN}(?:,?[ \t]+{_POSTCODE})?(?:-\d{{6}})?"
+    rf"(?:{_UNIT}|{_JP_WARD}|{_CAPS_TOWN}(?:,?[ \t]+{_POSTCODE})?|{_POSTCODE}(?:[ \t]+{_TOWN})?|{_TOWN}(?:,?[ \t]+{_POSTCODE})?(?:-\d{{6}})?"
     rf"|{_STATE}|\d{{1,5}}[A-Za-z]?)"
 )
 # A part must end where the address can: a separator, a full stop, a bracket, the
 # end, or a function word going on with the sentence ("... 33643 by Friday").
+# A word followed by a colon is the next line's label ("Khabarovsk, 680433\nTel: ..."),
+# not a town.
 _PART_END = (
-    r"(?=\s*(?:[,;.:)\]\n]|/|$)|[ \t]+(?:by|on|and|or|from|to|until|before|after|since|for|at|in|is|was"
+    r"(?=\s*(?:[,;.)\]\n]|/|$)|[ \t]+(?:by|on|and|or|from|to|until|before|after|since|for|at|in|is|was"
     r"|has|had|with|where|which|who|until)\b)"
 )
 
@@ -102,8 +113,11 @@ def _anchors() -> re.Pattern[str]:
     )
     germanic = rf"[{_UPPER}][\w\-]*(?i:{endings})\.?\s{_NUMBER}"
     po_box = r"(?i:P\.?\s?O\.?\s?Box|Postfach|Apartado|Caixa\sPostal|PSC)\s\d{1,6}"
+    # Japanese block numbers (chōme-banchi-gō) and district, before a ward: "3-6-20
+    # Umeda, Chuo-ku", "5-27-6 NISHI\nAOBA-KU"; a date and a word never have the ward.
+    japanese = rf"\d{{1,2}}-\d{{1,2}}(?:-\d{{1,3}})?[ \t](?:{_CAP}|[{_UPPER}]{{3,}})(?=,?\s+{_JP_WARD}(?!\w))"
     return re.compile(
-        rf"(?<![\w\-])(?:{english}|{turkish}|{germanic}|{prefix_first}|{po_box})(?![\w])",
+        rf"(?<![\w\-])(?:{english}|{turkish}|{germanic}|{prefix_first}|{po_box}|{japanese})(?![\w])",
         re.UNICODE,
     )
 
@@ -111,6 +125,11 @@ def _anchors() -> re.Pattern[str]:
 _TAIL = re.compile(rf"{_SEP}(?P<part>{_PART}){_PART_END}")
 _UNIT_BEFORE = re.compile(rf"(?:{_UNIT}|{_NUMBER})(?:,?[ \t]*\n[ \t]*|,[ \t]*|[ \t]+)$")
 MAX_PARTS = 6
+
+
+def grow_address(text: str, end: int) -> int:
+    """Where an address ending at ``end`` really ends: over its flat, postcode and town parts."""
+    return WorldAddressRecognizer._grow(text, end)
 
 
 class WorldAddressRecognizer(CaseguardRecognizer):

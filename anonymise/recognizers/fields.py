@@ -169,12 +169,11 @@ class FieldRecognizer(LocalRecognizer):
                     results.append(self._result(kind, start, end, 0.75, "table_column"))
         if '"' in text:
             for match in _JSON_PAIR.finditer(text):
-                kind = column_types().get(_normalise(match.group("key").replace("_", " ")))
+                key_type = column_types().get(_normalise(match.group("key").replace("_", " ")))
                 value = match.group("value")
-                if kind in wanted and not _EMPTY.match(value) and _MEANINGFUL.search(value):
-                    if kind == "PHONE" and "@" in value:
-                        kind = "EMAIL"
-                    results.append(self._result(kind, *match.span("value"), 0.75, "json_key"))
+                if key_type in wanted and not _EMPTY.match(value) and _MEANINGFUL.search(value):
+                    key_type = "EMAIL" if key_type == "PHONE" and "@" in value else key_type
+                    results.append(self._result(key_type, *match.span("value"), 0.75, "json_key"))
         if ":" in text:
             for section, rule in (("labels", "form_label"), ("role_labels", "role_label")):
                 for match in _label_pattern(section).finditer(text):

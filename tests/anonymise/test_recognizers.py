@@ -312,6 +312,29 @@ def test_phone(text: str, expected: Expected) -> None:
         ("Spinraza 12 mg given on day 63, Weight 12 Kg.", None),
         ("place de la Gare", None),  # a street word without number or postcode
         ("Seen on 3 Ward Rounds", None),  # "Rounds" is no street type
+        # Japanese block numbers, ward, city and postcode; on an envelope in capitals
+        (
+            "Family live at 3-6-20 Umeda, Chuo-ku, Sapporo, 060-9712. Dad's mobile",
+            "3-6-20 Umeda, Chuo-ku, Sapporo, 060-9712",
+        ),
+        (
+            "ADDRESS: 5-27-6 NISHI\nAOBA-KU, SENDAI, 980-5267",
+            "5-27-6 NISHI\nAOBA-KU, SENDAI, 980-5267",
+        ),
+        ("ADDRESS: 12 Mill Road\nWINNIPEG, MB R2P 6S3", "12 Mill Road\nWINNIPEG, MB R2P 6S3"),
+        # transliterated Russian house, flat and postcode
+        (
+            "Family are at prospekt Mira, d. 109, kv. 192, Tomsk, 634170.",
+            "prospekt Mira, d. 109, kv. 192, Tomsk, 634170",
+        ),
+        # near misses: a date and a word (no ward after it); the next line's label;
+        # a word in capitals too short to be a town
+        ("Seen 12-03-21 Monday, Tokyo clinic", None),
+        (
+            "Address: 12 Baker Street\nLondon NW1 6XE\nPhone: 020 7946 0958",
+            "12 Baker Street\nLondon NW1 6XE",
+        ),
+        ("12 Baker Street, London, DOB 1 May 2019", "12 Baker Street, London"),
     ],
 )
 def test_world_address(text: str, expected: Expected) -> None:
@@ -575,6 +598,18 @@ def test_dates(text: str, expected: Expected) -> None:
         ("улучшение после 3 введений", None),
         ("Пациент 5 лет, вес 18 кг", None),
         ("индекс массы тела 18", None),
+        # the flat, postcode and town after the street belong to the address
+        (
+            "г. Енисейск, ул. Октября, д. 115 к. 897, 221090. Отец",
+            "г. Енисейск, ул. Октября, д. 115 к. 897, 221090",
+        ),
+        # "пр." is a street only with a house number after it
+        (
+            "г. Уфа, пр. Победы, д. 22, стр. 1, кв. 278. Телефон",
+            "г. Уфа, пр. Победы, д. 22, стр. 1, кв. 278",
+        ),
+        ("и пр. Препараты по схеме", None),
+        ("ул. Ленина, д. 5, 12 мг", "ул. Ленина, д. 5"),
     ],
 )
 def test_russian_address(text: str, expected: Expected) -> None:
