@@ -4,7 +4,9 @@ Russian: legal-form abbreviations with a quoted name ("ГБУЗ ПК «Крае�
 клиническая больница»"), hospital abbreviations with a number or eponym ("ДГКБ
 № 9 им. Г.Н. Сперанского", "НМИЦ здоровья детей"), and descriptive names ending
 in больница/клиника/центр. English: capitalised names ending in Hospital, Clinic,
-Infirmary, Medical Centre, Institute, Trust...
+Infirmary, Medical Centre, Institute, Trust..., with the place they end with
+("Children's Hospital Colorado", "Children's Health Ireland at Crumlin"); a clinic
+word before a quoted Russian name is part of it ("Клиника «Мать и дитя»").
 """
 
 from __future__ import annotations
@@ -22,10 +24,28 @@ _RU_KINDS = (
 )
 # Adjective endings: "Краевая детская клиническая больница", "Областного центра".
 _ADJ = r"[а-яё\-]*(?:ая|яя|ий|ый|ой|ое|ее|ие|ые|ого|его|ую|юю|ых|их|ому|ему|ом|ем)"
+# Words after "Health" that make a team, a form or a scale, not a place: "Mental
+# Health Team", "Child Health Questionnaire", "Health Utilities Index".
+_HEALTH_NOUNS = (
+    r"(?:Team|Nurse|Visitor|Worker|Care|Check|Records?|Review|Plan|Professional|Assessment"
+    r"|Questionnaire|Survey|Status|Index|Utilities|Outcomes?|Scale|Service\sUse|Literacy)\b"
+)
 _EN_KINDS = (
     r"(?:Hospital|Hospitals|Polyclinic|Medical\sUnit|Clinic|Infirmary|Medical\sCent(?:er|re)|Health\sCent(?:er|re)|Children's\sCent(?:er|re)"
-    r"|Institute|Trust|Foundation\sTrust|University|College|Centre|Center|Polyclinic|Hospice|Surgery|Practice)"
+    r"|Institute|Trust|Foundation\sTrust|University|College|Centre|Center|Polyclinic|Hospice|Surgery|Practice"
+    # a health service named after its region: "Children's Health Ireland", "Alberta Health Services"
+    r"|Health(?:\s(?:Services?|Board|Authority|System|Network)|(?=\s(?!"
+    + _HEALTH_NOUNS
+    + r")[A-Z][a-z]{2,}\b)))"
 )
+# The place a hospital's name ends with: "Children's Hospital Colorado", "Children's
+# Health Ireland at Crumlin", "Royal Children's Hospital Melbourne"; never a day or
+# a month ("... Hospital Monday").
+_CALENDAR = (
+    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May"
+    r"|June|July|August|September|October|November|December|Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+)
+_PLACE_AFTER = rf"(?:\s(?!{_CALENDAR}\b)[A-Z][a-z]{{2,}}(?:\s(?!{_CALENDAR}\b)[A-Z][a-z]{{2,}})?)?(?:\sat\s[A-Z][a-z]{{2,}})?"
 _EN_WORD = r"(?:[A-Z][\w'’.&\-]*|of|for|and|the|St\.?|de|da)"
 
 
@@ -36,7 +56,8 @@ class HealthcareFacilityRecognizer(RegexRecognizer):
     RULES = (
         rule(
             "ru_quoted",
-            rf"(?P<value>(?<![\w])(?:{_LEGAL}\s)?(?:[А-ЯЁ]{{2,6}}\s){{0,2}}«[^»\n]{{3,120}}»{_EPONYM}?{_MINISTRY})",
+            rf"(?P<value>(?<![\w])(?:{_LEGAL}\s)?(?:(?i:{_RU_KINDS}|медцентр[аеу]?|медицинск\w{{2,3}}\s+центр[аеу]?)\s)?"
+            rf"(?:[А-ЯЁ]{{2,6}}\s){{0,2}}«[^»\n]{{3,120}}»{_EPONYM}?{_MINISTRY})",
             0.85,
         ),
         rule(
@@ -68,7 +89,8 @@ class HealthcareFacilityRecognizer(RegexRecognizer):
         rule(
             "en_named",
             rf"(?P<value>(?<![\w])(?:[A-Z][\w'’.&\-]*\s)(?:{_EN_WORD}\s){{0,5}}{_EN_KINDS}"
-            rf"(?:\s(?:for|of)\s(?:the\s)?[A-Z][\w'’\-]*(?:\s[A-Z][\w'’\-]*){{0,3}})?(?:\s(?:No\.?|№|#)\s?\d+)?)(?![\w])",
+            rf"(?:\s(?:for|of)\s(?:the\s)?[A-Z][\w'’\-]*(?:\s[A-Z][\w'’\-]*){{0,3}}|{_PLACE_AFTER})?"
+            r"(?:\s(?:No\.?|№|#)\s?\d+)?)(?![\w])",
             0.7,
         ),
     )

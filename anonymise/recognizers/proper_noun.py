@@ -22,7 +22,10 @@ from spacy.tokens import Doc, Token
 from anonymise.recognizers.base import CaseguardRecognizer
 from anonymise.recognizers.morphology import ENGLISH_NON_NAMES
 
-_NAME_SHAPE = re.compile(r"(?:Mc|Mac|O['’])?[A-Z][a-z]+(?:[\-'’][A-Z][a-z]+)?")
+# Latin letters with diacritics too: "Zülgarni's PEG", "Åsa could sit".
+_NAME_SHAPE = re.compile(
+    r"(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž]+(?:[\-'’][A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž]+)?"
+)
 _MONTHS = "January February March April May June July August September October November December"
 _CALENDAR = frozenset(
     [*_MONTHS.split(), *(m[:3] for m in _MONTHS.split()), "Sept"]

@@ -710,10 +710,20 @@ def test_locality(text: str, expected: Expected) -> None:
         ("в Краевой детской клинической больнице", "Краевой детской клинической больнице"),
         ("Great Ormond Street Hospital", "Great Ormond Street Hospital"),
         ("City Hospital No. 5", "City Hospital No. 5"),
+        # the place a name ends with; a regional health service
+        ("seen at Children's Hospital Colorado on 02-Jul-2024", "Children's Hospital Colorado"),
+        ("review at Children's Health Ireland at Crumlin.", "Children's Health Ireland at Crumlin"),
+        ("Alberta Health Services record", "Alberta Health Services"),
+        # a clinic word before a quoted Russian name
+        ("наблюдение в Клиника «Мать и дитя» для введения", "Клиника «Мать и дитя»"),
         # near misses
         ("госпитализирован в больницу", None),
         ("admitted to hospital", None),
         ("Hospital", None),
+        ("admitted to City Hospital Monday", "City Hospital"),  # a day is no place
+        ("Mental Health Team review", None),  # a team, a form or a scale after "Health"
+        ("Child Health Questionnaire score 40", None),
+        ("Health Utilities Index 0.8", None),
     ],
 )
 def test_healthcare_facility(text: str, expected: Expected) -> None:
@@ -880,6 +890,7 @@ def test_recognizers_return_nothing_for_other_entities(cls: type, text: str) -> 
         ("Clinic visit note. Green's CHOP INTEND was 40 (baseline 23).", "Green"),
         ("At the visit Mitchell-Stephenson walked 10 metres.", "Mitchell-Stephenson"),
         ("BASDAI fell to 3.0. Burke: ASDAS-CRP 1.0, chest expansion 3.6 cm", "Burke"),
+        ("Mother called about Zülgarni's PEG today.", "Zülgarni"),  # letters with diacritics
         # near misses
         ("Nurofen was given for fever.", None),  # a passive: as likely a drug
         ("On March 3 the child could sit.", None),  # months are not people
