@@ -69,9 +69,12 @@ _LOWER_POSSESSIVE = re.compile(
 # takes a person ("bringing Kristen to", "Contact Jun on", "about Jing at",
 # "Karen Smith and Vedika"). A word followed by another capitalised word or a
 # number ("for Royal Victoria", "Ward 3") is part of something else.
-_ALONE_INTRODUCER = (
-    r"(?:mother|father|mum|mom|mam|dad|parents?|carer|guardian|sister|brother|sibling|son|daughter"
+_KIN = (
+    r"mother|father|mum|mom|mam|dad|parents?|carer|guardian|sister|brother|sibling|son|daughter"
     r"|grandmother|grandfather|grandma|grandpa|granny|nan|aunt|auntie|uncle|cousin|twin|nanny|friend"
+)
+_ALONE_INTRODUCER = (
+    rf"(?P<introducer>{_KIN}"
     r"|bringing|brought|bring|contact|call|ring|text|email|message|tell|ask|about|for|with|by|and|to"
     r"|present|saw|met|visited|reminder|patient|child|baby|daughter)"
 )
@@ -79,6 +82,7 @@ _GIVEN_ALONE = re.compile(
     rf"(?i:\b{_ALONE_INTRODUCER})(?:[ \t]*[,:(][ \t]*|[ \t]+)(?P<value>{_CAP})"
     rf"(?=['’]s\b|[ \t]*[)\],;:.!?\n]|[ \t]+[^\W\d_A-ZÀ-ÖØ-ÞĀ-Ž]|[ \t]*$)"
 )
+_KIN_WORD = re.compile(_KIN)
 # A letter or message signed with a name alone on the line after the closing.
 _SIGN_OFF = re.compile(
     r"(?im)^[ \t]*(?:thanks|thank you|many thanks|regards|kind regards|best regards|warm regards"
@@ -157,7 +161,11 @@ class GivenNameRecognizer(CaseguardRecognizer):
                 results.append(self.result(start, end, LOWER_CASE_SCORE, rule="lower_case"))
         for match in _GIVEN_ALONE.finditer(text):
             given = match.group("value")
-            if is_given_name(given) and _surname_shaped(given):
+            # After a kinship word in lower case ("call mom Laís"), a capitalised word
+            # is a name even when the lexicon does not know it.
+            kin = _KIN_WORD.fullmatch(match.group("introducer")) is not None
+            known = is_given_name(given) or kin and given not in ENGLISH_NON_NAMES
+            if known and _surname_shaped(given):
                 results.append(self.result(*match.span("value"), 0.5, rule="given_alone"))
         for match in _SIGN_OFF.finditer(text):
             given = match.group("given")

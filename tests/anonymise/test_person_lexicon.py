@@ -81,3 +81,12 @@ def test_any_lower_case_name_after_a_contact_verb_is_found(
 @given(st.sampled_from(["ring", "call", "text", "for", "with", "about"]), st.integers(1, 40))
 def test_a_number_or_a_dose_after_the_same_words_is_never_a_name(word: str, number: int) -> None:
     assert found(f"{word} {number} mg twice daily") == []
+
+
+def test_a_capitalised_word_after_a_lower_case_kinship_word_is_a_name() -> None:
+    # the lexicon does not know "Laís"; the kinship word in lower case places it
+    assert found("Call mom Laís at 416-488-3421.") == ["Laís"]
+    # near misses: a title-case heading, a job title, a month after the same words
+    assert found("Mother Consultant review") == []
+    assert found("mum Consultant review") == []
+    assert found("seen with mum in March") == []
