@@ -61,7 +61,7 @@ class RussianAddressRecognizer(RegexRecognizer):
         # after them: "пр. Победы, д. 22, стр. 1, кв. 278".
         rule(
             "ambiguous_type",
-            rf"(?P<value>{_POSTCODE_CITY}(?<!\w)(?:пр\.|пр-д)\s?{_STREET_NAME},?\s*(?:д\.|дом)\s*\d+{_HOUSE_PARTS})",
+            rf"(?<!\w)(?P<value>(?:пр\.|пр-д)\s?{_STREET_NAME},?\s*(?:д\.|дом)\s*\d+{_HOUSE_PARTS})",
             0.85,
         ),
         rule("postcode", r"(?i:индекс|почтовый\s+индекс)\s*:?\s*(?P<value>\d{6})(?!\d)", 0.85),

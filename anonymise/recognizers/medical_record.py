@@ -66,13 +66,9 @@ class MedicalRecordRecognizer(RegexRecognizer):
     RULES = (
         rule(
             "labelled",
-            rf"(?<!\w)(?i:{_LABELS})\s*(?:№|No\.?|N|\#|:|-)?\s*(?:№\s*)?(?P<value>{_VALUE})",
+            rf"(?<!\w)(?i:(?P<national>{_NATIONAL_LABELS})|{_LABELS})\s*(?:№|No\.?|N|\#|:|-)?\s*(?:№\s*)?"
+            rf"(?P<value>{_VALUE})",
             0.9,
-        ),
-        rule(
-            "national",
-            rf"(?<!\w)(?i:{_NATIONAL_LABELS})\s*(?:№|No\.?|N|\#|:|-)?\s*(?P<value>{_VALUE})",
-            0.85,
         ),
         rule("nhs", r"(?<![\d\w])(?P<value>\d{3}\s\d{3}\s\d{4}|\d{10})(?![\d\w])", 0.6),
         # US Medicare Beneficiary Identifier, by CMS's position-by-position format.
@@ -84,8 +80,10 @@ class MedicalRecordRecognizer(RegexRecognizer):
         value = value_of(match)
         if item.name == "nhs":
             return item.score if nhs.is_valid(digits(value)) else None
-        if item.name == "national" and (
-            sum(ch.isalnum() for ch in value) < 6 or _UNIT_AFTER.match(text, match.end())
+        if (
+            "national" in match.re.groupindex
+            and match.group("national") is not None
+            and (sum(ch.isalnum() for ch in value) < 6 or _UNIT_AFTER.match(text, match.end()))
         ):
             return None
         return item.score if len(digits(value)) >= 3 else None

@@ -603,10 +603,11 @@ def test_dates(text: str, expected: Expected) -> None:
             "г. Енисейск, ул. Октября, д. 115 к. 897, 221090. Отец",
             "г. Енисейск, ул. Октября, д. 115 к. 897, 221090",
         ),
-        # "пр." is a street only with a house number after it
+        # "пр." is a street only with a house number after it (the town before it is the
+        # locality recognizer's)
         (
             "г. Уфа, пр. Победы, д. 22, стр. 1, кв. 278. Телефон",
-            "г. Уфа, пр. Победы, д. 22, стр. 1, кв. 278",
+            "пр. Победы, д. 22, стр. 1, кв. 278",
         ),
         ("и пр. Препараты по схеме", None),
         ("ул. Ленина, д. 5, 12 мг", "ул. Ленина, д. 5"),
