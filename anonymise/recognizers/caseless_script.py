@@ -23,6 +23,9 @@ _LETTERS = "\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb1d-\ufdff\uf
 _WORD = rf"[{_LETTERS}]+(?:[’'\-][{_LETTERS}]+)*"
 _RUN = re.compile(rf"(?<![{_LETTERS}\w])({_WORD}(?:[ \t]{_WORD})*)(?![{_LETTERS}\w])")
 MAX_WORDS = 4
+# Above the statistical NER's 0.7: spaCy tags such a run a PERSON too, and its
+# result (dropped later, having no capitalised word) would otherwise hide this one.
+SCORE = 0.75
 
 
 class CaselessScriptRecognizer(CaseguardRecognizer):
@@ -33,7 +36,7 @@ class CaselessScriptRecognizer(CaseguardRecognizer):
     def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> list[RecognizerResult]:
         """One result per run of one to four such words."""
         return [
-            self.result(match.start(), match.end(), 0.55, rule="caseless_script")
+            self.result(match.start(), match.end(), SCORE, rule="caseless_script")
             for match in _RUN.finditer(text)
             if len(match.group().split()) <= MAX_WORDS and re.search(r"[^\W\d_]", match.group())
         ]

@@ -50,3 +50,12 @@ def test_a_run_is_found_whole_or_not_at_all(words: list[str]) -> None:
     run = " ".join(words)
     result = found(f"Contact: {run}, tel. 0871234567")
     assert result == ([run] if len(words) <= MAX_WORDS else [])
+
+
+def test_a_name_the_ner_also_tags_is_still_removed() -> None:
+    from anonymise import scrub_text
+
+    text = "Referral (NZ): NHI SEQ4959. كرمة ربيعة, Tauranga. Kugelberg-Welander disease."
+    result = scrub_text(text, "en")
+    assert "كرمة" not in result.text and "ربيعة" not in result.text
+    assert "Kugelberg-Welander disease" in result.text
