@@ -40,7 +40,9 @@ def person_clusters(links: list[tuple[str, str]]) -> dict[str, str]:
 
 def person_ids(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Subject id -> person id for every subject in a confirmed link."""
-    try:
-        return person_clusters(confirmed_links(conn))
-    except duckdb.CatalogException:  # a database from before record linkage
+    present = conn.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'linkage_decisions'"
+    ).fetchall()
+    if not present[0][0]:  # a database from before record linkage (not migrated yet)
         return {}
+    return person_clusters(confirmed_links(conn))
