@@ -41,52 +41,68 @@ _LEVEL_NAMES: dict[str, dict[int, str]] = {
     "snils": {1: "snils"},
     "birth_region": {1: "birth_region"},
 }
-# Minimum subjects for EM to have pairs to learn from; below it, prior m values are used.
-_MIN_SUBJECTS_FOR_EM = 50
+# Below this many subjects EM has too few matches to learn from: the prior m values stay.
+_MIN_SUBJECTS_FOR_EM = 1000
+
+
+def _level(creator: Any, m: float, u: float) -> Any:
+    """A comparison level with prior m and u probabilities (what the model uses until
+    EM and random sampling estimate them): m from the error rates of real registries
+    (the synthetic cohort's, docs/BENCHMARKS.md), u from how often strangers agree."""
+    return creator.configure(m_probability=m, u_probability=u)
+
+
+def _comparison(name: str, levels: list[tuple[Any, float, float]]) -> Any:
+    null = cll.NullLevel(name)
+    configured = [_level(creator, m, u) for creator, m, u in levels]
+    return cl.CustomComparison(output_column_name=name, comparison_levels=[null, *configured])
 
 
 def _comparisons() -> list[Any]:
+    exact = cll.ExactMatchLevel
     return [
-        cl.CustomComparison(
-            output_column_name="surname",
-            comparison_levels=[
-                cll.NullLevel("surname"),
-                cll.ExactMatchLevel("surname", term_frequency_adjustments=True),
-                cll.ArrayIntersectLevel("surname_parts", min_intersection=1),
-                cll.ExactMatchLevel("surname_phonetic"),
-                cll.ElseLevel(),
+        _comparison(
+            "surname",
+            [
+                (exact("surname", term_frequency_adjustments=True), 0.85, 0.002),
+                (cll.ArrayIntersectLevel("surname_parts", min_intersection=1), 0.04, 0.0005),
+                (exact("surname_phonetic"), 0.06, 0.005),
+                (cll.ElseLevel(), 0.05, 0.9925),
             ],
         ),
-        cl.CustomComparison(
-            output_column_name="given_name",
-            comparison_levels=[
-                cll.NullLevel("given_name"),
-                cll.ExactMatchLevel("given_name", term_frequency_adjustments=True),
-                cll.ExactMatchLevel("given_initial"),
-                cll.ElseLevel(),
+        _comparison(
+            "given_name",
+            [
+                (exact("given_name", term_frequency_adjustments=True), 0.9, 0.02),
+                (exact("given_initial"), 0.06, 0.05),
+                (cll.ElseLevel(), 0.04, 0.93),
             ],
         ),
-        cl.CustomComparison(
-            output_column_name="patronymic",
-            comparison_levels=[
-                cll.NullLevel("patronymic"),
-                cll.ExactMatchLevel("patronymic", term_frequency_adjustments=True),
-                cll.ElseLevel(),
+        _comparison(
+            "patronymic",
+            [
+                (exact("patronymic", term_frequency_adjustments=True), 0.9, 0.02),
+                (cll.ElseLevel(), 0.1, 0.98),
             ],
         ),
-        cl.CustomComparison(
-            output_column_name="birth_date",
-            comparison_levels=[
-                cll.NullLevel("birth_date"),
-                cll.ExactMatchLevel("birth_date"),
-                cll.ExactMatchLevel("birth_date_unordered"),
-                cll.ExactMatchLevel("birth_year_month"),
-                cll.ElseLevel(),
+        _comparison(
+            "birth_date",
+            [
+                (exact("birth_date"), 0.95, 0.0002),
+                (exact("birth_date_unordered"), 0.02, 0.0002),
+                (exact("birth_year_month"), 0.01, 0.005),
+                (cll.ElseLevel(), 0.02, 0.9946),
             ],
         ),
-        cl.ExactMatch("sex"),
-        cl.ExactMatch("snils"),
-        cl.ExactMatch("birth_region").configure(term_frequency_adjustments=True),
+        _comparison("sex", [(exact("sex"), 0.99, 0.5), (cll.ElseLevel(), 0.01, 0.5)]),
+        _comparison("snils", [(exact("snils"), 0.98, 1e-6), (cll.ElseLevel(), 0.02, 0.999999)]),
+        _comparison(
+            "birth_region",
+            [
+                (exact("birth_region", term_frequency_adjustments=True), 0.92, 0.02),
+                (cll.ElseLevel(), 0.08, 0.98),
+            ],
+        ),
     ]
 
 
@@ -119,7 +135,6 @@ class LinkageResult:
     """Scored candidate pairs and how the model was trained."""
 
     pairs: pd.DataFrame  # subject_id_a, subject_id_b, match_probability, match_weight, ...
-    candidates: int
     trained_by_em: bool
 
 
@@ -148,32 +163,80 @@ def score_pairs(tokens: pd.DataFrame, threshold: float, seed: int = 1) -> Linkag
     ``tokens``: one row per subject (subject_id, site_code and the token columns).
     Pairs are ordered so that subject_id_a < subject_id_b.
     """
-    logging.getLogger("splink").setLevel(logging.WARNING)
+    logging.getLogger("splink").setLevel(logging.ERROR)
     frame = _input_frame(tokens)
     connection = duckdb.connect()
     try:
-        api = DuckDBAPI(connection)
-        linker = Linker(api.register(frame), settings(), log_level=logging.WARNING)
-        trained = len(frame) >= _MIN_SUBJECTS_FOR_EM
-        if trained:
-            _train(linker, len(frame), seed)
+        linker, trained = _trained_linker(connection, frame, seed)
         predictions = linker.inference.predict(threshold_match_probability=threshold)
         scored = predictions.as_pandas_dataframe()
-        candidates = len(scored)
     finally:
         connection.close()
-    return LinkageResult(_pairs(scored), candidates, trained)
+    return LinkageResult(_pairs(scored), trained)
 
 
-def _train(linker: Linker, subjects: int, seed: int) -> None:
-    deterministic = [
-        block_on("snils"),
-        block_on("surname", "given_name", "birth_date"),
-    ]
-    linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
-    linker.training.estimate_u_using_random_sampling(
-        max_pairs=min(2e6, subjects * 50.0), seed=seed
+def _linker(
+    connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame, name: str, prior: float
+) -> Linker:
+    api = DuckDBAPI(connection)
+    return Linker(
+        api.register(frame, table_name=name), settings(prior), log_level=logging.WARNING
     )
+
+
+def _trained_linker(
+    connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame, seed: int
+) -> tuple[Linker, bool]:
+    """A linker with u estimated from random pairs and, on enough subjects, m by EM.
+
+    EM that cannot converge on this data (a level never seen among likely matches makes
+    Splink refuse an m of 0) leaves the prior m values: a clear, reviewable fallback
+    rather than no linkage at all.
+    """
+    subjects = len(frame)
+    prior = _prior(connection, frame)
+    if subjects >= _MIN_SUBJECTS_FOR_EM:
+        linker = _linker(connection, frame, "linkage_input_em", prior)
+        try:
+            _train_em(linker, subjects, seed)
+            return linker, True
+        except ValueError:
+            pass
+    linker = _linker(connection, frame, "linkage_input", prior)
+    _estimate_u(linker, subjects, seed)
+    return linker, False
+
+
+def _prior(connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> float:
+    """The share of pairs that match: pairs agreeing on SNILS or on full name and birth
+    date, taken to be 80 % of the matches (at least one match is assumed, so a study
+    without any still gets a positive prior)."""
+    connection.register("_prior_input", frame)
+    try:
+        row = connection.execute("""
+            SELECT count(*) FROM (
+                SELECT a.subject_id, b.subject_id FROM _prior_input a JOIN _prior_input b
+                  ON a.snils = b.snils AND a.subject_id < b.subject_id
+                UNION
+                SELECT a.subject_id, b.subject_id FROM _prior_input a JOIN _prior_input b
+                  ON a.surname = b.surname AND a.given_name = b.given_name
+                 AND a.birth_date = b.birth_date AND a.subject_id < b.subject_id)""").fetchall()
+    finally:
+        connection.unregister("_prior_input")
+    found = int(row[0][0])
+    pairs = max(1, len(frame) * (len(frame) - 1) // 2)
+    return min(0.5, max(found / 0.8, 1.0) / pairs)
+
+
+def _estimate_u(linker: Linker, subjects: int, seed: int) -> None:
+    if subjects >= 20:
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=min(2e6, subjects * 50.0), seed=seed
+        )
+
+
+def _train_em(linker: Linker, subjects: int, seed: int) -> None:
+    _estimate_u(linker, subjects, seed)
     # Two sessions, each blocking on fields the other estimates (Splink's guidance).
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("birth_date"), record_sample_proportion=1.0

@@ -19,6 +19,7 @@ import jellyfish
 # BGN/PCGN and the spellings of old Soviet passports all reduce to these).
 _LATIN_CLUSTERS: tuple[tuple[str, str], ...] = (
     ("shch", "щ"),
+    ("shh", "щ"),
     ("sch", "щ"),
     ("tch", "ч"),
     ("zh", "ж"),
@@ -111,8 +112,11 @@ def icao(folded: str) -> str:
 
 
 def phonetic_code(folded: str) -> str:
-    """A coarse sound code (Metaphone over ICAO); a blocking key, never evidence alone."""
-    return jellyfish.metaphone(icao(folded)) if folded else ""
+    """A coarse sound code (Metaphone over ICAO, щ heard as ш, repeats collapsed): a
+    blocking key and a weak partial agreement, never evidence alone."""
+    if not folded:
+        return ""
+    return _REPEATED.sub(r"\1", jellyfish.metaphone(icao(folded.replace("щ", "ш"))))
 
 
 def snils_digits(text: str) -> str:
