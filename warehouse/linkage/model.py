@@ -24,6 +24,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
+from warehouse.linkage import bloom
 from warehouse.linkage.tokens import TOKEN_COLUMNS
 
 # What a comparison level means, for the review page ("agreeing fields", never values).
@@ -40,7 +41,9 @@ _LEVEL_NAMES: dict[str, dict[int, str]] = {
     "sex": {1: "sex"},
     "snils": {1: "snils"},
     "birth_region": {1: "birth_region"},
+    "name_clk": {3: "names (Dice >= 0.9)", 2: "names (Dice >= 0.75)", 1: "names (Dice >= 0.6)"},
 }
+ENCODINGS = ("tokens", "bloom")
 # Below this many subjects EM has too few matches to learn from: the prior m values stay.
 _MIN_SUBJECTS_FOR_EM = 1000
 
@@ -58,7 +61,33 @@ def _comparison(name: str, levels: list[tuple[Any, float, float]]) -> Any:
     return cl.CustomComparison(output_column_name=name, comparison_levels=[null, *configured])
 
 
-def _comparisons() -> list[Any]:
+def _comparisons(encoding: str = "tokens") -> list[Any]:
+    exact = cll.ExactMatchLevel
+    names = _name_comparisons() if encoding == "tokens" else [bloom.name_comparison()]
+    return [
+        *names,
+        _comparison(
+            "birth_date",
+            [
+                (exact("birth_date"), 0.95, 0.0002),
+                (exact("birth_date_unordered"), 0.02, 0.0002),
+                (exact("birth_year_month"), 0.01, 0.005),
+                (cll.ElseLevel(), 0.02, 0.9946),
+            ],
+        ),
+        _comparison("sex", [(exact("sex"), 0.99, 0.5), (cll.ElseLevel(), 0.01, 0.5)]),
+        _comparison("snils", [(exact("snils"), 0.98, 1e-6), (cll.ElseLevel(), 0.02, 0.999999)]),
+        _comparison(
+            "birth_region",
+            [
+                (exact("birth_region", term_frequency_adjustments=True), 0.92, 0.02),
+                (cll.ElseLevel(), 0.08, 0.98),
+            ],
+        ),
+    ]
+
+
+def _name_comparisons() -> list[Any]:
     exact = cll.ExactMatchLevel
     return [
         _comparison(
@@ -85,24 +114,6 @@ def _comparisons() -> list[Any]:
                 (cll.ElseLevel(), 0.1, 0.98),
             ],
         ),
-        _comparison(
-            "birth_date",
-            [
-                (exact("birth_date"), 0.95, 0.0002),
-                (exact("birth_date_unordered"), 0.02, 0.0002),
-                (exact("birth_year_month"), 0.01, 0.005),
-                (cll.ElseLevel(), 0.02, 0.9946),
-            ],
-        ),
-        _comparison("sex", [(exact("sex"), 0.99, 0.5), (cll.ElseLevel(), 0.01, 0.5)]),
-        _comparison("snils", [(exact("snils"), 0.98, 1e-6), (cll.ElseLevel(), 0.02, 0.999999)]),
-        _comparison(
-            "birth_region",
-            [
-                (exact("birth_region", term_frequency_adjustments=True), 0.92, 0.02),
-                (cll.ElseLevel(), 0.08, 0.98),
-            ],
-        ),
     ]
 
 
@@ -116,12 +127,17 @@ _BLOCKING = (
 )
 
 
-def settings(probability_two_random_records_match: float = 1e-4) -> SettingsCreator:
-    """The model's settings (dedupe across and within centres)."""
+def settings(
+    probability_two_random_records_match: float = 1e-4, encoding: str = "tokens"
+) -> SettingsCreator:
+    """The model's settings (dedupe across and within centres); ``encoding`` "bloom"
+    compares names by CLK Dice similarity instead of exact tokens (for the benchmark)."""
+    if encoding not in ENCODINGS:
+        raise ValueError(f"encoding must be one of {ENCODINGS}")
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="subject_id",
-        comparisons=_comparisons(),
+        comparisons=_comparisons(encoding),
         blocking_rules_to_generate_predictions=[block_on(*cols) for cols in _BLOCKING],
         probability_two_random_records_match=probability_two_random_records_match,
         retain_matching_columns=True,  # for the gamma (agreement level) columns
@@ -139,7 +155,8 @@ class LinkageResult:
 
 
 def _input_frame(tokens: pd.DataFrame) -> pd.DataFrame:
-    frame = tokens[["subject_id", "site_code", *TOKEN_COLUMNS]].copy()
+    extra = ["name_clk"] if "name_clk" in tokens.columns else []
+    frame = tokens[["subject_id", "site_code", *TOKEN_COLUMNS, *extra]].copy()
     frame["surname_parts"] = [
         list(parts) if parts is not None and len(parts) else None
         for parts in frame["surname_parts"]
@@ -157,17 +174,20 @@ def agreeing_fields(gammas: dict[str, int]) -> str:
     return ", ".join(names)
 
 
-def score_pairs(tokens: pd.DataFrame, threshold: float, seed: int = 1) -> LinkageResult:
+def score_pairs(
+    tokens: pd.DataFrame, threshold: float, seed: int = 1, encoding: str = "tokens"
+) -> LinkageResult:
     """Train the model on ``tokens`` and return pairs at or above ``threshold``.
 
-    ``tokens``: one row per subject (subject_id, site_code and the token columns).
+    ``tokens``: one row per subject (subject_id, site_code and the token columns; with
+    ``encoding`` "bloom" also name_clk, from :func:`warehouse.linkage.bloom.name_clks`).
     Pairs are ordered so that subject_id_a < subject_id_b.
     """
     logging.getLogger("splink").setLevel(logging.ERROR)
     frame = _input_frame(tokens)
     connection = duckdb.connect()
     try:
-        linker, trained = _trained_linker(connection, frame, seed)
+        linker, trained = _trained_linker(connection, frame, seed, encoding)
         predictions = linker.inference.predict(threshold_match_probability=threshold)
         scored = predictions.as_pandas_dataframe()
     finally:
@@ -176,16 +196,20 @@ def score_pairs(tokens: pd.DataFrame, threshold: float, seed: int = 1) -> Linkag
 
 
 def _linker(
-    connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame, name: str, prior: float
+    connection: duckdb.DuckDBPyConnection,
+    frame: pd.DataFrame,
+    name: str,
+    prior: float,
+    encoding: str,
 ) -> Linker:
     api = DuckDBAPI(connection)
     return Linker(
-        api.register(frame, table_name=name), settings(prior), log_level=logging.WARNING
+        api.register(frame, table_name=name), settings(prior, encoding), log_level=logging.WARNING
     )
 
 
 def _trained_linker(
-    connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame, seed: int
+    connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame, seed: int, encoding: str
 ) -> tuple[Linker, bool]:
     """A linker with u estimated from random pairs and, on enough subjects, m by EM.
 
@@ -196,13 +220,13 @@ def _trained_linker(
     subjects = len(frame)
     prior = _prior(connection, frame)
     if subjects >= _MIN_SUBJECTS_FOR_EM:
-        linker = _linker(connection, frame, "linkage_input_em", prior)
+        linker = _linker(connection, frame, "linkage_input_em", prior, encoding)
         try:
             _train_em(linker, subjects, seed)
             return linker, True
         except ValueError:
             pass
-    linker = _linker(connection, frame, "linkage_input", prior)
+    linker = _linker(connection, frame, "linkage_input", prior, encoding)
     _estimate_u(linker, subjects, seed)
     return linker, False
 
@@ -246,8 +270,22 @@ def _train_em(linker: Linker, subjects: int, seed: int) -> None:
     )
 
 
+def twin_guard(scored: pd.DataFrame) -> pd.Series:
+    """True for pairs to drop: given names that disagree outright (not even the initial)
+    while SNILS does not agree. Brothers and sisters - twins above all - agree on surname,
+    patronymic, birth region and (twins) birth date, fields that Fellegi-Sunter treats
+    as independent evidence though in a family they are not; a child's given name is
+    what tells them apart. A pair with a different given name is proposed only when a
+    SNILS (a checksummed personal number) agrees. (The Bloom-filter model sees all names
+    in one filter, so only names that disagree as a whole are caught there.)"""
+    names = "gamma_given_name" if "gamma_given_name" in scored.columns else "gamma_name_clk"
+    return (scored[names] == 0) & (scored["gamma_snils"] != 1)
+
+
 def _pairs(scored: pd.DataFrame) -> pd.DataFrame:
     columns = ["subject_id_a", "subject_id_b", "match_probability", "match_weight"]
+    if not scored.empty:
+        scored = scored[~twin_guard(scored)]
     if scored.empty:
         return pd.DataFrame(columns=[*columns, "agreeing_fields"])
     gamma_columns = {c.removeprefix("gamma_"): c for c in scored.columns if c.startswith("gamma_")}

@@ -145,6 +145,36 @@ class CohortMaker:
             birth_region=fake.region(),
         )
 
+    def sibling(self, ids: Identifiers, twin: bool) -> Identifiers:
+        """A brother or sister (SMA is inherited: siblings are often both treated): same
+        surname, patronymic and birth region; a twin shares the birth date too. The hard
+        case for precision."""
+        female = self.rng.random() < 0.5
+        fake = self.fake
+        born = ids.birth_date
+        if not twin and born:
+            born = born + dt.timedelta(days=self.rng.choice((-1, 1)) * self.rng.randrange(300, 2500))
+        patronymic = ids.patronymic
+        if (ids.sex == "F") != female and patronymic:  # Сергеевна <-> Сергеевич
+            stem = patronymic[:-3] if female is False else patronymic[:-2]
+            patronymic = stem + ("на" if female else "ич")
+        surname = ids.surname
+        if (ids.sex == "F") != female:
+            surname = fake.last_name_female() if female else fake.last_name_male()
+            surname = ids.surname if surname[:3] != ids.surname[:3] else surname
+        given = ids.given_name
+        while given == ids.given_name:  # parents never give two children one name
+            given = fake.first_name_female() if female else fake.first_name_male()
+        return Identifiers(
+            surname=surname,
+            given_name=given,
+            patronymic=patronymic,
+            birth_date=born,
+            sex="F" if female else "M",
+            snils=snils(self.rng) if self.rng.random() < self.rates.snils_known else "",
+            birth_region=ids.birth_region,
+        )
+
     def copy_with_errors(self, ids: Identifiers) -> Identifiers:
         """The same child as entered at another centre (or again at the same one)."""
         rng, rates = self.rng, self.rates
@@ -184,9 +214,11 @@ class CohortMaker:
         sites: list[str],
         moved: float = 0.1,
         double_entry: float = 0.01,
+        siblings: float = 0.03,
     ) -> Cohort:
         """About ``subjects`` records: a share ``moved`` of children also at a second
-        centre, ``double_entry`` entered twice at the same one."""
+        centre, ``double_entry`` entered twice at the same one, ``siblings`` with a
+        brother or sister in the study (a third of them twins), at the same centre."""
         cohort = Cohort()
         person = 0
         while len(cohort.records) < subjects:
@@ -200,6 +232,10 @@ class CohortMaker:
                 self._add(cohort, person, other, self.copy_with_errors(ids))
             elif roll < moved + double_entry:
                 self._add(cohort, person, home, self.copy_with_errors(ids))
+            if self.rng.random() < siblings:
+                person += 1
+                twin = self.rng.random() < 1 / 3
+                self._add(cohort, person, home, self.sibling(ids, twin))
         return cohort
 
     @staticmethod
