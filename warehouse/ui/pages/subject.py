@@ -23,6 +23,8 @@ from warehouse.capture import case_entry as ce
 from warehouse.capture.case_summary import summarise
 from warehouse.capture.subjects_lookup import OpenSubject, open_subject
 from warehouse.store.admin import list_sites
+from warehouse.linkage.storage import has_tokens, record_identifiers
+from warehouse.linkage.tokens import Identifiers
 from warehouse.store.cases import load_case, save_case
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
@@ -345,6 +347,50 @@ def _existing(subject: OpenSubject) -> None:
         st.dataframe(summary.treatments, hide_index=True, key="subject_treatments")
 
 
+def _linkage_form(subject: OpenSubject) -> None:
+    """Identifiers typed once for linkage tokens; the form clears itself on submit, so
+    nothing typed stays in the session either."""
+    with st.expander(t("link_ids_title")):
+        st.caption(t("link_ids_caption"))
+        if not cur.db.keys.has_linkage_key():
+            st.info(t("link_no_key"))
+            return
+        stored = has_tokens(cur, subject.subject_id)
+        st.caption(t("link_ids_stored" if stored else "link_ids_none"))
+        with st.form("link_ids", clear_on_submit=True):
+            left, right = st.columns(2)
+            surname = left.text_input(t("link_surname"), key="link_surname")
+            given = right.text_input(t("link_given_name"), key="link_given_name")
+            patronymic = left.text_input(t("link_patronymic"), key="link_patronymic")
+            born = date_field(t("link_birth_date"), "link_birth_date", right, value=None)
+            sex = left.selectbox(
+                t("link_sex"),
+                ["F", "M"],
+                index=None,
+                key="link_sex",
+                format_func=lambda code: t(f"link_sex_{code}"),
+            )
+            snils = right.text_input(t("link_snils"), key="link_snils")
+            region = left.text_input(t("link_birth_region"), key="link_birth_region")
+            submitted = st.form_submit_button(t("link_ids_save"))
+        if not submitted:
+            return
+        ids = Identifiers(
+            surname=surname,
+            given_name=given,
+            patronymic=patronymic,
+            birth_date=born,
+            sex=sex or "",
+            snils=snils,
+            birth_region=region,
+        )
+        fields = record_identifiers(cur, subject.subject_id, ids)
+        if fields:
+            st.success(t("link_ids_saved", fields=", ".join(fields)))
+        else:
+            st.info(t("link_ids_empty"))
+
+
 _lookup()
 subject = current_subject()
 if subject is None:
@@ -358,6 +404,7 @@ if st.button(t("subject_close"), key="subject_close"):
 try:
     if subject.exists:
         _existing(subject)
+        _linkage_form(subject)
     else:
         _new_case(subject)
 except CaseguardError as exc:
