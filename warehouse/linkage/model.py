@@ -46,6 +46,7 @@ _LEVEL_NAMES: dict[str, dict[int, str]] = {
 ENCODINGS = ("tokens", "bloom")
 # Below this many subjects EM has too few matches to learn from: the prior m values stay.
 _MIN_SUBJECTS_FOR_EM = 1000
+_EM_SAMPLE_SUBJECTS = 50_000
 
 
 def _level(creator: Any, m: float, u: float) -> Any:
@@ -261,12 +262,14 @@ def _estimate_u(linker: Linker, subjects: int, seed: int) -> None:
 
 def _train_em(linker: Linker, subjects: int, seed: int) -> None:
     _estimate_u(linker, subjects, seed)
-    # Two sessions, each blocking on fields the other estimates (Splink's guidance).
+    # Two sessions, each blocking on fields the other estimates (Splink's guidance). A
+    # sample of 50,000 subjects holds thousands of matches: plenty for a few parameters.
+    sample = min(1.0, _EM_SAMPLE_SUBJECTS / subjects)
     linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("birth_date"), record_sample_proportion=1.0
+        block_on("birth_date"), record_sample_proportion=sample
     )
     linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("surname_phonetic", "given_initial"), record_sample_proportion=1.0
+        block_on("surname", "given_name"), record_sample_proportion=sample
     )
 
 
