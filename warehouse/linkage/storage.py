@@ -8,6 +8,7 @@ neither identifiers nor tokens go to the log.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,6 +35,11 @@ def token_row(key: bytes, subject_id: str, site_code: str, ids: Identifiers) -> 
         **make_tokens(key, ids),
         "updated_at": now,
     }
+
+
+def token_columns() -> tuple[str, ...]:
+    """The stored columns of a token row, in order."""
+    return _COLUMNS
 
 
 def given_fields(row: dict[str, Any]) -> list[str]:
@@ -94,6 +100,49 @@ def has_tokens(session: Session, subject_id: str) -> bool:
     """True if linkage tokens are stored for the subject."""
     with session.db.connect(read_only=True) as conn:
         return one(conn, f"SELECT 1 FROM {TABLE} WHERE subject_id = ?", [subject_id]) is not None
+
+
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+_KEY_ID = re.compile(r"^[0-9a-f]{16}$")
+BUNDLE_MEMBER = TABLE  # the bundle member name (linkage_tokens.parquet)
+
+
+def site_token_rows(conn: duckdb.DuckDBPyConnection, site: str) -> pd.DataFrame:
+    """A site's token rows, as a bundle carries them."""
+    names = ", ".join(_COLUMNS)
+    return conn.execute(
+        f"SELECT {names} FROM {TABLE} WHERE site_code = ? ORDER BY subject_id", [site]
+    ).df()
+
+
+def checked_token_rows(
+    frame: pd.DataFrame, site: str, subjects: set[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Token rows from a bundle, checked before anything is written: exact columns, the
+    bundle's site, one of its subjects, and every token 128 bits of hex (so a bundle
+    cannot smuggle identifiers in as tokens). Returns the rows and the problems."""
+    if list(frame.columns) != list(_COLUMNS):
+        return [], [f"{TABLE}: columns must be {', '.join(_COLUMNS)}"]
+    problems: list[str] = []
+    rows: list[dict[str, Any]] = []
+    for index, row in enumerate(frame.to_dict("records")):
+        where = f"{TABLE} row {index}"
+        if row["site_code"] != site or row["subject_id"] not in subjects:
+            problems.append(f"{where}: not a subject of site {site} in this bundle")
+            continue
+        if not isinstance(row["key_id"], str) or not _KEY_ID.match(row["key_id"]):
+            problems.append(f"{where}: key_id is not a key fingerprint")
+        for column in TOKEN_COLUMNS:
+            value = row[column]
+            if isinstance(value, float) and value != value:  # a Parquet null read as NaN
+                value = row[column] = None
+            values = list(value) if column == "surname_parts" and value is not None else [value]
+            if any(v is not None and not (isinstance(v, str) and _TOKEN.match(v)) for v in values):
+                problems.append(f"{where}: {column} is not a token")
+        if not isinstance(row["updated_at"], dt.datetime):
+            problems.append(f"{where}: updated_at is not a time")
+        rows.append(row)
+    return rows, problems
 
 
 def load_tokens(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
