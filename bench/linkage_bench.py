@@ -134,7 +134,9 @@ def timed_run(tokens: pd.DataFrame, threshold: float) -> tuple[float, set[tuple[
     return seconds, found_pairs(pairs)
 
 
-def measure(size: int, seed: int, rates: ErrorRates, label: str, threshold: float) -> dict[str, Any]:
+def measure(
+    size: int, seed: int, rates: ErrorRates, label: str, threshold: float
+) -> dict[str, Any]:
     """All three matchers on one cohort."""
     started = time.perf_counter()
     cohort = CohortMaker(seed, rates).cohort(size, SITES, moved=0.1, double_entry=0.01)
@@ -222,7 +224,9 @@ def main() -> None:
     before = os.getloadavg()[0]
     results = []
     for size in args.sizes:
-        results.append(measure(size, args.seed, dataclasses.replace(ErrorRates()), "default", threshold))
+        results.append(
+            measure(size, args.seed, dataclasses.replace(ErrorRates()), "default", threshold)
+        )
         results.append(measure(size, args.seed, HARSH, "harsh", threshold))
     text = section(results, (before, os.getloadavg()[0]), threshold)
     print(text)

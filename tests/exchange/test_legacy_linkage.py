@@ -83,7 +83,9 @@ def test_without_the_linkage_key_identifier_columns_are_refused(
 
 
 def test_a_bad_snils_is_reported_without_its_value(db: Database, tmp_path: Path) -> None:
-    path = workbook(tmp_path / "legacy.xlsx", _with_identifiers(LOCAL_IDS[0], snils="112-233-445 96"))
+    path = workbook(
+        tmp_path / "legacy.xlsx", _with_identifiers(LOCAL_IDS[0], snils="112-233-445 96")
+    )
     with pytest.raises(LegacyImportFailed) as failed:
         import_legacy(coordinator(db), path, site="MSK")
     report = pd.read_csv(failed.value.report, dtype=str, encoding="utf-8-sig")

@@ -22,7 +22,13 @@ def db(tmp_path: Path) -> Database:
     Lantesens with one AE."""
     database = make_db(MEMORY, tmp_path / "keys")
     child = {"disease_subtype": "1b", "age_at_onset_months": 2.0, "age_at_index_months": 5.0}
-    x_msk = Builder(database, "MSK", "X-MSK", **child).consent().dose(SPZ, 0).dose(SPZ, 14).dose(SPZ, 28)
+    x_msk = (
+        Builder(database, "MSK", "X-MSK", **child)
+        .consent()
+        .dose(SPZ, 0)
+        .dose(SPZ, 14)
+        .dose(SPZ, 28)
+    )
     x_msk.ae("HEADACHE", "Nervous system disorders", 5, 6, 1)
     x_prm = Builder(database, "PRM", "X-PRM", **child).consent().dose(SPZ, 0).dose(SPZ, 14)
     y_prm = Builder(database, "PRM", "Y-PRM", **child).consent().dose(LTS, 0).dose(LTS, 30)

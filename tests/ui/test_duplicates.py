@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from tests.app_helpers import open_page
 from tests.case_page_fixtures import query
@@ -50,7 +49,9 @@ def test_only_coordinators_get_the_page() -> None:
         assert "duplicates.py" not in [p.script for p in pages_for(role)]
 
 
-def test_the_queue_shows_pairs_fields_and_both_timelines(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_queue_shows_pairs_fields_and_both_timelines(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = open_page(monkeypatch, db_path, "duplicates.py", user="coordinator")
     table = at.dataframe[0].value
     assert len(table) >= 3
@@ -88,7 +89,8 @@ def test_a_decision_needs_a_reason_is_audited_and_can_be_undone(
     # pick the decided pair again and undo it
     queue = at.dataframe[0].value
     index = [
-        i for i, (a, b) in enumerate(zip(queue["Subject A"], queue["Subject B"], strict=True))
+        i
+        for i, (a, b) in enumerate(zip(queue["Subject A"], queue["Subject B"], strict=True))
         if (a, b) == first
     ][0]
     at.selectbox(key="dup_pick").set_value(index).run()
@@ -109,7 +111,9 @@ def test_a_site_user_types_identifiers_that_are_never_stored(
 ) -> None:
     from warehouse.capture.subjects_lookup import OpenSubject
 
-    sid, shift = query(db_path, "SELECT subject_id, 0 FROM subjects WHERE site_code = 'MSK' LIMIT 1")[0]
+    sid, shift = query(
+        db_path, "SELECT subject_id, 0 FROM subjects WHERE site_code = 'MSK' LIMIT 1"
+    )[0]
     subject = OpenSubject(str(sid), "MSK", int(shift), True)  # type: ignore[arg-type]
     at = open_page(monkeypatch, db_path, "subject.py", user="msk_neuro", subject=subject)
     at.text_input(key="link_surname").input("Белозерская-Ланская")
@@ -121,12 +125,19 @@ def test_a_site_user_types_identifiers_that_are_never_stored(
     submit[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Linkage tokens stored" in s.value for s in at.success), (
-        [e.value for e in at.error], [i.value for i in at.info]
+        [e.value for e in at.error],
+        [i.value for i in at.info],
     )
     assert at.text_input(key="link_surname").value == ""  # the form forgot what was typed
-    data = (db_path.read_bytes() + Path(str(db_path) + ".wal").read_bytes()
-            if Path(str(db_path) + ".wal").exists() else db_path.read_bytes())
+    data = (
+        db_path.read_bytes() + Path(str(db_path) + ".wal").read_bytes()
+        if Path(str(db_path) + ".wal").exists()
+        else db_path.read_bytes()
+    )
     for value in ("Белозерская", "Милослава", "11223344595", "112-233-445 95"):
         assert value.encode() not in data
-    fields = query(db_path, "SELECT after FROM audit_log WHERE action = 'linkage_tokens' ORDER BY seq DESC LIMIT 1")
+    fields = query(
+        db_path,
+        "SELECT after FROM audit_log WHERE action = 'linkage_tokens' ORDER BY seq DESC LIMIT 1",
+    )
     assert "surname" in str(fields[0][0]) and "Белозерская" not in str(fields[0][0])

@@ -42,6 +42,9 @@ import pyarrow.parquet as pq
 from cryptography.exceptions import InvalidSignature
 
 from schemas import CLINICAL_TABLES, TABLES
+from schemas.errors import CaseguardError, Conflict, ValidationFailed
+from warehouse.exchange.bundle_rows import check_membership, plain_lists
+from warehouse.exchange.limits import CHUNK, InputLimits, read_member
 from warehouse.linkage.storage import BUNDLE_MEMBER as TOKENS
 from warehouse.linkage.storage import (
     checked_token_rows,
@@ -49,9 +52,6 @@ from warehouse.linkage.storage import (
     write_token_rows,
 )
 from warehouse.linkage.storage import token_columns as frames_columns
-from schemas.errors import CaseguardError, Conflict, ValidationFailed
-from warehouse.exchange.bundle_rows import check_membership, plain_lists
-from warehouse.exchange.limits import CHUNK, InputLimits, read_member
 from warehouse.store.access import EXPORT_BUNDLE, IMPORT_BUNDLE, Session, require
 from warehouse.store.atomic import audit_recorder, database_id, staged_output
 from warehouse.store.audit import Event, audited_transaction

@@ -321,7 +321,12 @@ def _link_tokens(work: _Work, origin: SheetRow, record: dict[str, Any], session:
     except ValidationFailed as failed:
         for problem in failed.problems:
             work.problem(
-                origin.sheet, origin.row, problem.field, None, problem.message_en, problem.message_ru
+                origin.sheet,
+                origin.row,
+                problem.field,
+                None,
+                problem.message_en,
+                problem.message_ru,
             )
 
 

@@ -158,10 +158,11 @@ class LinkageResult:
 def _input_frame(tokens: pd.DataFrame) -> pd.DataFrame:
     extra = ["name_clk"] if "name_clk" in tokens.columns else []
     frame = tokens[["subject_id", "site_code", *TOKEN_COLUMNS, *extra]].copy()
-    frame["surname_parts"] = [
-        list(parts) if parts is not None and len(parts) else None
-        for parts in frame["surname_parts"]
+    parts: list[Any] = [
+        list(value) if value is not None and len(value) else None
+        for value in frame["surname_parts"]
     ]
+    frame["surname_parts"] = pd.Series(parts, index=frame.index, dtype=object)
     return frame
 
 

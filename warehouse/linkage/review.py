@@ -92,7 +92,9 @@ def timelines(session: Session, subject_ids: list[str]) -> dict[str, pd.DataFram
     return out
 
 
-def decide(session: Session, subject_a: str, subject_b: str, decision: str, reason: str) -> Decision:
+def decide(
+    session: Session, subject_a: str, subject_b: str, decision: str, reason: str
+) -> Decision:
     """Record 'same' or 'different' for a pair (with a reason); refused while the pair
     already has an active decision (undo it first)."""
     require(session, LINK_RECORDS, None, "decide on a linkage pair")

@@ -11,8 +11,8 @@ import datetime as dt
 import os
 import tempfile
 import time
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -74,7 +74,12 @@ def run_linkage(session: Session, threshold: float | None = None) -> RunSummary:
         )
     pairs = _empty_pairs() if len(tokens) < 2 else score_pairs(tokens, threshold).pairs
     site_of = dict(zip(tokens["subject_id"], tokens["site_code"], strict=True))
-    cross = int(sum(site_of[a] != site_of[b] for a, b in zip(pairs.subject_id_a, pairs.subject_id_b, strict=True)))
+    cross = int(
+        sum(
+            site_of[a] != site_of[b]
+            for a, b in zip(pairs.subject_id_a, pairs.subject_id_b, strict=True)
+        )
+    )
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     stored = pairs[PAIR_COLUMNS].assign(scored_at=now)
     with audited_transaction(session.db, session.actor) as (conn, events):

@@ -125,7 +125,8 @@ def checked_token_rows(
         return [], [f"{TABLE}: columns must be {', '.join(_COLUMNS)}"]
     problems: list[str] = []
     rows: list[dict[str, Any]] = []
-    for index, row in enumerate(frame.to_dict("records")):
+    for index, record in enumerate(frame.to_dict("records")):
+        row = {str(k): v for k, v in record.items()}
         where = f"{TABLE} row {index}"
         if row["site_code"] != site or row["subject_id"] not in subjects:
             problems.append(f"{where}: not a subject of site {site} in this bundle")

@@ -153,7 +153,9 @@ class CohortMaker:
         fake = self.fake
         born = ids.birth_date
         if not twin and born:
-            born = born + dt.timedelta(days=self.rng.choice((-1, 1)) * self.rng.randrange(300, 2500))
+            born = born + dt.timedelta(
+                days=self.rng.choice((-1, 1)) * self.rng.randrange(300, 2500)
+            )
         patronymic = ids.patronymic
         if (ids.sex == "F") != female and patronymic:  # Сергеевна <-> Сергеевич
             stem = patronymic[:-3] if female is False else patronymic[:-2]
@@ -196,7 +198,12 @@ class CohortMaker:
         if rng.random() < rates.patronymic_omitted:
             patronymic = ""
         born = ids.birth_date
-        if born and born.day <= 12 and born.day != born.month and rng.random() < rates.swap_day_month:
+        if (
+            born
+            and born.day <= 12
+            and born.day != born.month
+            and rng.random() < rates.swap_day_month
+        ):
             born = born.replace(day=born.month, month=born.day)
         return replace(
             ids,

@@ -224,7 +224,9 @@ def m010_linkage(conn: duckdb.DuckDBPyConnection) -> None:
             subject_id_b VARCHAR NOT NULL, decision VARCHAR NOT NULL, reason VARCHAR NOT NULL,
             decided_by VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL,
             undone_by VARCHAR, undone_at TIMESTAMP, undo_reason VARCHAR)""")
-    conn.execute("CREATE INDEX idx_linkage_decisions_pair ON linkage_decisions (subject_id_a, subject_id_b)")
+    conn.execute(
+        "CREATE INDEX idx_linkage_decisions_pair ON linkage_decisions (subject_id_a, subject_id_b)"
+    )
 
 
 def _ensure_ledger(conn: duckdb.DuckDBPyConnection) -> None:

@@ -22,9 +22,9 @@ from schemas.errors import CaseguardError, ValidationFailed
 from warehouse.capture import case_entry as ce
 from warehouse.capture.case_summary import summarise
 from warehouse.capture.subjects_lookup import OpenSubject, open_subject
-from warehouse.store.admin import list_sites
 from warehouse.linkage.storage import has_tokens, record_identifiers
 from warehouse.linkage.tokens import Identifiers
+from warehouse.store.admin import list_sites
 from warehouse.store.cases import load_case, save_case
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
