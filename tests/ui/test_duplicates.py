@@ -86,14 +86,8 @@ def test_a_decision_needs_a_reason_is_audited_and_can_be_undone(
     assert decided[0][1] == "transfer of care confirmed by phone"
     audit = query(db_path, "SELECT action FROM audit_log WHERE row_key = ?", [decided[0][0]])
     assert [a[0] for a in audit] == ["linkage_decision"]
-    # pick the decided pair again and undo it
-    queue = at.dataframe[0].value
-    index = [
-        i
-        for i, (a, b) in enumerate(zip(queue["Subject A"], queue["Subject B"], strict=True))
-        if (a, b) == first
-    ][0]
-    at.selectbox(key="dup_pick").set_value(index).run()
+    # the decided pair stays chosen though it moved down the queue: undo it
+    assert at.selectbox(key="dup_pick").value == f"{first[0]}|{first[1]}"
     at.text_input(key="dup_reason_text").input("second look: twins").run()
     at.button(key="dup_undo").click().run()
     assert not at.exception, [e.value for e in at.exception]

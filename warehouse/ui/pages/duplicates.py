@@ -105,16 +105,19 @@ def page() -> None:
         return
     st.caption(t("dup_pending", n=int(queue["decision"].isna().sum())))
     st.dataframe(_queue_table(queue), hide_index=True, key="dup_queue")
-    labels = [
-        f"{a} ({sa}) · {b} ({sb})"
+    # Options are the pairs themselves (not positions), so a pair stays chosen when a
+    # decision moves it down the queue, and its undo is at hand.
+    pairs = [f"{a}|{b}" for a, b in zip(queue["subject_id_a"], queue["subject_id_b"], strict=True)]
+    labels = {
+        f"{a}|{b}": f"{a} ({sa}) · {b} ({sb})"
         for a, sa, b, sb in queue[["subject_id_a", "site_a", "subject_id_b", "site_b"]].itertuples(
             index=False
         )
-    ]
-    picked = st.selectbox(
-        t("dup_pair"), range(len(labels)), format_func=labels.__getitem__, key=PICK
-    )
-    row = queue.iloc[int(picked or 0)]
+    }
+    if st.session_state.get(PICK) not in labels:
+        st.session_state.pop(PICK, None)
+    picked = st.selectbox(t("dup_pair"), pairs, format_func=labels.__getitem__, key=PICK)
+    row = queue.iloc[pairs.index(picked or pairs[0])]
     st.markdown(f"**{t('dup_col_fields')}:** {row['agreeing_fields']}")
     st.subheader(t("dup_timelines"))
     shown = timelines(cur, [str(row["subject_id_a"]), str(row["subject_id_b"])])
