@@ -31,7 +31,7 @@ def _actions(db_path: Path) -> list[str]:
 def test_review_a_pair_in_browser(app_url: str, browser_page: Any, browser_demo_db: Path) -> None:
     page = browser_page
     sign_in_browser(page, app_url, "coordinator")
-    page.goto(f"{app_url}/duplicates")
+    page.get_by_role("link", name="Possible duplicates").click()
     page.get_by_role("heading", name="Possible duplicates").first.wait_for(timeout=30_000)
     page.get_by_text("Treatment timelines", exact=False).wait_for(timeout=30_000)
     page.get_by_text("Agreeing fields:", exact=False).first.wait_for(timeout=15_000)
