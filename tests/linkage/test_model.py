@@ -67,3 +67,37 @@ def test_two_different_children_are_not_paired() -> None:
     result = score_pairs(_tokens(records), threshold=0.5)
     assert result.pairs.empty
     assert not result.trained_by_em  # too few subjects to learn from: priors only
+
+
+def _twins_and_crowd(snils_twin: str, snils_other: str) -> pd.DataFrame:
+    import datetime as dt
+
+    from warehouse.linkage.tokens import Identifiers
+
+    maker = CohortMaker(9)
+    crowd = maker.cohort(1100, ["MSK", "PRM"], moved=0.1, double_entry=0.0, siblings=0.0)
+    born = dt.date(2019, 5, 4)
+    common = dict(surname="Лебедева", patronymic="Олеговна", birth_date=born, sex="F")
+    twins = [
+        ("TWIN-A", Identifiers(given_name="Вера", snils=snils_twin, **common)),
+        ("TWIN-B", Identifiers(given_name="Надежда", snils=snils_other, **common)),
+    ]
+    frame = _tokens(crowd.records)
+    extra = pd.DataFrame(
+        [{"subject_id": sid, "site_code": "MSK", **make_tokens(KEY, ids)} for sid, ids in twins]
+    )
+    return pd.concat([frame, extra], ignore_index=True)
+
+
+def test_twins_are_not_paired_without_an_agreeing_snils() -> None:
+    result = score_pairs(_twins_and_crowd("", ""), threshold=0.5)
+    pairs = set(zip(result.pairs["subject_id_a"], result.pairs["subject_id_b"], strict=True))
+    assert ("TWIN-A", "TWIN-B") not in pairs
+
+
+def test_a_different_given_name_with_the_same_snils_is_still_proposed() -> None:
+    # near miss of the twin guard: one child, the given name entered differently at two
+    # centres (a registry error, or a name changed), the same SNILS
+    result = score_pairs(_twins_and_crowd("112-233-445 95", "112-233-445 95"), threshold=0.5)
+    pairs = set(zip(result.pairs["subject_id_a"], result.pairs["subject_id_b"], strict=True))
+    assert ("TWIN-A", "TWIN-B") in pairs
