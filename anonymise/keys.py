@@ -105,6 +105,64 @@ class KeyStore:
             raise KeyFileError(f"signing key file {path} does not hold an Ed25519 key")
         return key
 
+    @property
+    def linkage_key_path(self) -> Path:
+        """Where the study-wide linkage key lives (at sites only, never at the coordinator)."""
+        return self.directory / "linkage.key"
+
+    def has_linkage_key(self) -> bool:
+        """True if this key store holds the study's linkage key."""
+        return self.linkage_key_path.exists()
+
+    def create_linkage_key(self) -> Path:
+        """Create the study-wide linkage key (done once per study); refuse if one exists."""
+        path = self.linkage_key_path
+        if path.exists():
+            raise KeyFileError(f"a linkage key already exists at {path}; it is never replaced")
+        self._write(path, secrets.token_bytes(_KEY_BYTES))
+        return path
+
+    def import_linkage_key(self, source: Path) -> Path:
+        """Install the study's linkage key from a file made by ``linkage export-key``.
+
+        Importing the same key again is harmless; a different key is refused, since tokens
+        made under two keys never agree (rotation re-tokenises: docs/SECURITY.md).
+        """
+        key = self._read(Path(source))
+        if self.has_linkage_key():
+            if self.linkage_key() != key:
+                raise KeyFileError(
+                    f"{self.linkage_key_path} holds a different linkage key; it is never replaced"
+                )
+            return self.linkage_key_path
+        self._write(self.linkage_key_path, key)
+        return self.linkage_key_path
+
+    def export_linkage_key(self, out: Path) -> Path:
+        """Write the linkage key to ``out`` (0600, never over an existing file) for
+        another site; it is a secret and travels like a site key, never by e-mail."""
+        key = self.linkage_key()
+        out = Path(out)
+        try:
+            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise KeyFileError(f"{out} already exists; choose a new file name") from None
+        except OSError as exc:
+            raise KeyFileError(f"cannot write {out}: {exc.strerror or exc}") from None
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key.hex() + "\n")
+        return out
+
+    def linkage_key(self) -> bytes:
+        """The study's linkage key; a clear error where it is missing (a coordinator)."""
+        path = self.linkage_key_path
+        if not path.exists():
+            raise KeyFileError(
+                f"no linkage key in {self.directory} (a site runs: caseguard linkage "
+                "import-key FILE; the study's first site: caseguard linkage init)"
+            )
+        return self._read(path)
+
     def audit_key(self, create: bool = False) -> bytes:
         """The audit-chain key; created only when ``create`` (a log with no entries yet).
 

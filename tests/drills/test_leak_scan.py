@@ -3,9 +3,11 @@
 A served app of its own (own database, key store, HOME and TMPDIR, network-guarded)
 takes a new subject, an adverse event and a narrative holding canary identifiers (a
 patient's name, local id, phone, SNILS with a valid checksum, e-mail, address and
-birth date), typed in Chromium; then the CLI, with the same HOME and TMPDIR, writes
+birth date), typed in Chromium, and the same identifiers in the subject page's
+linkage form (keyed into tokens, never stored); then the CLI, with the same HOME and TMPDIR, writes
 a pooled export and a site bundle and imports a legacy sheet with canaries in its
-cells. Every byte the server, the CLI and the drill left behind is then searched:
+cells (identifier columns included) and runs record linkage with its CSV. Every byte
+the server, the CLI and the drill left behind is then searched:
 the DuckDB file and WAL (raw, and every stored value read back), a snapshot taken
 while the server ran, the key store, the server's and the CLI's output, the export,
 the bundle (each member unzipped and each Parquet table read back), HOME (with
@@ -78,6 +80,7 @@ LEGACY = {
     "legacy local id": f"CNRY-LEG-{RUN}",
     "legacy name": "Зябликова Ефросинья Карповна",
     "legacy phone": "+7 913 706-28-54",
+    "legacy birth date": "21.07.2020",  # an identifier column, for linkage tokens only
 }
 VERBATIM = f"Головная боль; сообщила мать, {CANARIES['name']}, тел. {CANARIES['phone']}"
 NARRATIVE = (
@@ -267,9 +270,31 @@ def _narrative(page: Any, subject_id: str) -> None:
     _no_exception(page)
 
 
+def _linkage_identifiers(page: Any) -> None:
+    """The subject page's linkage form, with the canaries (keyed, never stored)."""
+    page.get_by_text("Identifiers for record linkage").click()
+    given, patronymic = GIVEN.split()
+    page.get_by_label("Surname", exact=True).fill(SURNAME)
+    page.get_by_label("Given name", exact=True).fill(given)
+    page.get_by_label("Patronymic", exact=True).fill(patronymic)
+    born = dt.datetime.strptime(CANARIES["birth date"], "%d.%m.%Y").date()
+    type_date(page, "Date of birth", born)
+    page.get_by_label("SNILS (if known)", exact=True).fill(CANARIES["snils"])
+    page.get_by_role("button", name="Make linkage tokens").click()
+    page.get_by_text("Linkage tokens stored for").wait_for(state="visible", timeout=TIMEOUT)
+    _no_exception(page)
+
+
 def _legacy_sheet(layout: Layout) -> Path:
     rows = patient(LEGACY["legacy local id"])
     name, phone = LEGACY["legacy name"], LEGACY["legacy phone"]
+    surname, given, patronymic = name.split()
+    rows["subjects"][0].update(
+        surname=surname,
+        given_name=given,
+        patronymic=patronymic,
+        birth_date=LEGACY["legacy birth date"],
+    )
     rows["adverse_events"][0]["verbatim_term"] = f"головная боль, со слов матери {name}"
     rows["narratives"][0]["text"] = f"Пациентка {name}, тел. {phone}, жалобы на головную боль."
     return workbook(layout.source / "legacy.xlsx", rows)
@@ -286,6 +311,7 @@ def _server_flow(layout: Layout, guard_dir: Path, browser: Any) -> None:
             page.set_default_timeout(TIMEOUT)
             sign_in_browser(page, url, "msk_neuro")
             subject_id = _new_case(page, CANARIES["local id"], dt.date.today())
+            _linkage_identifiers(page)
             _adverse_event(page, subject_id)
             _narrative(page, subject_id)
         except Exception:
@@ -330,6 +356,16 @@ def _server_flow(layout: Layout, guard_dir: Path, browser: Any) -> None:
             "MSK",
             str(_legacy_sheet(layout)),
         )
+        _cli(
+            layout,
+            "linkage",
+            "linkage",
+            "run",
+            "--db",
+            str(db_path),
+            "--out",
+            str(layout.out / "pairs.csv"),
+        )
 
 
 @pytest.fixture(scope="module")
@@ -339,6 +375,7 @@ def leak_run(
     """The whole flow, then the scan of everything it left behind."""
     layout = Layout(tmp_path_factory.mktemp("leak"))
     db = make_db(layout.db / "warehouse.duckdb", layout.db / "keys")
+    db.keys.create_linkage_key()  # the site's; a real coordinator's warehouse has none
     add_user(system_session(db, "drill-setup"), "msk_neuro", DEMO_PASSWORD, "site_user", "MSK")
     # an ordinary treated patient: an SDTM export of untreated subjects only fails (below)
     save_case(site_user(db, "MSK"), make_case(db, "MSK", "ORDINARY-PATIENT-1"))

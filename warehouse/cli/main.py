@@ -15,6 +15,7 @@ import click
 
 from anonymise.__main__ import scrub_command
 from warehouse.cli.exchange import register as register_exchange
+from warehouse.cli.linkage import register as register_linkage
 from warehouse.cli.options import database, db_option, friendly
 from warehouse.cli.reporting import register as register_reporting
 from warehouse.cli.sites import register as register_sites
@@ -202,3 +203,4 @@ main.add_command(users, "users")
 register_exchange(main)
 register_sites(main)
 register_reporting(main)
+register_linkage(main)

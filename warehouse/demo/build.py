@@ -17,6 +17,7 @@ from typing import Any
 from anonymise import pseudonymise
 from schemas import Case, load_reference
 from warehouse.demo import profiles as P
+from warehouse.demo.linkage import link_demo
 from warehouse.store.access import Session, system_session
 from warehouse.store.admin import add_site, add_user, list_sites, sync_products
 from warehouse.store.cases import save_cases
@@ -576,15 +577,19 @@ def create_demo(
     keys = {code: db.keys.site_key(code) for code, _, _ in P.SITES}
     totals: dict[str, int] = {}
     made = 0
+    saved: list[tuple[str, str]] = []
     for offset in range(0, subjects, batch):
         cases = []
         for number in range(offset, min(offset + batch, subjects)):
             site = P.SITES[number % len(P.SITES)][0]
             cases.append(build_case(rng, site, keys[site], start + number, f"{site.lower()}_neuro"))
         summary = save_cases(session, cases)
+        saved += [(c.subject["subject_id"], c.subject["site_code"]) for c in cases]
         for table, count in summary.rows.items():
             totals[table] = totals.get(table, 0) + count
         made += len(cases)
         if progress:
             progress(made, subjects)
+    if saved:
+        link_demo(session, saved, seed)
     return DemoSummary(made, totals)

@@ -45,6 +45,13 @@ from schemas import CLINICAL_TABLES, TABLES
 from schemas.errors import CaseguardError, Conflict, ValidationFailed
 from warehouse.exchange.bundle_rows import check_membership, plain_lists
 from warehouse.exchange.limits import CHUNK, InputLimits, read_member
+from warehouse.linkage.storage import BUNDLE_MEMBER as TOKENS
+from warehouse.linkage.storage import (
+    checked_token_rows,
+    site_token_rows,
+    write_token_rows,
+)
+from warehouse.linkage.storage import token_columns as frames_columns
 from warehouse.store.access import EXPORT_BUNDLE, IMPORT_BUNDLE, Session, require
 from warehouse.store.atomic import audit_recorder, database_id, staged_output
 from warehouse.store.audit import Event, audited_transaction
@@ -173,6 +180,7 @@ def export_bundle(
     db_id = database_id(session.db)
     with session.db.connect(read_only=True) as conn:
         frames = {t: _site_rows(conn, t, site_code) for t in CLINICAL_TABLES}
+        frames[TOKENS] = site_token_rows(conn, site_code)  # keyed tokens, never identifiers
     tables: dict[str, bytes] = {}
     for done, (table, frame) in enumerate(frames.items(), start=1):
         tables[table] = _parquet_bytes(frame)
@@ -306,7 +314,8 @@ def _verify_manifest(session: Session, text: bytes, archive: zipfile.ZipFile) ->
 
 def _table_entries(manifest: dict[str, Any], limits: InputLimits) -> dict[str, dict[str, Any]]:
     tables = manifest.get("tables")
-    if not isinstance(tables, dict) or set(tables) != set(CLINICAL_TABLES):
+    allowed = (set(CLINICAL_TABLES), {*CLINICAL_TABLES, TOKENS})  # tokens: since issue 23
+    if not isinstance(tables, dict) or set(tables) not in allowed:
         raise BundleRejected("the bundle does not hold exactly the clinical tables")
     for table, entry in tables.items():
         ok = isinstance(entry, dict) and isinstance(entry.get("sha256"), str)
@@ -328,7 +337,7 @@ def _member_tables(
         raise BundleRejected(f"the bundle holds members it should not: {extra[:3]}")
     limits.check_members(infos.values(), "the bundle")
     frames: dict[str, pd.DataFrame] = {}
-    for table in CLINICAL_TABLES:
+    for table in [t for t in (*CLINICAL_TABLES, TOKENS) if t in tables]:
         info = infos.get(f"{table}.parquet")
         entry = tables[table]
         if info is None:
@@ -414,6 +423,12 @@ def import_bundle(
     cases, orphans = cases_from_rows(rows)
     if problems or orphans:
         raise ValidationFailed(problems + orphans)
+    subjects = {str(s) for s in frames["subjects"]["subject_id"]}
+    tokens, refused = checked_token_rows(
+        frames.get(TOKENS, pd.DataFrame(columns=list(frames_columns()))), site, subjects
+    )
+    if refused:
+        raise BundleRejected("; ".join(refused[:3]))
     report("validate", 2, 3)
 
     def finish(conn: duckdb.DuckDBPyConnection, events: list[Event], done: UpsertSummary) -> None:
@@ -427,6 +442,7 @@ def import_bundle(
                 f"last one imported ({latest:%Y-%m-%dT%H:%M:%SZ}); import the newest instead"
             )
         summary.inserted, summary.updated = done.inserted, done.updated
+        write_token_rows(conn, tokens, events)
         after = {
             "payload_sha256": payload,
             "created_utc": manifest["created_utc"],

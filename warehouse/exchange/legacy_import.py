@@ -39,6 +39,7 @@ from schemas.formats import date_text
 from schemas.problems import short_value
 from warehouse.exchange.legacy_sheets import (
     HIDDEN_VALUES,
+    LINKAGE_COLUMNS,
     SHEETS,
     SheetRow,
     read_rows,
@@ -46,6 +47,8 @@ from warehouse.exchange.legacy_sheets import (
 )
 from warehouse.exchange.limits import InputLimits
 from warehouse.export.dictionary import marker_names
+from warehouse.linkage.storage import token_row, write_token_rows
+from warehouse.linkage.tokens import Identifiers
 from warehouse.store.access import WRITE_CLINICAL, Session, require
 from warehouse.store.frames import records
 from warehouse.store.progress import Progress, no_progress
@@ -90,6 +93,8 @@ class _Work:
     counters: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # The importing site's date: real dates after it are refused before they are shifted.
     today: dt.date = field(default_factory=dt.date.today)
+    # Linkage token rows made from the optional identifier columns (never the values).
+    tokens: list[dict[str, Any]] = field(default_factory=list)
 
     def problem(self, sheet: str, row: int, column: str, value: Any, en: str, ru: str) -> None:
         shown = "" if column in HIDDEN_VALUES or column.endswith("date") else short_value(value)
@@ -252,6 +257,7 @@ def _convert(work: _Work, rows: list[SheetRow], site: str | None, session: Sessi
         _complete(work, origin, record, sid, session)
         if origin.sheet == "subjects":
             subjects[sid] = origin.sheet
+            _link_tokens(work, origin, record, session)
     for table in CLINICAL_TABLES:
         for i, record in enumerate(work.rows[table]):
             if table not in ("subjects", "ae_causality") and record["subject_id"] not in subjects:
@@ -264,6 +270,64 @@ def _convert(work: _Work, rows: list[SheetRow], site: str | None, session: Sessi
                     "this patient has no row in the subjects sheet",
                     "у этого пациента нет строки на листе subjects",
                 )
+
+
+_SEX_CODES = {"female": "F", "male": "M"}
+
+
+def _link_tokens(work: _Work, origin: SheetRow, record: dict[str, Any], session: Session) -> None:
+    """Linkage tokens from the optional identifier columns of a subjects row; the
+    identifiers themselves stay in this call. Needs the linkage key, held at sites."""
+    given = {c: origin.cells.get(c) for c in LINKAGE_COLUMNS if origin.cells.get(c) is not None}
+    if not given:
+        return
+    try:
+        born = parse_date(given.get("birth_date"))
+    except ValueError:
+        work.problem(
+            origin.sheet,
+            origin.row,
+            "birth_date",
+            None,
+            "is not a date (use DD.MM.YYYY or YYYY-MM-DD)",
+            "не является датой (используйте ДД.ММ.ГГГГ или ГГГГ-ММ-ДД)",
+        )
+        return
+    ids = Identifiers(
+        surname=str(given.get("surname") or ""),
+        given_name=str(given.get("given_name") or ""),
+        patronymic=str(given.get("patronymic") or ""),
+        birth_date=born,
+        sex=_SEX_CODES.get(str(record.get("sex")), ""),
+        snils=str(_local(given.get("snils")) or ""),
+        birth_region=str(given.get("birth_region") or ""),
+    )
+    try:
+        key = session.db.keys.linkage_key()
+    except KeyFileError:
+        work.problem(
+            origin.sheet,
+            origin.row,
+            next(iter(given)),
+            None,
+            "identifier columns need the study's linkage key, held at the sites "
+            "(import at the site, or leave these columns empty)",
+            "столбцы с идентификаторами требуют ключа связывания исследования, который "
+            "хранится в центрах (импортируйте в центре или оставьте столбцы пустыми)",
+        )
+        return
+    try:
+        work.tokens.append(token_row(key, record["subject_id"], str(record["site_code"]), ids))
+    except ValidationFailed as failed:
+        for problem in failed.problems:
+            work.problem(
+                origin.sheet,
+                origin.row,
+                problem.field,
+                None,
+                problem.message_en,
+                problem.message_ru,
+            )
 
 
 def _complete(
@@ -448,8 +512,9 @@ def _write(
     """Write through the one path (or roll back a dry run); problems go to the report."""
     done: list[UpsertSummary] = []
 
-    def finish(_conn: Any, _events: Any, summary: UpsertSummary) -> None:
+    def finish(conn: Any, events: Any, summary: UpsertSummary) -> None:
         done.append(summary)
+        write_token_rows(conn, work.tokens, events)  # same transaction as the rows
         if dry_run:
             raise _DryRun
 

@@ -37,6 +37,10 @@ NOT_IN_SHEETS |= {"narrative_id"}
 RECORD_TYPE = "record_type"
 # Values of these columns never appear in an error report: they may identify a person.
 HIDDEN_VALUES = {"local_id", "text", "verbatim_term", "switch_reason", "subject_id"}
+# Optional identifier columns of the subjects sheet: turned into linkage tokens at the
+# site (warehouse/linkage) and forgotten; ``sex`` is the subjects column itself.
+LINKAGE_COLUMNS = ("surname", "given_name", "patronymic", "birth_date", "snils", "birth_region")
+HIDDEN_VALUES |= set(LINKAGE_COLUMNS)
 
 
 def sheet_columns(sheet: str) -> list[str]:
@@ -52,6 +56,8 @@ def sheet_columns(sheet: str) -> list[str]:
         columns.append(column)
     if sheet == "adverse_events":
         columns += ["suspect_products", "causality"]
+    if sheet == "subjects":
+        columns += list(LINKAGE_COLUMNS)
     return columns
 
 
@@ -151,6 +157,10 @@ def _help_rows() -> pd.DataFrame:
             entry.update(table=sheet, column=column)
             if column.endswith("date"):
                 entry["type"] = "date (real date, DD.MM.YYYY or YYYY-MM-DD; shifted on import)"
+            if sheet == "subjects" and column in LINKAGE_COLUMNS:
+                entry["type"] = (
+                    "optional identifier: keyed into linkage tokens at the site, never stored"
+                )
             rows.append(entry)
     columns = ["table", "column", "label_en", "label_ru", "type", "unit", "range"]
     return pd.DataFrame(rows)[[*columns, "allowed_values"]]

@@ -42,6 +42,7 @@ from warehouse.safety.cohort_tables import (
 from warehouse.store.access import READ_CLINICAL, Session, require, scope_filter
 from warehouse.store.audit import Event, audited_transaction
 from warehouse.store.db import Database, one
+from warehouse.store.person_links import person_ids
 
 READ_ONLY_AUDIT_ACTIONS = ("view_listing", "access_denied")
 KEEP = 2  # snapshots kept (one per database)
@@ -118,6 +119,13 @@ def _identity(conn: duckdb.DuckDBPyConnection) -> tuple[str, int]:
 def _build(conn: duckdb.DuckDBPyConnection, db_id: str, migrations: int) -> Snapshot:
     head, digest, _ = _audit_tail(conn, 0)
     memory = duckdb.connect(":memory:", config=_MEMORY_CONFIG)
+    people = person_ids(conn)
+    conn.register(
+        "_cg_person_map",
+        pd.DataFrame(
+            {"subject_id": list(people), "person_id": list(people.values())}, dtype="string"
+        ),
+    )
     try:
         for statement in BUILD + BUILD_DETAILS:
             conn.execute(statement)
@@ -134,6 +142,7 @@ def _build(conn: duckdb.DuckDBPyConnection, db_id: str, migrations: int) -> Snap
         memory.close()
         raise
     finally:
+        conn.unregister("_cg_person_map")
         for name in SCRATCH:
             with contextlib.suppress(duckdb.Error):  # an aborted transaction refuses it
                 conn.execute(f"DROP TABLE IF EXISTS {name}")
@@ -256,7 +265,7 @@ ep AS (SELECT * FROM _cg_episodes WHERE {subject_where}),
 ae AS (SELECT * FROM _cg_events WHERE {subject_where}),
 xp AS (
     SELECT * FROM (
-        SELECT sid, product_id, site_code, disease, age_band,
+        SELECT sid, person_sid, product_id, site_code, disease, age_band,
                greatest(ep_start, $ps::DATE) AS x_start, least(ep_end, $pe::DATE) AS x_end
         FROM ep WHERE {product_where}
     ) WHERE x_end >= x_start

@@ -40,6 +40,13 @@ shift, so every interval is exact; a calendar date given by the user - a period,
   assessments after the first dose and up to ``fu_end``; subjects without a baseline
   for a scale are left out for it. ``current_product`` is the product of the episode
   covering the visit.
+- **One child at two centres**: subjects a coordinator confirmed to be one child
+  (warehouse/linkage, person clusters in warehouse/store/person_links.py) share a
+  ``person_sid``: a child is counted once among subjects treated, and a product
+  recorded for the child at two centres counts once, from the record with the most
+  administrations of it (the other record's rows of that product are left out, with
+  their events). Products recorded at different centres each count: the records'
+  dates are shifted by different amounts, so they are not joined into one timeline.
 - **Age band**: from ``age_at_index_months`` (age at the index date, fixed over
   follow-up): <6 m, 6-23 m, 2-5 y, 6-11 y, 12-17 y, >=18 y, unknown.
 """
@@ -80,11 +87,21 @@ _AGE_BAND_SQL = (
 # Each statement creates one temporary table from the clinical tables and the ones before.
 BUILD = (
     """CREATE OR REPLACE TEMP TABLE _cg_ep0 AS
-    WITH tr AS (
+    WITH per AS (
+        SELECT coalesce(m.person_id, t.subject_id) AS person, t.subject_id, t.product_id,
+               count(*) AS n
+        FROM treatments t LEFT JOIN _cg_person_map m USING (subject_id) GROUP BY ALL
+    ),
+    keep AS (
+        SELECT person, product_id, arg_min(subject_id, (-n, subject_id)) AS subject_id
+        FROM per GROUP BY ALL
+    ),
+    tr AS (
         SELECT t.subject_id, t.treatment_id, t.product_id, t.start_date, t.end_date,
                p.regimen_kind,
                (t.product_id IS DISTINCT FROM lag(t.product_id) OVER w)::INTEGER AS new_episode
         FROM treatments t JOIN products p USING (product_id)
+        SEMI JOIN keep k ON k.subject_id = t.subject_id AND k.product_id = t.product_id
         WINDOW w AS (PARTITION BY t.subject_id ORDER BY t.start_date, t.treatment_id)
     )
     SELECT subject_id, episode, any_value(product_id) AS product_id,
@@ -109,7 +126,9 @@ BUILD = (
         GROUP BY subject_id
     ),
     firsts AS (SELECT subject_id, min(ep_start) AS first_dose FROM _cg_ep0 GROUP BY 1)
-    SELECT row_number() OVER (ORDER BY s.subject_id)::INTEGER AS sid, s.subject_id,
+    SELECT row_number() OVER (ORDER BY s.subject_id)::INTEGER AS sid,
+           dense_rank() OVER (ORDER BY coalesce(m.person_id, s.subject_id))::INTEGER
+               AS person_sid, s.subject_id,
            s.site_code, s.disease, s.disease_subtype, s.status,
            {_AGE_BAND_SQL} AS age_band, s.genetics IS NOT NULL AS has_genetics,
            s.age_at_index_months IS NOT NULL AS has_age, c.subject_id IS NOT NULL AS has_consent,
@@ -118,13 +137,15 @@ BUILD = (
                 least(coalesce(r.last_record, f.first_dose), d.death_date, c.withdrawn_date))
            END AS fu_end
     FROM subjects s LEFT JOIN firsts f USING (subject_id) LEFT JOIN rec r USING (subject_id)
-    LEFT JOIN death d USING (subject_id) LEFT JOIN consents c USING (subject_id)""",
+    LEFT JOIN death d USING (subject_id) LEFT JOIN consents c USING (subject_id)
+    LEFT JOIN _cg_person_map m USING (subject_id)""",
     """CREATE OR REPLACE TEMP TABLE _cg_episodes AS
-    SELECT subject_id, sid, site_code, disease, age_band, episode, product_id, ep_start,
+    SELECT subject_id, sid, person_sid, site_code, disease, age_band, episode, product_id,
+           ep_start,
            ep_end, next_start,
            min(ep_start) OVER (PARTITION BY subject_id, product_id) AS product_start
     FROM (
-        SELECT e.*, f.sid, f.site_code, f.disease, f.age_band, f.fu_end,
+        SELECT e.*, f.sid, f.person_sid, f.site_code, f.disease, f.age_band, f.fu_end,
                lead(e.ep_start) OVER w AS next_start,
                greatest(e.ep_start, least(f.fu_end, lead(e.ep_start) OVER w,
                    CASE WHEN e.regimen_kind = 'daily' THEN e.last_end END)) AS ep_end
@@ -346,7 +367,8 @@ def _rates_table(dimension: str | None) -> str:
 DERIVE = (
     "CREATE TABLE _cg_thresholds AS SELECT * FROM _incoming_thresholds",
     """CREATE TABLE _cg_exposure AS
-    SELECT sid, product_id, any_value(site_code) AS site_code, any_value(disease) AS disease,
+    SELECT sid, product_id, any_value(person_sid) AS person_sid,
+           any_value(site_code) AS site_code, any_value(disease) AS disease,
            any_value(age_band) AS age_band, sum(ep_end - ep_start) AS days
     FROM _cg_episodes GROUP BY sid, product_id""",
     f"""CREATE TABLE _cg_exposure_strata AS

@@ -103,16 +103,18 @@ FROM xs GROUP BY ALL ORDER BY ALL"""
 
 
 TREATED_SQL = """,
-xs AS (SELECT DISTINCT sid FROM xp)
+xs AS (SELECT DISTINCT person_sid FROM xp)
 SELECT count(*) AS subjects FROM xs"""
 
 TREATED_WHOLE_SQL = """
-SELECT count(DISTINCT sid) AS subjects FROM _cg_exposure WHERE {where} AND {product_where}"""
+SELECT count(DISTINCT person_sid) AS subjects FROM _cg_exposure
+WHERE {where} AND {product_where}"""
 
 
 def subjects_treated(session: Session, filters: SafetyFilter = ALL) -> int:
-    """Distinct subjects with time on any product in the filter: a child who switched
-    products is one child here, though :func:`exposure` counts them once per product."""
+    """Distinct children with time on any product in the filter: a child who switched
+    products is one child here, though :func:`exposure` counts them once per product;
+    records confirmed to be one child at two centres (record linkage) count once."""
     authorise(session, filters, "view safety exposure")
     if _whole(filters):
         where, params = subject_where(session, filters)

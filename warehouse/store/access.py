@@ -20,6 +20,8 @@ EXPORT_BUNDLE = "export_bundle"
 IMPORT_BUNDLE = "import_bundle"
 MANAGE_SITES = "manage_sites"
 MANAGE_USERS = "manage_users"
+# scoring pooled linkage tokens and deciding which pseudonyms are one child (cross-site)
+LINK_RECORDS = "link_records"
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     # site neurologists: their own site's clinical records, read and write, and its bundle
@@ -35,6 +37,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             IMPORT_BUNDLE,
             MANAGE_SITES,
             MANAGE_USERS,
+            LINK_RECORDS,
         }
     ),
     # monitors: read-only across sites, no row-level export (pooled data or site bundles)

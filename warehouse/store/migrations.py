@@ -199,6 +199,36 @@ def m007_expedited_reporting(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("CREATE INDEX idx_submissions_ae ON report_submissions (ae_id)")
 
 
+@migration
+def m010_linkage(conn: duckdb.DuckDBPyConnection) -> None:
+    """Record linkage (warehouse/linkage): keyed identifier tokens made at the sites
+    (never the identifiers, never exported in pooled data), the pairs Splink scored,
+    and the coordinator's decisions on them (same child / different children, undoable)."""
+    conn.execute("""
+        CREATE TABLE linkage_tokens (
+            subject_id VARCHAR PRIMARY KEY, site_code VARCHAR NOT NULL,
+            key_id VARCHAR NOT NULL, surname VARCHAR, surname_parts VARCHAR[],
+            given_name VARCHAR, patronymic VARCHAR, birth_date VARCHAR,
+            birth_date_unordered VARCHAR, sex VARCHAR, snils VARCHAR, birth_region VARCHAR,
+            surname_phonetic VARCHAR, birth_year_month VARCHAR, given_initial VARCHAR,
+            updated_at TIMESTAMP NOT NULL)""")
+    conn.execute("""
+        CREATE TABLE linkage_pairs (
+            subject_id_a VARCHAR NOT NULL, subject_id_b VARCHAR NOT NULL,
+            match_probability DOUBLE NOT NULL, match_weight DOUBLE NOT NULL,
+            agreeing_fields VARCHAR NOT NULL, scored_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (subject_id_a, subject_id_b))""")
+    conn.execute("""
+        CREATE TABLE linkage_decisions (
+            decision_id VARCHAR PRIMARY KEY, subject_id_a VARCHAR NOT NULL,
+            subject_id_b VARCHAR NOT NULL, decision VARCHAR NOT NULL, reason VARCHAR NOT NULL,
+            decided_by VARCHAR NOT NULL, decided_at TIMESTAMP NOT NULL,
+            undone_by VARCHAR, undone_at TIMESTAMP, undo_reason VARCHAR)""")
+    conn.execute(
+        "CREATE INDEX idx_linkage_decisions_pair ON linkage_decisions (subject_id_a, subject_id_b)"
+    )
+
+
 def _ensure_ledger(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("""
         CREATE TABLE IF NOT EXISTS _migrations (

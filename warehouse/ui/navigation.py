@@ -87,6 +87,13 @@ PAGES: tuple[PageSpec, ...] = (
         "export.py", "page_export", ":material/download:", frozenset({"coordinator"}), "export"
     ),
     PageSpec(
+        "duplicates.py",
+        "page_duplicates",
+        ":material/join_inner:",
+        frozenset({"coordinator"}),
+        "duplicates",
+    ),
+    PageSpec(
         "corrections.py",
         "corr_page_title",
         ":material/rule:",

@@ -22,6 +22,8 @@ from schemas.errors import CaseguardError, ValidationFailed
 from warehouse.capture import case_entry as ce
 from warehouse.capture.case_summary import summarise
 from warehouse.capture.subjects_lookup import OpenSubject, open_subject
+from warehouse.linkage.storage import has_tokens, record_identifiers
+from warehouse.linkage.tokens import Identifiers
 from warehouse.store.admin import list_sites
 from warehouse.store.cases import load_case, save_case
 from warehouse.ui.app_state import session
@@ -345,6 +347,69 @@ def _existing(subject: OpenSubject) -> None:
         st.dataframe(summary.treatments, hide_index=True, key="subject_treatments")
 
 
+LINK_FIELDS = ("surname", "given_name", "patronymic", "birth_date", "sex", "snils", "birth_region")
+LINK_FLASH = "link_flash"
+
+
+def _make_tokens(subject: OpenSubject) -> None:
+    """The form's submit callback: tokens from the typed identifiers, then every typed
+    value is dropped from the session (a callback runs before the widgets are drawn)."""
+    typed = {f: st.session_state.pop(f"link_{f}", None) for f in LINK_FIELDS}
+    ids = Identifiers(
+        surname=typed["surname"] or "",
+        given_name=typed["given_name"] or "",
+        patronymic=typed["patronymic"] or "",
+        birth_date=typed["birth_date"],
+        sex=typed["sex"] or "",
+        snils=typed["snils"] or "",
+        birth_region=typed["birth_region"] or "",
+    )
+    del typed
+    try:
+        fields = record_identifiers(cur, subject.subject_id, ids)
+    except CaseguardError as exc:
+        st.session_state[LINK_FLASH] = ("error", exc)
+        return
+    if fields:
+        st.session_state[LINK_FLASH] = ("success", t("link_ids_saved", fields=", ".join(fields)))
+    else:
+        st.session_state[LINK_FLASH] = ("info", t("link_ids_empty"))
+
+
+def _linkage_form(subject: OpenSubject) -> None:
+    """Identifiers typed once for linkage tokens (never stored, not even in the session)."""
+    flash = st.session_state.pop(LINK_FLASH, None)
+    with st.expander(t("link_ids_title"), expanded=flash is not None):
+        st.caption(t("link_ids_caption"))
+        if not cur.db.keys.has_linkage_key():
+            st.info(t("link_no_key"))
+            return
+        if flash is not None:
+            kind, message = flash
+            if kind == "error":
+                show_error(message)
+            else:
+                getattr(st, kind)(message)
+        stored = has_tokens(cur, subject.subject_id)
+        st.caption(t("link_ids_stored" if stored else "link_ids_none"))
+        with st.form("link_ids"):
+            left, right = st.columns(2)
+            left.text_input(t("link_surname"), key="link_surname")
+            right.text_input(t("link_given_name"), key="link_given_name")
+            left.text_input(t("link_patronymic"), key="link_patronymic")
+            date_field(t("link_birth_date"), "link_birth_date", right, value=None)
+            left.selectbox(
+                t("link_sex"),
+                ["F", "M"],
+                index=None,
+                key="link_sex",
+                format_func=lambda code: t(f"link_sex_{code}"),
+            )
+            right.text_input(t("link_snils"), key="link_snils")
+            left.text_input(t("link_birth_region"), key="link_birth_region")
+            st.form_submit_button(t("link_ids_save"), on_click=_make_tokens, args=(subject,))
+
+
 _lookup()
 subject = current_subject()
 if subject is None:
@@ -358,6 +423,7 @@ if st.button(t("subject_close"), key="subject_close"):
 try:
     if subject.exists:
         _existing(subject)
+        _linkage_form(subject)
     else:
         _new_case(subject)
 except CaseguardError as exc:
