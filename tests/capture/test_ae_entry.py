@@ -44,6 +44,7 @@ EVENT = AEInput(
     action_taken="dose_not_changed",
     outcome="recovered",
     causality={"NUS-SPINRAZA": "possible"},
+    aware_date=dt.date(2021, 6, 11),
 )
 
 

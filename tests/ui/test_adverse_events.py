@@ -57,6 +57,7 @@ def _fill(at: AppTest, verbatim: str = VERBATIM) -> AppTest:
     at.date_input(key="ae_onset").set_value(dt.date(2021, 6, 10))
     at.checkbox(key="ae_ongoing").uncheck().run()
     at.date_input(key="ae_end").set_value(dt.date(2021, 6, 12))
+    at.date_input(key="ae_aware_date").set_value(dt.date(2021, 6, 11))
     at.selectbox(key="ae_grade").set_value(3)
     at.checkbox(key="ae_serious_hospitalisation").check()
     at.selectbox(key="ae_causality_NUS-SPINRAZA").set_value("possible")
@@ -125,7 +126,8 @@ def test_valid_event_saves_scrubbed_and_says_what(
     assert not at.exception and not at.error
     assert [s.value for s in at.success] == [
         f"Adverse event saved for subject {subject.subject_id}: Headache, grade 3, serious, "
-        "outcome Recovered / resolved; causality rows: 1."
+        "outcome Recovered / resolved; causality rows: 1. Day 0: 2021-06-11; "
+        "the reporting clock is on the SAE reporting page."
     ]
     captions = " ".join(c.value for c in at.caption)
     assert "Verbatim as stored" in captions and "[PERSON]" in captions
@@ -220,7 +222,8 @@ def test_grade5_sets_fatal_outcome_and_death(monkeypatch: pytest.MonkeyPatch, db
     assert death.value is True and death.disabled
     assert at.checkbox(key="ae_serious_hospitalisation").value is True  # other ticks kept
     assert any("Grade 5 means death" in i.value for i in at.info)
-    assert not at.warning and not at.exception  # no Session-State-vs-default warnings
+    # no Session-State-vs-default warnings: the only warning is the reporting clock's
+    assert [w.icon for w in at.warning] == [":material/alarm:"] and not at.exception
     at.selectbox(key="ae_grade").set_value(4).run()  # lowering the grade releases them
     assert at.selectbox(key="ae_outcome").value is None
     assert at.checkbox(key="ae_serious_death").value is False
