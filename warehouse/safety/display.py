@@ -191,7 +191,7 @@ def with_labels(
     true/false; dates in the language's format. Codes stay in exports only.
 
     ``names`` names MedDRA codes (``PT:…`` terms, ``SOC:…`` body systems) of coded
-    events (:func:`warehouse.safety.meddra_names.meddra_names`)."""
+    events (:func:`warehouse.store.meddra_names.meddra_names`)."""
     ref = load_reference()
     out = frame.copy()
     for column in out.columns:

@@ -27,10 +27,10 @@ from warehouse.safety.display import (
     with_labels,
 )
 from warehouse.safety.masking import HIDDEN
-from warehouse.safety.meddra_names import meddra_names
 from warehouse.safety.metrics import AGE_BANDS, UNKNOWN_BAND, SafetyFilter
 from warehouse.store.access import Session
 from warehouse.store.admin import list_sites
+from warehouse.store.meddra_names import meddra_names
 from warehouse.ui.app_state import session as current_session
 from warehouse.ui.layout import lang, show_error, t
 

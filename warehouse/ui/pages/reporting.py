@@ -16,8 +16,8 @@ from schemas.errors import CaseguardError
 from warehouse.reporting.clocks import Clock
 from warehouse.reporting.drafts import Draft, draft_for_download
 from warehouse.reporting.sae import clock_board, term_label
-from warehouse.safety.meddra_names import meddra_names
 from warehouse.store.admin import list_sites
+from warehouse.store.meddra_names import meddra_names
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import lang, show_error, t
 

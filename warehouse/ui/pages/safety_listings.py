@@ -11,9 +11,9 @@ import streamlit as st
 from schemas.errors import CaseguardError
 from warehouse.safety.dashboard import masked_completeness
 from warehouse.safety.display import number, with_labels
-from warehouse.safety.meddra_names import meddra_names
 from warehouse.safety.metrics import deaths, overdue_doses, sae_listing, site_completeness
 from warehouse.store.access import EXPORT_POOLED
+from warehouse.store.meddra_names import meddra_names
 from warehouse.ui import safety_widgets as w
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import date_field, lang, show_error, t

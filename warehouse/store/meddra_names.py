@@ -1,9 +1,11 @@
-"""Names of the MedDRA terms a coded event is grouped by on the safety dashboard.
+"""Names of the MedDRA PT and SOC codes a coded event carries.
 
-A MedDRA-coded event is counted under its PT (``PT:…``) and primary SOC (``SOC:…``),
-derived from the LLT and version that coded it (see the cohort's ``_cg_events``); this
-module names those codes in the user's language (English when the translation is not
-loaded), taking each code's name from the newest version that has it.
+An event coded through the LLT search stores its PT (``PT:…``) and primary SOC
+(``SOC:…``) by code, and the safety dashboard counts every coded event under those
+(the cohort's ``_cg_events``); the pages, the listings and the SDTM export name the
+codes with this module: in the user's language when any loaded version has it in
+that language (else English), from the newest such version. Shared by ``safety``,
+``export`` and ``ui``, so it lives in the store.
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ def meddra_names(session: Session, lang: str = "en") -> dict[str, str]:
             "WHERE level IN ('pt', 'soc') AND language IN (?, 'en')",
             [lang],
         ).fetchall()
-    # later (version, preferred language) wins: newest version, the user's language first
-    ranked = sorted(rows, key=lambda r: (_version_key(str(r[0])), r[1] == lang))
+    # later wins: the user's language over English, then the newest version
+    ranked = sorted(rows, key=lambda r: (r[1] == lang, _version_key(str(r[0]))))
     names = {f"{PREFIX[str(lvl)]}:{int(code):08d}": str(name) for _, _, lvl, code, name in ranked}
     with _LOCK:
         if len(_CACHE) > 8:  # a few databases and languages at most; never grows unbounded
