@@ -62,11 +62,16 @@ def _fill(at: AppTest, verbatim: str = VERBATIM) -> AppTest:
     at.checkbox(key="ae_ongoing").uncheck().run()
     at.date_input(key="ae_end").set_value(dt.date(2021, 6, 12))
     at.date_input(key="ae_aware_date").set_value(dt.date(2021, 6, 11))
+    return _hospitalised(at, "recovered")
+
+
+def _hospitalised(at: AppTest, outcome: str) -> AppTest:
+    """Grade 3, hospitalised, possibly caused by Spinraza, dose not changed, ``outcome``."""
     at.selectbox(key="ae_grade").set_value(3)
     at.checkbox(key="ae_serious_hospitalisation").check()
     at.selectbox(key="ae_causality_NUS-SPINRAZA").set_value("possible")
     at.selectbox(key="ae_action").set_value("dose_not_changed")
-    at.selectbox(key="ae_outcome").set_value("recovered")
+    at.selectbox(key="ae_outcome").set_value(outcome)
     return at.run()
 
 
@@ -325,12 +330,7 @@ def _coded_fill(at: AppTest, query: str, day0: dt.date) -> AppTest:
     at.text_area(key="ae_verbatim").input("aseptic meningitis, admitted")
     at.date_input(key="ae_onset").set_value(dt.date(2021, 6, 10))
     at.date_input(key="ae_aware_date").set_value(day0)
-    at.selectbox(key="ae_grade").set_value(3)
-    at.checkbox(key="ae_serious_hospitalisation").check()
-    at.selectbox(key="ae_causality_NUS-SPINRAZA").set_value("possible")
-    at.selectbox(key="ae_action").set_value("dose_not_changed")
-    at.selectbox(key="ae_outcome").set_value("recovering")
-    return at.run()
+    return _hospitalised(at, "recovering")
 
 
 @pytest.mark.parametrize(
