@@ -11,7 +11,7 @@ import pytest
 
 from schemas.errors import AccessDenied, CaseguardError
 from tests.reporting.fixtures import load_fixture, reporting_db, serious_case, term_index
-from tests.warehouse_fixtures import coordinator, make_db, monitor, site_user
+from tests.warehouse_fixtures import admin, coordinator, make_db, monitor, site_user
 from warehouse.reporting import synthetic_meddra as syn
 from warehouse.reporting.ae_coding import (
     derive,
@@ -20,6 +20,7 @@ from warehouse.reporting.ae_coding import (
     meddra_version,
     reporting_writer,
     search_llts,
+    term_lookup,
 )
 from warehouse.reporting.expectedness import add_expected
 from warehouse.reporting.sae import clock_board
@@ -131,3 +132,18 @@ def test_writer_refuses_a_non_current_llt_and_other_centres(reporting_db: Databa
         reporting_writer(site_user(reporting_db, "MSK"), "PRM", None, None)
     with pytest.raises(AccessDenied):
         reporting_writer(monitor(reporting_db), "MSK", None, None)
+
+
+def test_term_lookup_gives_the_form_everything_in_one_go(
+    reporting_db: Database, tmp_path: Path
+) -> None:
+    user = site_user(reporting_db, "MSK")
+    chosen = syn.llt_code(MENINGITIS, 2)
+    found = term_lookup(user, "asep", chosen, "ru")
+    assert found.version == syn.VERSION and found.hits[0].name == "Aseptic meningitis"
+    assert found.chosen is not None and found.chosen.pt_name == "Асептический менингит"
+    assert term_lookup(user, "", None, "en").hits == []  # nothing until the user types
+    empty = term_lookup(site_user(make_db(MEMORY, tmp_path / "k"), "MSK"), "asep", chosen, "en")
+    assert (empty.version, empty.hits, empty.chosen) == (None, [], None)
+    with pytest.raises(AccessDenied):  # an administrator reads no clinical data
+        term_lookup(admin(reporting_db), "asep", None, "en")

@@ -40,21 +40,49 @@ def meddra_version(session: Session) -> str | None:
         return latest_version(conn)
 
 
+def _cached_index(conn: duckdb.DuckDBPyConnection, db_path: str) -> LltIndex:
+    signature = f"{db_path}|{dictionary_signature(conn)}"
+    with _LOCK:
+        if signature not in _INDEXES:
+            _INDEXES.clear()  # one dictionary at a time: an old index is never reused
+            _INDEXES[signature] = build_index(conn)
+        return _INDEXES[signature]
+
+
 def llt_index(session: Session) -> LltIndex:
     """The word-prefix index of the current LLTs (empty without a dictionary), cached."""
     with _read(session) as conn:
-        signature = f"{session.db.path}|{dictionary_signature(conn)}"
-        with _LOCK:
-            if signature not in _INDEXES:
-                _INDEXES.clear()  # one dictionary at a time: an old index is never reused
-                _INDEXES[signature] = build_index(conn)
-            return _INDEXES[signature]
+        return _cached_index(conn, session.db.path)
 
 
 def search_llts(session: Session, query: str, limit: int = 20) -> list[LltHit]:
     """Current LLTs (English and Russian) whose words start with the query's words."""
     require(session, READ_CLINICAL, None, "search MedDRA terms")
     return llt_index(session).search(query, limit)
+
+
+@dataclass(frozen=True)
+class TermLookup:
+    """What the term field shows on one run of the form: the loaded version (None: no
+    dictionary, the study's term list is used), the LLTs found, the chosen LLT's terms."""
+
+    version: str | None
+    hits: list[LltHit]
+    chosen: Coding | None
+
+
+def term_lookup(
+    session: Session, query: str, chosen: int | None, lang: str, limit: int = 20
+) -> TermLookup:
+    """Everything the term field needs, on one connection (opening one is what costs)."""
+    require(session, READ_CLINICAL, None, "search MedDRA terms")
+    with _read(session) as conn:
+        version = latest_version(conn)
+        if version is None:
+            return TermLookup(None, [], None)
+        hits = _cached_index(conn, session.db.path).search(query, limit) if query else []
+        coding = coding_for(conn, chosen, version, lang) if chosen is not None else None
+    return TermLookup(version, hits, coding)
 
 
 def derive(session: Session, llt_code: int, lang: str = "en") -> Coding:

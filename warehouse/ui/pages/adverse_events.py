@@ -58,9 +58,8 @@ from warehouse.reporting.ae_coding import (
     ExpectednessView,
     derive,
     expectedness_view,
-    meddra_version,
     reporting_writer,
-    search_llts,
+    term_lookup,
 )
 from warehouse.reporting.meddra import Coding
 from warehouse.ui.app_state import session
@@ -109,11 +108,19 @@ def _grade_changed() -> None:
         _set(*release_grade(STATE.get(OUTCOME), _criteria()))
 
 
+def _chosen_llt() -> int | None:
+    chosen = STATE.get(TERM)
+    return chosen if isinstance(chosen, int) else None
+
+
 def _coding() -> Coding | None:
     """The chosen LLT's derived terms in the user's language (MedDRA mode only)."""
-    if VERSION is None or not isinstance(STATE.get(TERM), int):
+    chosen = _chosen_llt()
+    if VERSION is None or chosen is None:
         return None
-    return derive(session(), int(STATE[TERM]), lang())
+    if LOOKUP.chosen is not None and LOOKUP.chosen.llt_code == chosen:
+        return LOOKUP.chosen  # looked up at the top of this run
+    return derive(session(), chosen, lang())
 
 
 def _llt_choice(coding: Coding | None) -> LltChoice | None:
@@ -270,12 +277,12 @@ def _llt_term() -> None:
         help=t("ae_term_search_help", version=VERSION),
         key=QUERY,
     )
-    hits = search_llts(session(), str(STATE.get(QUERY) or ""))
+    hits = LOOKUP.hits
     names = {h.llt_code: f"{h.name} · PT {h.pt_name}" for h in hits}
     chosen = STATE.get(TERM)
-    if isinstance(chosen, int) and chosen not in names:  # keep the choice while searching on
-        kept = derive(session(), chosen, lang())
-        names = {chosen: f"{kept.llt_name} · PT {kept.pt_name}", **names}
+    kept = _coding()
+    if kept is not None and kept.llt_code not in names:  # keep the choice while searching on
+        names = {kept.llt_code: f"{kept.llt_name} · PT {kept.pt_name}", **names}
     elif chosen is not None and not isinstance(chosen, int):
         STATE[TERM] = None  # a study-list term from before the dictionary was loaded
     if STATE.get(QUERY) and not hits:
@@ -467,9 +474,12 @@ except CaseguardError as exc:
     st.stop()
 st.caption(t("ae_subject", subject=subject.subject_id, site=subject.site_code))
 st.caption(t("ae_dates_note"))
-VERSION = meddra_version(session())
 _restore_form(subject)
+LOOKUP = term_lookup(session(), str(STATE.get(QUERY) or ""), _chosen_llt(), lang())
+VERSION = LOOKUP.version
 if STATE.pop(REQUESTED, False):
     _save(subject, products)
+    if STATE.get(DONE):  # the form was emptied: so is the search
+        LOOKUP = term_lookup(session(), "", None, lang())
 _form(subject, products)
 _keep_form(subject)
