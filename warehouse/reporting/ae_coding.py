@@ -27,6 +27,8 @@ from warehouse.store.access import READ_CLINICAL, WRITE_CLINICAL, Session, requi
 from warehouse.store.audit import Event
 
 _INDEXES: dict[str, LltIndex] = {}
+_CODINGS: dict[tuple[str, int, str], Coding] = {}  # (dictionary signature, LLT, language)
+MAX_CODINGS = 5_000
 _LOCK = threading.Lock()
 
 
@@ -40,19 +42,36 @@ def meddra_version(session: Session) -> str | None:
         return latest_version(conn)
 
 
-def _cached_index(conn: duckdb.DuckDBPyConnection, db_path: str) -> LltIndex:
+def _cached_index(conn: duckdb.DuckDBPyConnection, db_path: str) -> tuple[str, LltIndex]:
     signature = f"{db_path}|{dictionary_signature(conn)}"
     with _LOCK:
         if signature not in _INDEXES:
             _INDEXES.clear()  # one dictionary at a time: an old index is never reused
+            _CODINGS.clear()
             _INDEXES[signature] = build_index(conn)
-        return _INDEXES[signature]
+        return signature, _INDEXES[signature]
+
+
+def _cached_coding(
+    conn: duckdb.DuckDBPyConnection, signature: str, llt_code: int, version: str, lang: str
+) -> Coding:
+    """An LLT's hierarchy, kept while the same dictionary is loaded (it cannot change)."""
+    key = (signature, llt_code, lang)
+    with _LOCK:
+        if key in _CODINGS:
+            return _CODINGS[key]
+    coding = coding_for(conn, llt_code, version, lang)
+    with _LOCK:
+        if len(_CODINGS) >= MAX_CODINGS:
+            _CODINGS.clear()
+        _CODINGS[key] = coding
+    return coding
 
 
 def llt_index(session: Session) -> LltIndex:
     """The word-prefix index of the current LLTs (empty without a dictionary), cached."""
     with _read(session) as conn:
-        return _cached_index(conn, session.db.path)
+        return _cached_index(conn, session.db.path)[1]
 
 
 def search_llts(session: Session, query: str, limit: int = 20) -> list[LltHit]:
@@ -80,8 +99,11 @@ def term_lookup(
         version = latest_version(conn)
         if version is None:
             return TermLookup(None, [], None)
-        hits = _cached_index(conn, session.db.path).search(query, limit) if query else []
-        coding = coding_for(conn, chosen, version, lang) if chosen is not None else None
+        signature, index = _cached_index(conn, session.db.path)
+        hits = index.search(query, limit) if query else []
+        coding = (
+            _cached_coding(conn, signature, chosen, version, lang) if chosen is not None else None
+        )
     return TermLookup(version, hits, coding)
 
 
