@@ -78,7 +78,9 @@ def test_breakdown_is_masked_and_named(coded_db: Database, dimension: str) -> No
     labels = shown[dimension].tolist()
     assert not any(str(v).startswith(("PT:", "SOC:")) for v in labels)
     if dimension == "coded_term":
-        assert "Головная боль" in labels
+        assert "Головная боль" in labels  # uncoded events keep their list term
+        assert any(str(v).endswith(" (MedDRA)") for v in labels)  # coded ones: their PT
+    assert len(set(labels)) == len(labels)  # no two rows read the same
 
 
 def test_listing_names_coded_events(coded_db: Database) -> None:

@@ -124,10 +124,17 @@ def _yes_no(value: Any, lang: str) -> Any:
     return yes if value else no
 
 
+def _meddra(code: str, names: Mapping[str, str] | None) -> str:
+    """A MedDRA code's name, marked as MedDRA: where events coded before a dictionary was
+    loaded sit beside coded ones, "Headache" (list) and "Headache (MedDRA)" are two rows."""
+    name = (names or {}).get(code)
+    return f"{name} (MedDRA)" if name else code
+
+
 def _term(code: Any, lang: str, column: str, names: Mapping[str, str] | None = None) -> Any:
     terms = load_reference().ae_terms
     if not isinstance(code, str) or code not in terms.index:
-        return (names or {}).get(code, code) if isinstance(code, str) else code
+        return _meddra(code, names) if isinstance(code, str) else code
     return terms.at[code, f"{column}_{'ru' if lang == 'ru' else 'en'}"]
 
 
@@ -171,7 +178,7 @@ def _body_system(frame: pd.DataFrame, lang: str, names: Mapping[str, str] | None
     terms = frame["coded_term"] if "coded_term" in frame else frame["body_system"]
     return pd.Series(
         [
-            (names or {}).get(system, system)
+            _meddra(system, names)
             if isinstance(system, str) and system.startswith("SOC:")
             else _term(term, lang, "body_system")
             if "coded_term" in frame
