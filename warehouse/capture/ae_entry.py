@@ -206,11 +206,12 @@ def awareness_problems(ae: AEInput, today: dt.date) -> list[Problem]:
     """Day 0's problems: required for a serious event (its reporting clock starts
     there), not after ``today``, and not before the onset (a site cannot learn of an
     event before it begins). Empty day 0 of a non-serious event is fine."""
-    if ae.aware_date is None:
+    day0 = as_date(ae.aware_date)
+    if day0 is None:
         return missing(AWARENESS, 0, {"aware_date": None}) if ae.criteria else []
-    found = future_problems([(AWARENESS, 0, "aware_date", ae.aware_date)], today)
+    found = future_problems([(AWARENESS, 0, "aware_date", day0)], today)
     onset = as_date(ae.onset_date)
-    if onset is not None and ae.aware_date < onset:
+    if onset is not None and day0 < onset:
         found.append(translate(AWARENESS, 0, "aware_date", ae.aware_date, AWARE_BEFORE_ONSET))
     return found
 
