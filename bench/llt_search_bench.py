@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from warehouse.reporting import synthetic_meddra as syn  # noqa: E402
+from warehouse.reporting.ae_coding import llt_index, term_lookup  # noqa: E402
 from warehouse.reporting.llt_search import build_index  # noqa: E402
 from warehouse.reporting.meddra import load_distribution  # noqa: E402
 from warehouse.store.access import system_session  # noqa: E402
@@ -99,6 +100,17 @@ def main() -> None:
                     t0 = time.perf_counter()
                     _peer(conn, typed, str(index.version))
                     peer.append((time.perf_counter() - t0) * 1000)
+        # what the AE form does per rerun: on one fresh connection, check the cached
+        # index is current, search, and derive the hierarchy of the LLT already chosen
+        llt_index(session)  # built once, as the app does on first use
+        form: list[float] = []
+        chosen: int | None = None
+        for query in QUERIES:
+            for typed in _keystrokes(query):
+                t0 = time.perf_counter()
+                found = term_lookup(session, typed, chosen, "ru")
+                form.append((time.perf_counter() - t0) * 1000)
+                chosen = found.hits[0].llt_code if found.hits else chosen
     load_after = os.getloadavg()
     p95, peer95 = _percentile(ours, 0.95), _percentile(peer, 0.95)
     cpu = platform.processor() or platform.machine()
@@ -121,9 +133,15 @@ def main() -> None:
         f"{statistics.median(ours):.2f} ms | **{p95:.2f} ms** | {max(ours):.2f} ms |",
         f"| peer: DuckDB ILIKE | {statistics.median(peer):.2f} ms | {peer95:.2f} ms "
         f"| {max(peer):.2f} ms |",
+        f"| the AE form's whole lookup per rerun (`ae_coding.term_lookup`: a fresh "
+        f"connection, the cache check, the search, the chosen LLT's hierarchy) | "
+        f"{statistics.median(form):.2f} ms | "
+        f"**{_percentile(form, 0.95):.2f} ms** | {max(form):.2f} ms |",
         "",
         f"p95 ratio peer / caseguard: {peer95 / p95:.0f}x. Index build (once per loaded "
-        f"dictionary, cached by the app): {build_ms:,.0f} ms.",
+        f"dictionary, cached by the app): {build_ms:,.0f} ms. The form's lookup is mostly "
+        "the opening of a DuckDB connection to the database file, which every page pays "
+        "on every rerun; the search inside it is the first row.",
         "",
     ]
     text = "\n".join(lines)

@@ -9,6 +9,10 @@ from pandera.typing import DateTime, Series
 from schemas.common import REF, ROW_ID, SUBJECT_ID, as_dates, as_list, vocab
 
 RESOLVED = {"recovered", "recovered_with_sequelae", "fatal"}
+# A MedDRA-coded event names its PT and primary SOC by code (the LLT and the version
+# that coded it are in ae_meddra); the names follow from the loaded dictionary.
+MEDDRA_PT = r"^PT:\d{8}$"
+MEDDRA_SOC = r"^SOC:\d{8}$"
 ONGOING = {"recovering", "not_recovered"}
 
 
@@ -34,18 +38,20 @@ class AdverseEventsModel(pa.DataFrameModel):
 
     @pa.check("coded_term", name="term_is_listed")
     def term_is_listed(cls, series: Series[str]) -> pd.Series:
-        """Coded terms come from the term list in use (the open list or MedDRA)."""
+        """Coded terms come from the term list in use (the open list or a MedDRA PT)."""
         from schemas.reference import load_reference
 
-        return series.isin(load_reference().ae_terms.index)
+        return series.isin(load_reference().ae_terms.index) | series.str.match(MEDDRA_PT)
 
     @pa.dataframe_check(name="body_system_fits_term")
     def body_system_fits_term(cls, df: pd.DataFrame) -> pd.Series:
-        """The body system is the coded term's own."""
+        """The body system is the coded term's own (a MedDRA PT's is its primary SOC)."""
         from schemas.reference import load_reference
 
         expected = df["coded_term"].map(load_reference().ae_terms["body_system_en"])
-        return expected.isna() | (df["body_system"] == expected)
+        meddra = df["coded_term"].str.match(MEDDRA_PT)
+        soc = df["body_system"].str.match(MEDDRA_SOC)
+        return (meddra & soc) | (~meddra & (expected.isna() | (df["body_system"] == expected)))
 
     @pa.dataframe_check(name="end_not_before_start")
     def end_not_before_start(cls, df: pd.DataFrame) -> pd.Series:

@@ -10,10 +10,12 @@ from anonymise import ScrubResult
 from schemas.errors import ValidationFailed
 from tests.warehouse_fixtures import audit_count, file_db, make_case, site_user  # noqa: F401
 from warehouse.capture.ae_entry import (
+    AWARE,
     END,
     GRADE,
     VERBATIM,
     AEInput,
+    LltChoice,
     ae_locator,
     ae_rows,
     apply_grade,
@@ -44,6 +46,7 @@ EVENT = AEInput(
     action_taken="dose_not_changed",
     outcome="recovered",
     causality={"NUS-SPINRAZA": "possible"},
+    aware_date=dt.date(2021, 6, 11),
 )
 
 
@@ -219,3 +222,52 @@ def test_a_fatal_event_can_be_added_to_an_active_subject(
     stored = load_case(site_user(file_db), subject.subject_id)
     assert stored.subject["status"] == "died"  # the death is recorded with the event
     assert "fatal" in [ae["outcome"] for ae in stored.adverse_events]
+
+
+def test_day0_rules() -> None:
+    """Day 0 is required for a serious event only, not after today, not before onset."""
+    from dataclasses import replace
+
+    today = dt.date(2021, 7, 1)
+    no_day0 = replace(EVENT, aware_date=None)
+    assert [(p.table, p.field, p.check) for p in required_problems(no_day0, today)] == [
+        ("ae_awareness", "aware_date", "not_nullable")
+    ]
+    assert required_problems(replace(no_day0, criteria=()), today) == []
+    assert required_problems(replace(EVENT, aware_date=dt.date(2021, 6, 10)), today) == []
+    early = required_problems(replace(EVENT, aware_date=dt.date(2021, 6, 9)), today)
+    assert [p.check for p in early] == ["aware_not_before_onset"]
+    assert "before the onset" in early[0].message_en and "раньше" in early[0].message_ru
+    late = required_problems(replace(EVENT, aware_date=dt.date(2021, 7, 2)), today)
+    assert [p.check for p in late] == ["date_not_in_future"]
+    assert ae_locator(EVENT)(early[0]) == AWARE
+
+
+def test_llt_coded_event_stores_pt_and_soc_codes() -> None:
+    from dataclasses import replace
+
+    coded = replace(EVENT, term_id=None, llt=LltChoice(92000011, "90.0", 91000001, 93000002))
+    (event,) = ae_rows(SUBJECT, coded, ScrubResult("headache"))["adverse_events"]
+    assert (event["coded_term"], event["body_system"]) == ("PT:91000001", "SOC:93000002")
+    assert required_problems(coded, dt.date(2021, 7, 1)) == []
+
+
+def test_reporting_rows_are_written_in_the_same_transaction(
+    file_db: Database,  # noqa: F811
+    subject: OpenSubject,
+) -> None:
+    seen: list[str] = []
+
+    def record(conn: object, events: object, ae_id: str) -> None:
+        seen.append(ae_id)
+        raise RuntimeError("coding refused")
+
+    before = audit_count(file_db)
+    with pytest.raises(RuntimeError):
+        save_ae(
+            site_user(file_db), subject, EVENT, scrub_verbatim(subject, EVENT),
+            record_reporting=record,
+        )  # fmt: skip
+    assert len(seen) == 1 and seen[0].startswith("AE-")
+    assert audit_count(file_db) == before  # the event was rolled back with the coding
+    assert len(load_case(site_user(file_db), subject.subject_id).adverse_events) == 1

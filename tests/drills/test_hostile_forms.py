@@ -509,6 +509,7 @@ def test_adverse_event_form_refuses_or_stores_hostile_values(
         "action_taken": "choice",
         "outcome": "choice",
         "causality": "choice",
+        "aware_date": "date",
     }
     form: dict[str, Any] = dict(
         term_id="HEADACHE",
@@ -519,6 +520,7 @@ def test_adverse_event_form_refuses_or_stores_hostile_values(
         action_taken="dose_not_changed",
         outcome="recovering",
         causality="possible",
+        aware_date=dt.date(2021, 6, 21),  # day 0: required once a criterion is ticked
     )
     chosen = data.draw(
         st.lists(st.sampled_from(sorted(fields)), min_size=1, max_size=3, unique=True)
@@ -540,6 +542,7 @@ def test_adverse_event_form_refuses_or_stores_hostile_values(
             form["action_taken"],
             form["outcome"],
             {"NUS-SPINRAZA": form["causality"]},
+            aware_date=form["aware_date"],
         )
         scrubbed = ae_entry.scrub_verbatim(subject, ae)
         before = {r["ae_id"] for r in load_case(site_user(db), subject.subject_id).adverse_events}

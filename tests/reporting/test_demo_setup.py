@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from tests.reporting.fixtures import term_index
 from tests.warehouse_fixtures import make_demo, monitor
+from warehouse.reporting import synthetic_meddra as syn
 from warehouse.reporting.demo_setup import prepare_demo_reporting
 from warehouse.reporting.sae import clock_board
 from warehouse.store.access import system_session
@@ -32,3 +34,14 @@ def test_the_make_run_demo_has_clocks_in_every_state(tmp_path: Path) -> None:
     assert sorted(r[0] for r in languages) == ["en", "ru"]
     again = prepare_demo_reporting(system_session(db, "demo"), NOW)
     assert (again.coded, again.susars) == (0, 0)  # running twice changes nothing
+    # the expected lists name the synthetic PTs too: an LLT-coded headache is expected
+    with db.connect() as conn:
+        listed = {
+            str(r[0])
+            for r in conn.execute(
+                "SELECT term FROM rsi_expected_terms WHERE product_id = 'NUS-SPINRAZA'"
+            ).fetchall()
+        }
+    headache = f"PT:{syn.pt_code(term_index('HEADACHE')):08d}"
+    meningitis = f"PT:{syn.pt_code(term_index('ASEPTIC-MENINGITIS')):08d}"
+    assert {"HEADACHE", headache} <= listed and meningitis not in listed

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app_helpers import open_page, page_path, signed_in
+from tests.reporting.fixtures import load_fixture, term_index
 from tests.warehouse_fixtures import (
     clone_db,
     make_demo_with_case,
@@ -16,12 +17,15 @@ from tests.warehouse_fixtures import (
     system_session,
 )
 from warehouse.capture.subjects_lookup import OpenSubject, open_subject
+from warehouse.reporting import synthetic_meddra as syn
+from warehouse.reporting.expectedness import seed_reference_safety
 from warehouse.store.cases import load_case
 from warehouse.store.db import Database
 
 LOCAL_ID = "AE-PAGE-PATIENT-0077"
 PAGE_SCRIPT = "adverse_events.py"
 PAGE = page_path(PAGE_SCRIPT)
+MENINGITIS = term_index("ASEPTIC-MENINGITIS")
 # typed into the verbatim term: a name, a phone number and a SNILS with a valid checksum
 IDENTIFIERS = ("Ivanova", "Maria Petrovna", "+7 912 345-67-89", "345-67-89", "112-233-445 95")
 VERBATIM = (
@@ -57,11 +61,17 @@ def _fill(at: AppTest, verbatim: str = VERBATIM) -> AppTest:
     at.date_input(key="ae_onset").set_value(dt.date(2021, 6, 10))
     at.checkbox(key="ae_ongoing").uncheck().run()
     at.date_input(key="ae_end").set_value(dt.date(2021, 6, 12))
+    at.date_input(key="ae_aware_date").set_value(dt.date(2021, 6, 11))
+    return _hospitalised(at, "recovered")
+
+
+def _hospitalised(at: AppTest, outcome: str) -> AppTest:
+    """Grade 3, hospitalised, possibly caused by Spinraza, dose not changed, ``outcome``."""
     at.selectbox(key="ae_grade").set_value(3)
     at.checkbox(key="ae_serious_hospitalisation").check()
     at.selectbox(key="ae_causality_NUS-SPINRAZA").set_value("possible")
     at.selectbox(key="ae_action").set_value("dose_not_changed")
-    at.selectbox(key="ae_outcome").set_value("recovered")
+    at.selectbox(key="ae_outcome").set_value(outcome)
     return at.run()
 
 
@@ -125,7 +135,8 @@ def test_valid_event_saves_scrubbed_and_says_what(
     assert not at.exception and not at.error
     assert [s.value for s in at.success] == [
         f"Adverse event saved for subject {subject.subject_id}: Headache, grade 3, serious, "
-        "outcome Recovered / resolved; causality rows: 1."
+        "outcome Recovered / resolved; causality rows: 1. Day 0: 2021-06-11; "
+        "the reporting clock is on the SAE reporting page."
     ]
     captions = " ".join(c.value for c in at.caption)
     assert "Verbatim as stored" in captions and "[PERSON]" in captions
@@ -220,7 +231,8 @@ def test_grade5_sets_fatal_outcome_and_death(monkeypatch: pytest.MonkeyPatch, db
     assert death.value is True and death.disabled
     assert at.checkbox(key="ae_serious_hospitalisation").value is True  # other ticks kept
     assert any("Grade 5 means death" in i.value for i in at.info)
-    assert not at.warning and not at.exception  # no Session-State-vs-default warnings
+    # no Session-State-vs-default warnings: the only warning is the reporting clock's
+    assert [w.icon for w in at.warning] == [":material/alarm:"] and not at.exception
     at.selectbox(key="ae_grade").set_value(4).run()  # lowering the grade releases them
     assert at.selectbox(key="ae_outcome").value is None
     assert at.checkbox(key="ae_serious_death").value is False
@@ -295,3 +307,85 @@ def test_leaving_and_coming_back_keeps_the_form_and_its_messages_together(
     assert at.selectbox(key="ae_outcome").value == "fatal"
     assert at.text_area(key="ae_verbatim").value == VERBATIM
     assert _errors(at) == before
+
+
+@pytest.fixture(scope="module")
+def meddra_template(template_db: Database, tmp_path_factory: pytest.TempPathFactory) -> Database:
+    """The template with the synthetic MedDRA-layout dictionary and the RSI lists loaded."""
+    root = tmp_path_factory.mktemp("ae-meddra")
+    loaded = clone_db(template_db, root / "db")
+    seed_reference_safety(system_session(loaded, "test"))
+    load_fixture(loaded, root / "meddra")
+    return loaded
+
+
+@pytest.fixture
+def meddra_db(meddra_template: Database, tmp_path: Path) -> Database:
+    return clone_db(meddra_template, tmp_path / "db")
+
+
+def _coded_fill(at: AppTest, query: str, day0: dt.date) -> AppTest:
+    at.text_input(key="ae_term_query").input(query).run()
+    at.selectbox(key="ae_term").set_value(syn.llt_code(MENINGITIS, 0))
+    at.text_area(key="ae_verbatim").input("aseptic meningitis, admitted")
+    at.date_input(key="ae_onset").set_value(dt.date(2021, 6, 10))
+    at.date_input(key="ae_aware_date").set_value(day0)
+    return _hospitalised(at, "recovering")
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "unexpected", "clock"),
+    [
+        ("en", "asep men", "Unexpected for this product", "due 15 calendar days after day 0"),
+        ("ru", "асепт", "Непредвиденное для этого препарата", "в течение 15 календарных дней"),
+    ],
+)
+def test_llt_search_codes_the_event_with_day0_and_its_clock(
+    monkeypatch: pytest.MonkeyPatch,
+    meddra_db: Database,
+    lang: str,
+    query: str,
+    unexpected: str,
+    clock: str,
+) -> None:
+    subject = _subject(meddra_db)
+    at = _ae_page(monkeypatch, meddra_db, subject, lang=lang)
+    assert at.selectbox(key="ae_term").options == []  # nothing until the user searches
+    at = _coded_fill(at, query, dt.date(2021, 6, 11))
+    options = at.selectbox(key="ae_term").options
+    assert options[0].startswith("Aseptic meningitis" if lang == "en" else "Асептический")
+    assert not any("obsolete" in o or "устаревший" in o for o in options)
+    captions = " ".join(c.value for c in at.caption)
+    assert "→ PT " in captions and "MedDRA 90.0" in captions and unexpected in captions
+    assert clock in " ".join(w.value for w in at.warning)
+    at.button(key="aes_save_button").click().run()
+    assert not at.exception and not at.error and at.success
+    (event,) = _stored_events(meddra_db, subject)[1:]
+    assert event["coded_term"] == f"PT:{syn.pt_code(MENINGITIS):08d}"
+    assert str(event["body_system"]).startswith("SOC:")
+    with meddra_db.connect(read_only=True) as conn:
+        coded = conn.execute(
+            "SELECT llt_code, meddra_version FROM ae_meddra WHERE ae_id = ?", [event["ae_id"]]
+        ).fetchall()
+        aware = conn.execute(
+            "SELECT aware_date FROM ae_awareness WHERE ae_id = ?", [event["ae_id"]]
+        ).fetchall()
+    assert coded == [(syn.llt_code(MENINGITIS, 0), syn.VERSION)]
+    assert aware == [(dt.date(2021, 6, 11),)]  # as entered: day 0 is not shifted
+    assert event["onset_date"] != dt.date(2021, 6, 10)  # the onset is
+
+
+def test_day0_before_onset_is_refused_under_its_field(
+    monkeypatch: pytest.MonkeyPatch, meddra_db: Database
+) -> None:
+    subject = _subject(meddra_db)
+    at = _coded_fill(_ae_page(monkeypatch, meddra_db, subject), "asep", dt.date(2021, 6, 9))
+    at.button(key="aes_save_button").click().run()
+    assert any(
+        e.startswith("Date the site first knew of the event (day 0)") and "before the onset" in e
+        for e in _errors(at)
+    )
+    assert len(_stored_events(meddra_db, subject)) == 1  # nothing saved
+    at.date_input(key="ae_aware_date").set_value(None).run()
+    at.button(key="aes_save_button").click().run()
+    assert "Date the site first knew of the event (day 0) is required" in _errors(at)

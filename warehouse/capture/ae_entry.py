@@ -1,7 +1,13 @@
 """Reporting an adverse event: coded term, scrubbed verbatim, grade, seriousness, causality.
 
 The coded term comes from the reference term list (its body system follows from
-it); the reporter's verbatim wording is free text and is scrubbed of identifiers
+it) or, when a MedDRA dictionary is loaded, from an LLT the reporter found: the
+event then stores its PT and primary SOC by code (``PT:…``, ``SOC:…``) and the LLT
+with the version that coded it is recorded by the reporting side in the same
+transaction (``record_reporting`` of :func:`save_ae`), as is day 0, the date the
+site first knew of the event (a real date, not shifted: it does not identify the
+child; required for a serious event, not after today and not before the onset).
+The reporter's verbatim wording is free text and is scrubbed of identifiers
 (:func:`anonymise.scrub_text`, with the subject's date shift) before it goes
 anywhere near the warehouse. CTCAE grade 5 means death, so the form sets outcome
 "fatal" and the seriousness criterion "death" itself (:func:`apply_grade`).
@@ -11,22 +17,30 @@ The event and its per-product causality rows are saved in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from anonymise.pseudonym import shift_date
 from schemas import load_reference
 from schemas.errors import ValidationFailed
-from schemas.problems import Problem
+from schemas.problems import Problem, translate
 from warehouse.capture.entry_problems import Locate, all_problems, missing
-from warehouse.capture.real_dates import future_problems
+from warehouse.capture.real_dates import as_date, future_problems
 from warehouse.capture.subjects_lookup import OpenSubject
 from warehouse.capture.visit_entry import new_row_id
 from warehouse.store.access import Session
 from warehouse.store.cases import SaveSummary, add_records, load_case
 
 if TYPE_CHECKING:
+    import duckdb
+
     from anonymise.scrubber import ScrubResult
+    from warehouse.store.audit import Event
+
+    # Writes the reporting side's rows of a new event (its MedDRA coding, its day 0)
+    # inside the save's transaction: (connection, audit events, ae_id).
+    RecordReporting = Callable[[duckdb.DuckDBPyConnection, list[Event], str], None]
 
 DEATH = "death"
 FATAL = "fatal"
@@ -34,6 +48,9 @@ GRADE_DEATH = 5
 
 TERM, VERBATIM, ONSET, END = "ae_term", "ae_verbatim", "ae_onset", "ae_end"
 GRADE, SERIOUSNESS, ACTION, OUTCOME = "ae_grade", "ae_seriousness", "ae_action", "ae_outcome"
+AWARE = "ae_aware_date"
+AWARENESS = "ae_awareness"  # the table day 0 is stored in (by the reporting side)
+AWARE_BEFORE_ONSET = "aware_not_before_onset"
 _AE_FIELDS = {
     "coded_term": TERM,
     "body_system": TERM,
@@ -49,6 +66,26 @@ _AE_FIELDS = {
 
 
 @dataclass(frozen=True)
+class LltChoice:
+    """The MedDRA LLT a reporter picked, with the PT and primary SOC it derives."""
+
+    llt_code: int
+    version: str
+    pt_code: int
+    soc_code: int
+
+    @property
+    def coded_term(self) -> str:
+        """What the event stores as its coded term: the PT's code."""
+        return f"PT:{self.pt_code:08d}"
+
+    @property
+    def body_system(self) -> str:
+        """What the event stores as its body system: the primary SOC's code."""
+        return f"SOC:{self.soc_code:08d}"
+
+
+@dataclass(frozen=True)
 class AEInput:
     """An adverse event as entered; dates are real dates, the verbatim is unscrubbed."""
 
@@ -61,6 +98,13 @@ class AEInput:
     action_taken: str | None
     outcome: str | None
     causality: dict[str, str] = field(default_factory=dict)
+    llt: LltChoice | None = None  # set when the term was found in a MedDRA dictionary
+    aware_date: dt.date | None = None  # day 0: real, never shifted
+
+    @property
+    def coded_term(self) -> str | None:
+        """The stored coded term: the LLT's PT when MedDRA-coded, else the list term."""
+        return self.llt.coded_term if self.llt else self.term_id
 
 
 def term_options() -> list[str]:
@@ -124,6 +168,12 @@ def scrub_verbatim(subject: OpenSubject, ae: AEInput) -> ScrubResult:
     return scrub_text(ae.verbatim.strip(), None, subject.date_shift_days)
 
 
+def _body_system(ae: AEInput) -> str | None:
+    if ae.llt is not None:
+        return ae.llt.body_system
+    return body_system(ae.term_id) if ae.term_id in term_options() else None
+
+
 def ae_rows(
     subject: OpenSubject, ae: AEInput, scrubbed: ScrubResult
 ) -> dict[str, list[dict[str, Any]]]:
@@ -134,8 +184,8 @@ def ae_rows(
         "ae_id": ae_id,
         "subject_id": subject.subject_id,
         "verbatim_term": scrubbed.text,
-        "coded_term": ae.term_id,
-        "body_system": body_system(ae.term_id) if ae.term_id in term_options() else None,
+        "coded_term": ae.coded_term,
+        "body_system": _body_system(ae),
         "onset_date": shift_date(ae.onset_date, subject.date_shift_days),
         "end_date": shift_date(ae.end_date, subject.date_shift_days),
         "ctcae_grade": ae.grade,
@@ -152,22 +202,42 @@ def ae_rows(
     return {**rows, "ae_causality": causality} if causality else rows
 
 
+def awareness_problems(ae: AEInput, today: dt.date) -> list[Problem]:
+    """Day 0's problems: required for a serious event (its reporting clock starts
+    there), not after ``today``, and not before the onset (a site cannot learn of an
+    event before it begins). Empty day 0 of a non-serious event is fine."""
+    day0 = as_date(ae.aware_date)
+    if day0 is None:
+        return missing(AWARENESS, 0, {"aware_date": None}) if ae.criteria else []
+    found = future_problems([(AWARENESS, 0, "aware_date", day0)], today)
+    onset = as_date(ae.onset_date)
+    if onset is not None and day0 < onset:
+        found.append(translate(AWARENESS, 0, "aware_date", ae.aware_date, AWARE_BEFORE_ONSET))
+    return found
+
+
 def required_problems(ae: AEInput, today: dt.date | None = None) -> list[Problem]:
     """'Required' problems for each mandatory field left empty (end date is optional),
-    and an onset or end date after ``today`` (the site's date, by default this machine's)."""
+    an onset or end date after ``today`` (the site's date, by default this machine's),
+    and day 0's problems (:func:`awareness_problems`)."""
+    today = today or dt.date.today()
     dated = [("adverse_events", 0, "onset_date", ae.onset_date)]
     dated.append(("adverse_events", 0, "end_date", ae.end_date))
-    return future_problems(dated, today or dt.date.today()) + missing(
-        "adverse_events",
-        0,
-        {
-            "coded_term": ae.term_id,
-            "verbatim_term": ae.verbatim,
-            "onset_date": ae.onset_date,
-            "ctcae_grade": ae.grade,
-            "action_taken": ae.action_taken,
-            "outcome": ae.outcome,
-        },
+    return (
+        future_problems(dated, today)
+        + awareness_problems(ae, today)
+        + missing(
+            "adverse_events",
+            0,
+            {
+                "coded_term": ae.coded_term,
+                "verbatim_term": ae.verbatim,
+                "onset_date": ae.onset_date,
+                "ctcae_grade": ae.grade,
+                "action_taken": ae.action_taken,
+                "outcome": ae.outcome,
+            },
+        )
     )
 
 
@@ -177,18 +247,29 @@ def save_ae(
     ae: AEInput,
     scrubbed: ScrubResult,
     today: dt.date | None = None,
+    record_reporting: RecordReporting | None = None,
 ) -> SaveSummary:
     """Validate and store the event and its causality rows in one transaction.
 
     ``scrubbed`` must be :func:`scrub_verbatim` of the same event: only its text is
-    stored, never ``ae.verbatim``. Raises ValidationFailed listing the empty
-    required fields, or else every schema and case-rule problem.
+    stored, never ``ae.verbatim``. ``record_reporting`` writes the event's MedDRA
+    coding and day 0 in the same transaction (so nothing is half-saved). Raises
+    ValidationFailed listing the empty required fields, or else every schema and
+    case-rule problem.
     """
     rows = ae_rows(subject, ae, scrubbed)
     required = required_problems(ae, today)
     if required:
         raise ValidationFailed(all_problems(required, rows))
-    return add_records(session, subject.subject_id, rows)
+    if record_reporting is None:
+        return add_records(session, subject.subject_id, rows)
+    ae_id = str(rows["adverse_events"][0]["ae_id"])
+    return add_records(
+        session,
+        subject.subject_id,
+        rows,
+        also=lambda conn, events: record_reporting(conn, events, ae_id),
+    )
 
 
 def causality_key(product_id: str) -> str:
@@ -208,6 +289,8 @@ def ae_locator(ae: AEInput) -> Locate:
     def locate(problem: Problem) -> str | None:
         if problem.table == "adverse_events":
             return _AE_FIELDS.get(problem.field)
+        if problem.table == AWARENESS:
+            return AWARE
         if problem.table == "ae_causality" and problem.row is not None:
             return causality_key(products[problem.row]) if problem.row < len(products) else None
         if problem.table == "subjects" and problem.field == "status":

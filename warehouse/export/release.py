@@ -29,6 +29,7 @@ from warehouse.export.writers import FORMATS, file_name, sha256_file, write_fram
 from warehouse.store.access import EXPORT_POOLED, Session, require
 from warehouse.store.atomic import audit_recorder, database_id, staged_output
 from warehouse.store.audit import Event, audited_transaction
+from warehouse.store.meddra_names import meddra_names
 from warehouse.store.progress import Progress, stages
 
 DATE_MODES = ("shifted", "study-day")
@@ -245,7 +246,11 @@ def export_pooled(
     step("tables")
     first = released.merge(eligible[["subject_id", "first_dose"]], on="subject_id")
     first_dose = pd.Series(first["first_dose"].to_numpy(), index=first["export_id"])
-    domains = sdtm.build_domains(frames, first_dose, options.dates) if options.sdtm else {}
+    domains = (
+        sdtm.build_domains(frames, first_dose, options.dates, meddra_names(session, "en"))
+        if options.sdtm
+        else {}
+    )
     step("sdtm")
     if options.dates == "study-day":
         _study_days(frames, first_dose)

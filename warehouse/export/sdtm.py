@@ -10,6 +10,7 @@ unit is metres (the 6-minute walk test) go to FT (functional tests), the others 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -130,13 +131,19 @@ def _strongest(causality: pd.DataFrame) -> pd.Series:
 
 
 def _ae(
-    events: pd.DataFrame, causality: pd.DataFrame, first: pd.Series, keep: bool
+    events: pd.DataFrame,
+    causality: pd.DataFrame,
+    first: pd.Series,
+    keep: bool,
+    names: Mapping[str, str],
 ) -> pd.DataFrame:
     terms = load_reference().ae_terms
     out = _base(events, "AE")
     out["AETERM"] = events["verbatim_term"]
-    out["AEDECOD"] = events["coded_term"].map(terms["term_en"]).fillna(events["coded_term"])
-    out["AEBODSYS"] = events["body_system"]
+    # a MedDRA-coded event's PT and primary SOC are stored as codes (PT:…, SOC:…)
+    listed = terms["term_en"].to_dict()
+    out["AEDECOD"] = [listed.get(c, names.get(c, c)) for c in events["coded_term"]]
+    out["AEBODSYS"] = [names.get(b, b) for b in events["body_system"]]
     _dates(out, events, first, {"AEST": "onset_date", "AEEN": "end_date"}, keep)
     out["AETOXGR"] = events["ctcae_grade"].astype(str)
     out["AESER"] = events["serious"].map({True: "Y", False: "N"})
@@ -185,8 +192,14 @@ def _lb(labs: pd.DataFrame, first: pd.Series, keep: bool) -> pd.DataFrame:
     return out
 
 
-def build_domains(frames: dict[str, pd.DataFrame], first: pd.Series, dates: str) -> Domains:
-    """DM, EX, AE, QS, FT and LB from an export's tables (export ids, shifted dates)."""
+def build_domains(
+    frames: dict[str, pd.DataFrame],
+    first: pd.Series,
+    dates: str,
+    names: Mapping[str, str] | None = None,
+) -> Domains:
+    """DM, EX, AE, QS, FT and LB from an export's tables (export ids, shifted dates);
+    ``names`` gives the English names of MedDRA PT and SOC codes of coded events."""
     keep = dates == "shifted"
     ref = load_reference()
     scales, tests = ref.scales.index, ref.lab_tests.index
@@ -197,7 +210,7 @@ def build_domains(frames: dict[str, pd.DataFrame], first: pd.Series, dates: str)
         ),
         "EX": (_ex(frames["treatments"], first, keep), {"EXROUTE": list(ROUTES.values())}),
         "AE": (
-            _ae(frames["adverse_events"], frames["ae_causality"], first, keep),
+            _ae(frames["adverse_events"], frames["ae_causality"], first, keep, names or {}),
             {
                 "AESER": YN,
                 **{v: YN for v in CRITERIA.values()},

@@ -18,8 +18,9 @@ from pathlib import Path
 from schemas import load_reference
 from warehouse.reporting import synthetic_meddra as syn
 from warehouse.reporting.clocks import local_today
-from warehouse.reporting.expectedness import seed_reference_safety
+from warehouse.reporting.expectedness import add_expected, pt_term, seed_reference_safety
 from warehouse.reporting.meddra import code_event, load_distribution
+from warehouse.reporting.rules import default_expected_terms
 from warehouse.reporting.sae import read_serious_events
 from warehouse.reporting.sae_records import set_site_reporting, write_aware_date
 from warehouse.store.access import Session
@@ -47,6 +48,9 @@ class DemoReporting:
 
 
 def _load_dictionary(session: Session) -> None:
+    """Load the synthetic dictionary, and list each product's expected terms by their
+    synthetic PTs too, as a coordinator would once a dictionary is loaded (so an event
+    coded through the LLT search is judged like one picked from the list)."""
     with session.db.connect() as conn:
         loaded = conn.execute("SELECT count(*) FROM meddra_releases").fetchall()[0][0]
     if loaded:
@@ -54,6 +58,11 @@ def _load_dictionary(session: Session) -> None:
     with tempfile.TemporaryDirectory(prefix="caseguard-meddra-") as tmp:
         for lang in ("en", "ru"):
             load_distribution(session, syn.write_distribution(Path(tmp) / lang, lang))
+    terms = list(load_reference().ae_terms.index)
+    for product, expected in default_expected_terms().items():
+        for term in expected:
+            if term in terms and product in load_reference().products.index:
+                add_expected(session, product, pt_term(syn.pt_code(terms.index(term))))
 
 
 def prepare_demo_reporting(session: Session, now: dt.datetime | None = None) -> DemoReporting:

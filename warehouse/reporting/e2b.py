@@ -67,6 +67,17 @@ ROLE = {"suspect": "1", "concomitant": "2", "interacting": "3"}
 REPORT_FROM_STUDY = "2"
 
 
+# The classCode of each event-mood act nested through :func:`_act`.
+_ACT_CLASS = {
+    "controlActEvent": "CACT",
+    "substanceAdministration": "SBADM",
+    "causalityAssessment": "OBS",
+    "productUseReference": "SBADM",
+    "adverseEffectReference": "OBS",
+    "act": "ACT",
+}
+
+
 def _q(tag: str) -> str:
     return f"{{{HL7}}}{tag}"
 
@@ -78,6 +89,30 @@ def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str)
     if text is not None:
         node.text = text
     return node
+
+
+def _via(
+    parent: etree._Element, relation: str, type_code: str, tag: str, **attrs: str
+) -> etree._Element:
+    """``tag`` inside a new act-relationship element: HL7 v3 nests every participant and
+    related act so (``<component typeCode="COMP"><causalityAssessment …/></component>``)."""
+    return _el(_el(parent, relation, typeCode=type_code), tag, **attrs)
+
+
+def _act(parent: etree._Element, relation: str, type_code: str, tag: str) -> etree._Element:
+    """An event-mood act (``classCode`` from ``_ACT_CLASS``) under a new relationship."""
+    return _via(parent, relation, type_code, tag, classCode=_ACT_CLASS[tag], moodCode="EVN")
+
+
+def _author_entity(parent: etree._Element, relation: str) -> etree._Element:
+    """The assigned entity authoring a control act: C.2 (primary source) and C.3 (sender)."""
+    control = _act(parent, relation, "SUBJ", "controlActEvent")
+    return _via(control, "author", "AUT", "assignedEntity", classCode="ASSIGNED")
+
+
+def _product_reference(parent: etree._Element, relation: str, product_id: str) -> None:
+    """A reference to the drug's ``substanceAdministration`` by its id."""
+    _el(_act(parent, relation, "SUBJ", "productUseReference"), "id", root=product_id)
 
 
 def _ts(day: dt.date | dt.datetime) -> str:
@@ -134,7 +169,10 @@ def _patient(role: etree._Element, data: ReportData) -> None:
             code=_age_group(data.age_at_onset_months),
             codeSystem=f"{ICH}.1.1.9",
         )
-    weight = _obs(_el(role, "subjectOf2", typeCode="SBJ"), "7")  # D.3: not captured by the form
+    # D.3 body weight: "not asked". No table records a weight (the visit form has no such
+    # field, and weight-based doses are stored per kg, e.g. Zolgensma in vg/kg, so no
+    # weight can be derived); a weight is never estimated into a regulatory report.
+    weight = _obs(_el(role, "subjectOf2", typeCode="SBJ"), "7")
     _el(weight, "value", xsi_type="PQ", nullFlavor="NASK")
 
 
@@ -191,12 +229,7 @@ def _reaction(role: etree._Element, data: ReportData, reaction_id: str) -> None:
 def _drug(
     organizer: etree._Element, data: ReportData, drug: DrugUse, drug_id: str, reaction_id: str
 ) -> None:
-    use = _el(
-        _el(organizer, "component", typeCode="COMP"),
-        "substanceAdministration",
-        classCode="SBADM",
-        moodCode="EVN",
-    )
+    use = _act(organizer, "component", "COMP", "substanceAdministration")
     _el(use, "id", root=drug_id)
     kind = _el(
         _el(_el(use, "consumable", typeCode="CSM"), "instanceOfKind", classCode="INST"),
@@ -218,12 +251,7 @@ def _drug(
         _el(gap, "actReference", classCode="OBS", moodCode="EVN").append(
             etree.Element(_q("id"), root=reaction_id)
         )
-    dosage = _el(
-        _el(use, "outboundRelationship2", typeCode="COMP"),
-        "substanceAdministration",
-        classCode="SBADM",
-        moodCode="EVN",
-    )
+    dosage = _act(use, "outboundRelationship2", "COMP", "substanceAdministration")
     time = _el(dosage, "effectiveTime", xsi_type="IVL_TS")
     first, last = data.real(drug.first_dose), data.real(drug.last_dose)
     if first and last:
@@ -242,9 +270,7 @@ def _drug(
         disease.name_en if disease else str(data.subject.get("disease")),
     )
     if drug.role == "suspect":
-        action = _el(
-            _el(use, "inboundRelationship", typeCode="CAUS"), "act", classCode="ACT", moodCode="EVN"
-        )
+        action = _act(use, "inboundRelationship", "CAUS", "act")
         _el(
             action,
             "code",
@@ -257,29 +283,13 @@ def _assessments(
     assessment: etree._Element, data: ReportData, ids: dict[str, str], reaction_id: str
 ) -> None:
     for drug in data.drugs:
-        role = _el(
-            _el(assessment, "component", typeCode="COMP"),
-            "causalityAssessment",
-            classCode="OBS",
-            moodCode="EVN",
-        )
+        role = _act(assessment, "component", "COMP", "causalityAssessment")
         _el(role, "code", code="20", codeSystem=f"{ICH}.1.1.19")
         _el(role, "value", xsi_type="CE", code=ROLE[drug.role], codeSystem=f"{ICH}.1.1.13")  # G.k.1
-        ref = _el(
-            _el(role, "subject2", typeCode="SUBJ"),
-            "productUseReference",
-            classCode="SBADM",
-            moodCode="EVN",
-        )
-        _el(ref, "id", root=ids[drug.product_id])
+        _product_reference(role, "subject2", ids[drug.product_id])
     ref_data = load_reference()
     for drug in (d for d in data.drugs if d.causality):
-        result = _el(
-            _el(assessment, "component", typeCode="COMP"),
-            "causalityAssessment",
-            classCode="OBS",
-            moodCode="EVN",
-        )
+        result = _act(assessment, "component", "COMP", "causalityAssessment")
         _el(result, "code", code="39", codeSystem=f"{ICH}.1.1.19")
         _el(
             result, "value", ref_data.label("causality", str(drug.causality)), xsi_type="ST"
@@ -287,19 +297,10 @@ def _assessments(
         _el(_el(result, "methodCode"), "originalText", "WHO-UMC")  # G.k.9.i.2.r.2
         author = _el(_el(result, "author", typeCode="AUT"), "assignedEntity", classCode="ASSIGNED")
         _el(_el(author, "code"), "originalText", "Investigator")  # G.k.9.i.2.r.1
-        _el(
-            _el(result, "subject1", typeCode="SUBJ"),
-            "adverseEffectReference",
-            classCode="OBS",
-            moodCode="EVN",
-        ).append(etree.Element(_q("id"), root=reaction_id))
-        ref = _el(
-            _el(result, "subject2", typeCode="SUBJ"),
-            "productUseReference",
-            classCode="SBADM",
-            moodCode="EVN",
+        _act(result, "subject1", "SUBJ", "adverseEffectReference").append(
+            etree.Element(_q("id"), root=reaction_id)
         )
-        _el(ref, "id", root=ids[drug.product_id])
+        _product_reference(result, "subject2", ids[drug.product_id])
 
 
 def narrative_text(data: ReportData) -> str:
@@ -319,20 +320,7 @@ def _primary_source(event: etree._Element, data: ReportData) -> None:
     _el(source, "priorityNumber", value="1")  # C.2.r.5
     investigation = _el(source, "relatedInvestigation", classCode="INVSTG", moodCode="EVN")
     _el(investigation, "code", code="2", codeSystem=f"{ICH}.1.1.22")
-    entity = _el(
-        _el(
-            _el(
-                _el(investigation, "subjectOf2", typeCode="SUBJ"),
-                "controlActEvent",
-                classCode="CACT",
-                moodCode="EVN",
-            ),
-            "author",
-            typeCode="AUT",
-        ),
-        "assignedEntity",
-        classCode="ASSIGNED",
-    )
+    entity = _author_entity(investigation, "subjectOf2")
     person = _el(entity, "assignedPerson", classCode="PSN", determinerCode="INSTANCE")
     _el(
         _el(person, "asQualifiedEntity", classCode="QUAL"),
@@ -351,20 +339,7 @@ def _primary_source(event: etree._Element, data: ReportData) -> None:
 
 def _sender(event: etree._Element) -> None:
     info = sender()
-    entity = _el(
-        _el(
-            _el(
-                _el(event, "subjectOf1", typeCode="SUBJ"),
-                "controlActEvent",
-                classCode="CACT",
-                moodCode="EVN",
-            ),
-            "author",
-            typeCode="AUT",
-        ),
-        "assignedEntity",
-        classCode="ASSIGNED",
-    )
+    entity = _author_entity(event, "subjectOf1")
     _el(entity, "code", code=info.get("sender_type", "6"), codeSystem=f"{ICH}.1.1.7")  # C.3.1
     dept = _el(entity, "representedOrganization", classCode="ORG", determinerCode="INSTANCE")
     _el(dept, "name", info.get("department", "Pharmacovigilance"))

@@ -152,13 +152,33 @@ BUILD = (
         FROM _cg_ep0 e JOIN _cg_fu f USING (subject_id)
         WINDOW w AS (PARTITION BY e.subject_id ORDER BY e.episode)
     ) WHERE ep_start <= fu_end AND ep_start IS DISTINCT FROM next_start""",
+    # A MedDRA-coded event counts under its PT and primary SOC (from the LLT and the
+    # version that coded it); an uncoded one under its list term and body system.
     """CREATE OR REPLACE TEMP TABLE _cg_events AS
-    WITH a AS (
-        SELECT a.ae_id, a.subject_id, a.onset_date, a.ctcae_grade, a.serious, a.body_system,
-               a.coded_term, a.outcome = 'fatal' OR list_contains(a.seriousness, 'death') AS fatal,
+    WITH llt AS (
+        SELECT DISTINCT version, code, parent_code FROM meddra_terms WHERE level = 'llt'
+    ),
+    soc AS (
+        SELECT version, pt_code, min(soc_code) AS soc_code FROM meddra_paths
+        WHERE is_primary GROUP BY ALL
+    ),
+    coded AS (
+        SELECT m.ae_id, 'PT:' || lpad(l.parent_code::VARCHAR, 8, '0') AS pt,
+               'SOC:' || lpad(s.soc_code::VARCHAR, 8, '0') AS soc
+        FROM ae_meddra m
+        JOIN llt l ON l.version = m.meddra_version AND l.code = m.llt_code
+        JOIN soc s ON s.version = m.meddra_version AND s.pt_code = l.parent_code
+    ),
+    a AS (
+        SELECT a.ae_id, a.subject_id, a.onset_date, a.ctcae_grade, a.serious,
+               coalesce(c.soc, a.body_system) AS body_system,
+               coalesce(c.pt, a.coded_term) AS coded_term,
+               a.outcome = 'fatal' OR list_contains(a.seriousness, 'death') AS fatal,
                f.sid, f.site_code, f.disease, f.age_band, f.first_dose, f.fu_end,
                greatest(a.onset_date, f.first_dose) AS anchor
-        FROM adverse_events a JOIN _cg_fu f USING (subject_id) WHERE f.first_dose IS NOT NULL
+        FROM adverse_events a JOIN _cg_fu f USING (subject_id)
+        LEFT JOIN coded c ON c.ae_id = a.ae_id
+        WHERE f.first_dose IS NOT NULL
     )
     SELECT a.ae_id, a.sid, a.site_code, a.disease, a.age_band, e.product_id, e.episode,
            CASE WHEN a.onset_date < a.first_dose THEN 'pre-treatment'

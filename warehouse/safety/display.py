@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -123,10 +124,17 @@ def _yes_no(value: Any, lang: str) -> Any:
     return yes if value else no
 
 
-def _term(code: Any, lang: str, column: str) -> Any:
+def _meddra(code: str, names: Mapping[str, str] | None) -> str:
+    """A MedDRA code's name, marked as MedDRA: where events coded before a dictionary was
+    loaded sit beside coded ones, "Headache" (list) and "Headache (MedDRA)" are two rows."""
+    name = (names or {}).get(code)
+    return f"{name} (MedDRA)" if name else code
+
+
+def _term(code: Any, lang: str, column: str, names: Mapping[str, str] | None = None) -> Any:
     terms = load_reference().ae_terms
     if not isinstance(code, str) or code not in terms.index:
-        return code
+        return _meddra(code, names) if isinstance(code, str) else code
     return terms.at[code, f"{column}_{'ru' if lang == 'ru' else 'en'}"]
 
 
@@ -165,10 +173,32 @@ def _subtype(code: Any, lang: str) -> Any:
     return code
 
 
-def with_labels(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+def _body_system(frame: pd.DataFrame, lang: str, names: Mapping[str, str] | None) -> pd.Series:
+    """A row's body system: a MedDRA SOC named from ``names``, else the list term's own."""
+    terms = frame["coded_term"] if "coded_term" in frame else frame["body_system"]
+    return pd.Series(
+        [
+            _meddra(system, names)
+            if isinstance(system, str) and system.startswith("SOC:")
+            else _term(term, lang, "body_system")
+            if "coded_term" in frame
+            else system
+            for system, term in zip(frame["body_system"], terms, strict=True)
+        ],
+        index=frame.index,
+        dtype=object,
+    )
+
+
+def with_labels(
+    frame: pd.DataFrame, lang: str = "en", names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """A table as a monitor reads it: codes of products, terms, criteria, outcomes,
     causality, periods and the like replaced by their labels in ``lang``; yes/no for
-    true/false; dates in the language's format. Codes stay in exports only."""
+    true/false; dates in the language's format. Codes stay in exports only.
+
+    ``names`` names MedDRA codes (``PT:…`` terms, ``SOC:…`` body systems) of coded
+    events (:func:`warehouse.store.meddra_names.meddra_names`)."""
     ref = load_reference()
     out = frame.copy()
     for column in out.columns:
@@ -179,9 +209,9 @@ def with_labels(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
             )
         elif column in ("coded_term", "cause_term", "term"):
             source = frame["coded_term"] if column == "term" and "coded_term" in frame else series
-            out[column] = source.map(lambda c: _term(c, lang, "term"))
-        elif column == "body_system" and "coded_term" in frame:
-            out[column] = frame["coded_term"].map(lambda c: _term(c, lang, "body_system"))
+            out[column] = source.map(lambda c: _term(c, lang, "term", names))
+        elif column == "body_system":
+            out[column] = _body_system(frame, lang, names)
         elif column in ("criteria", "seriousness"):
             out[column] = series.map(lambda v: _criteria(v, lang))
         elif column == "causality_all_products":

@@ -130,9 +130,16 @@ def list_subjects(session: Session) -> pd.DataFrame:
 
 
 def add_records(
-    session: Session, subject_id: str, rows: dict[str, list[dict[str, Any]]]
+    session: Session,
+    subject_id: str,
+    rows: dict[str, list[dict[str, Any]]],
+    also: Callable[[duckdb.DuckDBPyConnection, list[Event]], None] | None = None,
 ) -> SaveSummary:
-    """Add follow-up rows (visits, doses, AEs, narratives) to an existing subject."""
+    """Add follow-up rows (visits, doses, AEs, narratives) to an existing subject.
+
+    ``also`` writes what belongs with the rows in another room's tables (an event's
+    MedDRA coding and day 0) inside the same audited transaction, after the rows:
+    if it raises, nothing is saved."""
     unknown = set(rows) - (set(CLINICAL_TABLES) - {"subjects", "consents"})
     if unknown:
         raise CaseguardError(f"cannot add rows to {', '.join(sorted(unknown))} this way")
@@ -152,6 +159,8 @@ def add_records(
         raise ValidationFailed(problems)
     with audited_transaction(session.db, session.actor) as (conn, events):
         counts = _insert_frames(conn, {t: frame for t, (frame, _) in checked.items()}, events)
+        if also is not None:
+            also(conn, events)
         if died:
             conn.execute("UPDATE subjects SET status = 'died' WHERE subject_id = ?", [subject_id])
             events.append(

@@ -30,6 +30,8 @@ from warehouse.safety.masking import HIDDEN
 from warehouse.safety.metrics import AGE_BANDS, UNKNOWN_BAND, SafetyFilter
 from warehouse.store.access import Session
 from warehouse.store.admin import list_sites
+from warehouse.store.meddra_names import meddra_names
+from warehouse.ui.app_state import session as current_session
 from warehouse.ui.layout import lang, show_error, t
 
 KEEP: Literal["session"] = "session"  # filter values survive switching between the two safety pages
@@ -115,7 +117,8 @@ def _disease_name(code: str) -> str:
 def labelled(frame: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
     """The table formatted for the user's language, with translated column titles."""
     texts = catalogue()
-    shown = formatted(product_columns(with_labels(frame, lang()), lang()), lang(), decimals)
+    names = meddra_names(current_session(), lang())
+    shown = formatted(product_columns(with_labels(frame, lang(), names), lang()), lang(), decimals)
     shown = shown.replace(HIDDEN, t("safety_hidden_cell"))
     return shown.rename(
         columns={c: t(f"safety_col_{c}") for c in shown.columns if f"safety_col_{c}" in texts}

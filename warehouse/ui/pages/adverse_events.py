@@ -6,6 +6,13 @@ criterion "death" (and locks them) through the grade's on_change callback. As on
 the visits page, Save only raises a flag; the save runs at the top of the next
 run, after the login check and before the widgets, so problems appear under their
 fields and everything typed stays in place.
+
+With a MedDRA dictionary loaded the term field is a search over current LLTs (English
+and Russian, by word prefix) and the chosen LLT's PT, HLT, HLGT and primary SOC are
+shown; without one the study's term list works as before. Day 0 (the date the site
+first knew) is entered as a real date and stored unshifted; each suspect product
+shows whether the event is expected from its reference safety information and which
+reporting clock (7 or 15 days) a save will start.
 """
 
 from __future__ import annotations
@@ -16,8 +23,10 @@ import streamlit as st
 
 from schemas import load_reference
 from schemas.errors import CaseguardError, ValidationFailed
+from schemas.formats import date_text
 from warehouse.capture.ae_entry import (
     ACTION,
+    AWARE,
     DEATH,
     END,
     GRADE,
@@ -28,6 +37,7 @@ from warehouse.capture.ae_entry import (
     TERM,
     VERBATIM,
     AEInput,
+    LltChoice,
     ae_locator,
     apply_grade,
     body_system,
@@ -44,6 +54,14 @@ from warehouse.capture.ae_entry import (
 )
 from warehouse.capture.entry_problems import GENERAL, FieldProblems, place
 from warehouse.capture.subjects_lookup import OpenSubject
+from warehouse.reporting.ae_coding import (
+    ExpectednessView,
+    derive,
+    expectedness_view,
+    reporting_writer,
+    term_lookup,
+)
+from warehouse.reporting.meddra import Coding
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
 from warehouse.ui.subject_state import current_subject
@@ -51,6 +69,7 @@ from warehouse.ui.subject_state import current_subject
 REQUESTED, FORCED, SAVE = "_ae_requested", "_ae_grade5_forced", "aes_save_button"
 PROBLEMS, ERROR, DONE, SCRUB = "_ae_problems", "_ae_error", "_ae_done", "_ae_scrub"
 ONGOING = "ae_ongoing"
+QUERY = "ae_term_query"  # the LLT search text (MedDRA mode); TERM then holds the LLT code
 # What was on the form when it was last checked (problems of a changed field are hidden),
 # and the form itself, kept when the user visits another page and comes back.
 CHECKED, KEPT = "_ae_checked", "_ae_kept"
@@ -65,6 +84,7 @@ LABELS = {
     SERIOUSNESS: "ae_seriousness",
     ACTION: "ae_action",
     OUTCOME: "ae_outcome",
+    AWARE: "ae_aware",
 }
 
 
@@ -88,9 +108,33 @@ def _grade_changed() -> None:
         _set(*release_grade(STATE.get(OUTCOME), _criteria()))
 
 
+def _chosen_llt() -> int | None:
+    chosen = STATE.get(TERM)
+    return chosen if isinstance(chosen, int) else None
+
+
+def _coding() -> Coding | None:
+    """The chosen LLT's derived terms in the user's language (MedDRA mode only)."""
+    chosen = _chosen_llt()
+    if VERSION is None or chosen is None:
+        return None
+    if LOOKUP.chosen is not None and LOOKUP.chosen.llt_code == chosen:
+        return LOOKUP.chosen  # looked up at the top of this run
+    return derive(session(), chosen, lang())
+
+
+def _llt_choice(coding: Coding | None) -> LltChoice | None:
+    if coding is None:
+        return None
+    return LltChoice(coding.llt_code, coding.version, coding.pt_code, coding.soc_code)
+
+
 def _event(products: list[str]) -> AEInput:
+    llt = _llt_choice(_coding())
     return AEInput(
-        term_id=STATE.get(TERM),
+        term_id=None if VERSION is not None else STATE.get(TERM),
+        llt=llt,
+        aware_date=STATE.get(AWARE),
         verbatim=str(STATE.get(VERBATIM) or ""),
         onset_date=STATE.get(ONSET),
         end_date=None if STATE.get(ONGOING, True) else STATE.get(END),
@@ -119,9 +163,10 @@ def _clear_form(products: list[str]) -> None:
     browser showing the old text, the unscrubbed verbatim among it)."""
     STATE.pop(FORCED, None)
     STATE.pop(KEPT, None)
-    for key in (TERM, ONSET, END, GRADE, ACTION, OUTCOME):
+    for key in (TERM, ONSET, END, AWARE, GRADE, ACTION, OUTCOME):
         STATE[key] = None
     STATE[VERBATIM] = ""
+    STATE[QUERY] = ""
     STATE[ONGOING] = True
     for code in criteria_codes():
         STATE[criterion_key(code)] = False
@@ -147,8 +192,14 @@ def _restore_form(subject: OpenSubject) -> None:
         STATE.setdefault(key, value)
 
 
+def _term_name(ae: AEInput) -> str:
+    if ae.llt is not None:
+        return derive(session(), ae.llt.llt_code, lang()).llt_name
+    return term_label(str(ae.term_id), lang())
+
+
 def _summary(subject: OpenSubject, ae: AEInput, rows: int) -> str:
-    term = term_label(str(ae.term_id), lang())
+    term = _term_name(ae)
     serious = t("ae_saved_serious" if ae.criteria else "ae_saved_not_serious")
     outcome = REF.label("outcomes", str(ae.outcome), lang())
     return t(
@@ -171,13 +222,17 @@ def _save(subject: OpenSubject, products: list[str]) -> None:
     try:
         scrubbed = scrub_verbatim(subject, ae)
         STATE[SCRUB] = (scrubbed.text, scrubbed.counts())
-        summary = save_ae(session(), subject, ae, scrubbed)
+        llt = (ae.llt.llt_code, ae.llt.version) if ae.llt else None
+        writer = reporting_writer(session(), subject.site_code, llt, ae.aware_date)
+        summary = save_ae(session(), subject, ae, scrubbed, record_reporting=writer)
     except ValidationFailed as exc:
         STATE[PROBLEMS] = place(exc.problems, ae_locator(ae))
     except CaseguardError as exc:
         STATE[ERROR] = exc
     else:
         STATE[DONE] = _summary(subject, ae, summary.rows.get("ae_causality", 0))
+        if ae.criteria and ae.aware_date is not None:
+            STATE[DONE] += " " + t("ae_saved_clock", day0=date_text(ae.aware_date, lang()))
         _clear_form(products)
 
 
@@ -212,7 +267,49 @@ def _choice(vocabulary: str, key: str, label: str, disabled: bool = False) -> No
     _problems(key)
 
 
-def _term_and_dates() -> None:
+def _llt_term() -> None:
+    """The LLT search: type words, pick one of the current LLTs found."""
+    STATE.setdefault(QUERY, "")
+    st.text_input(
+        t("ae_term_search"),
+        max_chars=100,
+        placeholder=t("ae_term_search_placeholder"),
+        help=t("ae_term_search_help", version=VERSION),
+        key=QUERY,
+    )
+    hits = LOOKUP.hits
+    names = {h.llt_code: f"{h.name} · PT {h.pt_name}" for h in hits}
+    chosen = STATE.get(TERM)
+    kept = _coding()
+    if kept is not None and kept.llt_code not in names:  # keep the choice while searching on
+        names = {kept.llt_code: f"{kept.llt_name} · PT {kept.pt_name}", **names}
+    elif chosen is not None and not isinstance(chosen, int):
+        STATE[TERM] = None  # a study-list term from before the dictionary was loaded
+    if STATE.get(QUERY) and not hits:
+        st.caption(t("ae_term_no_hits"))
+    st.selectbox(
+        t("ae_term"),
+        list(names),
+        format_func=names.__getitem__,
+        placeholder=t("ae_term_pick_placeholder" if names else "ae_term_type_first"),
+        key=TERM,
+    )
+    coding = _coding()
+    if coding is not None:
+        st.caption(
+            t(
+                "ae_meddra_path",
+                llt=coding.llt_name,
+                pt=coding.pt_name,
+                hlt=coding.hlt_name,
+                hlgt=coding.hlgt_name,
+                soc=coding.soc_name,
+                version=coding.version,
+            )
+        )
+
+
+def _list_term() -> None:
     STATE.setdefault(TERM, None)
     terms = {term: term_label(term, lang()) for term in term_options()}
     st.selectbox(
@@ -225,6 +322,13 @@ def _term_and_dates() -> None:
     )
     if STATE.get(TERM):
         st.caption(t("ae_body_system", system=body_system(STATE[TERM], lang())))
+
+
+def _term_and_dates() -> None:
+    if VERSION is None:
+        _list_term()
+    else:
+        _llt_term()
     _problems(TERM)
     STATE.setdefault(VERBATIM, "")
     st.text_area(t("ae_verbatim"), max_chars=500, help=t("ae_verbatim_help"), key=VERBATIM)
@@ -242,6 +346,9 @@ def _term_and_dates() -> None:
         STATE.setdefault(END, None)
         date_field(t("ae_end"), END, disabled=ongoing)
         _problems(END)
+    STATE.setdefault(AWARE, None)
+    date_field(t("ae_aware"), AWARE, help=t("ae_aware_help"))
+    _problems(AWARE)
 
 
 def _grade_and_seriousness() -> bool:
@@ -272,11 +379,34 @@ def _grade_and_seriousness() -> bool:
     return forced
 
 
-def _causality(products: list[str]) -> None:
+def _expectedness(subject: OpenSubject, products: list[str]) -> ExpectednessView | None:
+    """Expectedness of the event as entered so far (None until a term is chosen)."""
+    ae = _event(products)
+    if ae.coded_term is None or not products:
+        return None
+    pt = ae.llt.pt_code if ae.llt else None
+    return expectedness_view(
+        session(), subject.site_code, products, ae.coded_term, pt, ae.criteria, ae.causality
+    )
+
+
+def _clock_note(view: ExpectednessView | None) -> None:
+    """Which reporting clock a save starts: 7 or 15 days, or none (and why)."""
+    if view is None or not _criteria():
+        return
+    if view.initial_days is None:
+        st.info(t("ae_clock_none"), icon=":material/schedule:")
+        return
+    key = "ae_clock_short" if view.category == "fatal_or_life_threatening" else "ae_clock_long"
+    st.warning(t(key, days=view.initial_days), icon=":material/alarm:")
+
+
+def _causality(subject: OpenSubject, products: list[str]) -> None:
     st.markdown(f"**{t('ae_causality')}**", help=t("ae_causality_help"))
     if not products:
         st.info(t("ae_no_products"))
     names = _labels("causality")
+    view = _expectedness(subject, products)
     for product in products:
         key = causality_key(product)
         STATE.setdefault(key, None)
@@ -287,7 +417,11 @@ def _causality(products: list[str]) -> None:
             placeholder=t("ae_causality_placeholder"),
             key=key,
         )
+        if view is not None:
+            listed = view.expected.get(product, False)
+            st.caption(t("ae_expected" if listed else "ae_unexpected"))
         _problems(key, product_label(product, lang()))
+    _clock_note(view)
 
 
 def _outcome_messages() -> None:
@@ -309,11 +443,11 @@ def _outcome_messages() -> None:
         st.caption(t("ae_scrub_removed", items=items) if items else t("ae_scrub_nothing"))
 
 
-def _form(products: list[str]) -> None:
+def _form(subject: OpenSubject, products: list[str]) -> None:
     st.subheader(t("ae_event"))
     _term_and_dates()
     forced = _grade_and_seriousness()
-    _causality(products)
+    _causality(subject, products)
     left, right = st.columns(2)
     with left:
         _choice("action_taken", ACTION, t("ae_action"))
@@ -341,7 +475,11 @@ except CaseguardError as exc:
 st.caption(t("ae_subject", subject=subject.subject_id, site=subject.site_code))
 st.caption(t("ae_dates_note"))
 _restore_form(subject)
+LOOKUP = term_lookup(session(), str(STATE.get(QUERY) or ""), _chosen_llt(), lang())
+VERSION = LOOKUP.version
 if STATE.pop(REQUESTED, False):
     _save(subject, products)
-_form(products)
+    if STATE.get(DONE):  # the form was emptied: so is the search
+        LOOKUP = term_lookup(session(), "", None, lang())
+_form(subject, products)
 _keep_form(subject)

@@ -17,6 +17,7 @@ from warehouse.reporting.clocks import Clock
 from warehouse.reporting.drafts import Draft, draft_for_download
 from warehouse.reporting.sae import clock_board, term_label
 from warehouse.store.admin import list_sites
+from warehouse.store.meddra_names import meddra_names
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import lang, show_error, t
 
@@ -41,13 +42,21 @@ except CaseguardError as exc:
     st.stop()
 
 
+PT_NAMES = meddra_names(current, lang())
+
+
+def _term(study_term: str) -> str:
+    """The event's term: its MedDRA PT when the form coded it so, else the list term."""
+    return PT_NAMES.get(study_term) or term_label(study_term, lang())
+
+
 def _row(clock: Clock) -> dict[str, object]:
     event = board.events[clock.ae_id]
     kind = t(f"rep_kind_{clock.kind}") + (f" {clock.sequence}" if clock.sequence > 1 else "")
     return {
         "ae_id": clock.ae_id,
         "site_code": clock.site_code,
-        "term": term_label(event.study_term, lang()),
+        "term": _term(event.study_term),
         "category": t(f"rep_cat_{event.facts.category or 'none'}"),
         "clock": kind,
         "due": clock.due.isoformat() if clock.due else "",
@@ -79,9 +88,7 @@ if not events:
     st.info(t("rep_no_events"))
     st.stop()
 labels = {
-    e.ae_id: t(
-        "rep_event_label", ae_id=e.ae_id, term=term_label(e.study_term, lang()), site=e.site_code
-    )
+    e.ae_id: t("rep_event_label", ae_id=e.ae_id, term=_term(e.study_term), site=e.site_code)
     for e in events
 }
 by_label = {label: key for key, label in labels.items()}

@@ -13,6 +13,7 @@ from warehouse.safety.dashboard import masked_completeness
 from warehouse.safety.display import number, with_labels
 from warehouse.safety.metrics import deaths, overdue_doses, sae_listing, site_completeness
 from warehouse.store.access import EXPORT_POOLED
+from warehouse.store.meddra_names import meddra_names
 from warehouse.ui import safety_widgets as w
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import date_field, lang, show_error, t
@@ -53,7 +54,8 @@ try:
             st.stop()
         w.table(listing.drop(columns=["narrative"]), "safety_sae_listing", downloadable=row_export)
         picked: str = st.selectbox(t("safety_sae_pick"), listing["ae_id"], key="safety_sae_pick")
-        event = with_labels(listing, lang()).set_index("ae_id").loc[picked]
+        names = meddra_names(me, lang())
+        event = with_labels(listing, lang(), names).set_index("ae_id").loc[picked]
         with st.container(border=True):
             st.subheader(t("safety_sae_detail", ae_id=picked))
             left, right = st.columns(2)
