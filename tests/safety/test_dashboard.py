@@ -283,8 +283,9 @@ def test_demo_headline_names_both_products(demo_db: Database) -> None:
     board = load_dashboard(monitor(demo_db))
     (comparison,) = board.comparisons
     values = headline_values(comparison, "en")
-    assert (values["generic"], values["reference"]) == ("Lantesens", "Spinraza")
-    assert headline_values(comparison, "ru")["generic"] == "Лантесенс"
+    generic, reference = "Lantesens (nusinersen, generic)", "Spinraza (nusinersen)"
+    assert (values["generic"], values["reference"]) == (generic, reference)
+    assert headline_values(comparison, "ru")["generic"] == "Лантесенс (нусинерсен, дженерик)"
     if comparison.ratio is not None:
         assert comparison.lower is not None and comparison.upper is not None
         assert comparison.lower <= comparison.ratio <= comparison.upper
@@ -345,7 +346,7 @@ def test_charts_draw_only_shown_figures_and_export(demo_db: Database, tmp_path: 
 
 def test_numbers_in_the_users_language() -> None:
     assert number(1234.5, 1, "en") == "1,234.5"
-    assert number(1234.5, 1, "ru") == "1\u202f234,5"
+    assert number(1234.5, 1, "ru") == "1\xa0234,5"  # CLDR (Babel): a no-break space
     assert number(SMALL) == SMALL and number(None) == "" and number(math.nan) == ""
     assert number(np.int64(7), 2) == "7" and number(math.inf) == "∞"
     frame = pd.DataFrame(

@@ -30,6 +30,8 @@ from warehouse.safety.cohort import (
 )
 from warehouse.safety.masking import HIDDEN, THRESHOLD
 from warehouse.safety.metrics import (
+    AGE_BANDS,
+    UNKNOWN_BAND,
     ae_rates,
     deaths_sql,
     motor_change,
@@ -290,6 +292,13 @@ def breakdown(
     rates = cached(session, ae_rates, filters, (dimension,))
     rates[dimension] = rates[dimension].astype(str)
     counts = masked_pivot(rates, dimension, shown) if len(rates) else pd.DataFrame()
+    if dimension == "age_band" and len(counts):  # youngest first, not "12-17 y" before "2-5 y"
+        rank = {band: i for i, (band, _) in enumerate([*AGE_BANDS, (UNKNOWN_BAND, None)])}
+        rows = sorted(counts.index[:-1], key=lambda band: rank.get(str(band), len(rank)))
+        counts = counts.loc[[*rows, "Total"]]
+        rates = rates.sort_values(
+            dimension, key=lambda bands: bands.map(lambda b: rank.get(b, len(rank))), kind="stable"
+        )
     long = rates[["product_id", dimension, "events", "event_rate", "event_lower", "event_upper"]]
     long = long.astype(object)
     shown_counts: list[Any] = [

@@ -42,8 +42,10 @@ from warehouse.capture.ae_entry import (
     term_label,
     term_options,
 )
+from warehouse.capture.case_summary import adverse_events_table
 from warehouse.capture.entry_problems import GENERAL, FieldProblems, place
 from warehouse.capture.subjects_lookup import OpenSubject
+from warehouse.store.cases import load_case
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
 from warehouse.ui.subject_state import current_subject
@@ -325,6 +327,17 @@ def _form(products: list[str]) -> None:
     _outcome_messages()
 
 
+def _recorded(subject: OpenSubject) -> None:
+    """The subject's adverse events already recorded, so none is entered twice."""
+    case = load_case(session(), subject.subject_id)
+    recorded = adverse_events_table(case, subject.date_shift_days, lang())
+    with st.expander(t("ae_list_title", n=len(recorded)), expanded=not recorded.empty):
+        if recorded.empty:
+            st.caption(t("ae_list_none"))
+        else:
+            st.dataframe(recorded, hide_index=True, key="ae_recorded")
+
+
 st.title(t("ae_title"))
 subject = current_subject()
 if subject is None:
@@ -339,6 +352,7 @@ except CaseguardError as exc:
     show_error(exc)
     st.stop()
 st.caption(t("ae_subject", subject=subject.subject_id, site=subject.site_code))
+_recorded(subject)
 st.caption(t("ae_dates_note"))
 _restore_form(subject)
 if STATE.pop(REQUESTED, False):

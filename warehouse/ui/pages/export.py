@@ -20,7 +20,12 @@ PREVIEW = "export_preview"
 st.title(t("export_title"))
 st.caption(t("export_intro"))
 with st.form("export_options"):
-    fmt = st.selectbox(t("export_format"), ["parquet", "csv", "xlsx"], key="export_fmt")
+    fmt = st.selectbox(
+        t("export_format"),
+        ["parquet", "csv", "xlsx"],
+        key="export_fmt",
+        format_func={"parquet": "Parquet", "csv": "CSV", "xlsx": "Excel (XLSX)"}.__getitem__,
+    )
     k = st.number_input(
         t("export_k"), min_value=2, max_value=50, value=5, step=1, key="export_k",
         help=t("export_k_help"),

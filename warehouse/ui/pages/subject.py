@@ -22,6 +22,7 @@ from schemas.errors import CaseguardError, ValidationFailed
 from warehouse.capture import case_entry as ce
 from warehouse.capture.case_summary import summarise
 from warehouse.capture.subjects_lookup import OpenSubject, open_subject
+from warehouse.demo.hints import demo_local_ids
 from warehouse.store.admin import list_sites
 from warehouse.store.cases import load_case, save_case
 from warehouse.ui.app_state import session
@@ -64,7 +65,10 @@ def _on_lookup() -> None:
 def _lookup() -> None:
     if not cur.site_scoped:
         sites = list_sites(cur)
-        names = dict(zip(sites["site_code"], sites["name"], strict=True))
+        names = {
+            code: REF.centre_name(code, name, LANG)
+            for code, name in zip(sites["site_code"], sites["name"], strict=True)
+        }
         st.selectbox(
             t("subject_centre"),
             list(names),
@@ -79,6 +83,13 @@ def _lookup() -> None:
             autocomplete="off",
         )
         st.form_submit_button(t("subject_open"), type="primary", on_click=_on_lookup)
+    site = cur.site_code if cur.site_scoped else st.session_state.get("subject_site")
+    try:
+        examples = demo_local_ids(cur, site)
+    except CaseguardError:
+        examples = []
+    if examples:
+        st.caption(t("subject_demo_hint", ids=", ".join(f"`{i}`" for i in examples)))
     problem = st.session_state.pop(LOOKUP_ERROR, None)
     if isinstance(problem, CaseguardError):
         show_error(problem)
