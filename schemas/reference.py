@@ -217,7 +217,7 @@ def _translation_problems(ref: Reference) -> list[str]:
             if u not in ref.vocabularies["units"]
         ]
     for code, disease in ref.diseases.items():
-        texts = [disease.name_en, disease.name_ru]
+        texts: list[Any] = [disease.name_en, disease.name_ru]
         texts += [n for s in disease.subtypes.values() for n in (s.name_en, s.name_ru)]
         for spec in disease.genetic_markers.values():
             texts += [spec.get("label_en"), spec.get("label_ru")]

@@ -173,8 +173,17 @@ READ_PAGE = """
     const value = node.nodeValue.trim();
     if (value && el && !el.closest(skip)) texts.push(value);
   }
+  // A segmented date field shows its date as segments ("07" "." "12" "." "2026"), and
+  // keeps an ISO copy in an input nobody sees: the date is read as the segments show it.
+  const dateFields = '.react-aria-DateField, .react-aria-DateRangePicker';
+  document.querySelectorAll('[role="group"]').forEach((group) => {
+    if (group.closest(dateFields) && !group.closest(skip)) texts.push(group.textContent.trim());
+  });
   document.querySelectorAll('input').forEach((input) => {
     if (input.type === 'hidden' || input.type === 'password' || input.closest(skip)) return;
+    if (input.closest('[data-testid="stDateInput"], ' + dateFields)) return;
+    // A field nobody sees (a date field's ISO value kept for the form) is not read.
+    if (input.getAttribute('aria-hidden') === 'true' || !input.getClientRects().length) return;
     if (input.value && input.type !== 'checkbox' && input.type !== 'radio') texts.push(input.value);
     if (input.placeholder) texts.push(input.placeholder);
   });

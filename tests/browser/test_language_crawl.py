@@ -93,13 +93,16 @@ def _visit(page: Any, link: Any) -> None:
 
 
 def _problems(page: Any, lang: str, allowed: set[str]) -> list[str]:
-    """Everything wrong with what the page shows now, one line each."""
+    """Everything wrong with what the page shows now, one line each, quoting the text."""
     shown = read_page(page)
-    problems = [
-        f"{lang} word in the wrong script: {w!r}" for w in foreign_words(shown.texts, lang, allowed)
-    ]
-    problems += [f"raw code: {c!r}" for c in raw_codes_in(shown.texts)]
-    problems += [f"date not in the page's format: {d!r}" for d in bad_dates(shown.texts, lang)]
+    problems = []
+    for piece in shown.texts:
+        quoted = f"in {piece[:70]!r}"
+        problems += [f"wrong script: {w!r} {quoted}" for w in foreign_words([piece], lang, allowed)]
+        problems += [f"raw code: {c!r} {quoted}" for c in raw_codes_in([piece])]
+        problems += [
+            f"date not in the page's format: {d!r} {quoted}" for d in bad_dates([piece], lang)
+        ]
     problems += [f"text cut by its container: {c[:60]!r}" for c in shown.cut]
     return problems
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from schemas import load_reference
 from schemas.formats import date_text, number_text
+from schemas.labels import text
 from warehouse.safety.dashboard import Comparison
 
 
@@ -145,6 +146,15 @@ def _per_product(value: Any, lang: str) -> Any:
     return "; ".join(shown)
 
 
+def _category(group: Any, category: Any, lang: str) -> Any:
+    """A forest row's category: an age band's label, "all" for the overall row, yes/no."""
+    if group == "age_band":
+        return load_reference().label("age_bands", str(category), lang)
+    if group == "all" and category == "all":
+        return _GROUPS["all"][lang]
+    return _yes_no(category, lang)
+
+
 def _named(table: pd.DataFrame, code: Any, lang: str) -> Any:
     """A scale's or lab test's name in ``lang`` (the code if it is not listed)."""
     return table.at[code, f"name_{lang}"] if isinstance(code, str) and code in table.index else code
@@ -197,9 +207,12 @@ def with_labels(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
             )
         elif column == "category" and "group" in frame:
             out[column] = [
-                ref.label("age_bands", str(c), lang) if g == "age_band" else _yes_no(c, lang)
-                for g, c in zip(frame["group"], series, strict=True)
+                _category(g, c, lang) for g, c in zip(frame["group"], series, strict=True)
             ]
+        elif column == "measure":
+            out[column] = series.map(
+                lambda m: text(f"safety_measure_{m}", lang) if m in ("incidence", "event") else m
+            )
         elif pd.api.types.is_bool_dtype(series) or column in ("serious", "category"):
             out[column] = series.map(lambda v: _yes_no(v, lang))
         elif column in ("generic", "reference"):

@@ -56,8 +56,6 @@ FRONTEND_TEXTS = (
     "st_select_all",
     "st_press_enter",
     "st_skip_to_content",
-    "st_date_placeholder",
-    "st_date_placeholder_upper",
 )
 _TRANSLATE_SCRIPT = Path(__file__).with_name("frontend_texts.html")
 
@@ -73,7 +71,9 @@ def translate_frontend() -> None:
     # December 07, 2026"); it is rewritten in the page's words and date format.
     selected = None if english else text("st_selected_date", lang(), date="{date}")
     day_first = DATE_INPUT_FORMAT[lang()].startswith("D")
-    settings = {"pairs": pairs, "selected": selected, "dayFirst": day_first}
+    # An empty date field's segments ("dd", "mm", "yyyy") in the page's letters.
+    segments = {part: text(f"st_date_{part}", lang()) for part in ("day", "month", "year")}
+    settings = {"pairs": pairs, "selected": selected, "dayFirst": day_first, "segments": segments}
     script = _TRANSLATE_SCRIPT.read_text(encoding="utf-8").replace("%s", json.dumps(settings))
     st.sidebar.html(script, unsafe_allow_javascript=True)
 

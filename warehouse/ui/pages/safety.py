@@ -76,8 +76,8 @@ with motor_tab:
     if drawn.empty:
         st.info(t("safety_motor_empty"))
     else:
-        figure = motor_chart(drawn, t("safety_months_axis"), t("safety_change_axis"), lang())
-        w.chart(localised(figure, lang()), "safety_motor")
+        panels = motor_chart(drawn, t("safety_months_axis"), t("safety_change_axis"), lang())
+        w.chart(localised(panels, lang()), "safety_motor")
         w.how("safety_how_motor")
         w.table(board.motor, "safety_motor_change")
 
