@@ -190,6 +190,14 @@ READ_PAGE = """
   const cut = [];
   const grids = '[data-testid="stDataFrame"],[data-testid="stDataFrameResizable"],'
     + '.vega-embed,pre,code,textarea,input';
+  // A box cuts its text when it hides what overflows it ('hidden', 'clip' or an
+  // ellipsis; a scrolling box shows it) and its content is wider than the box: the text
+  // element itself, or one of the few boxes around it (a metric label's wrapper).
+  const cuts = (box) => {
+    const style = getComputedStyle(box);
+    const hides = ['hidden', 'clip'].includes(style.overflowX) || style.textOverflow === 'ellipsis';
+    return hides && box.scrollWidth > box.clientWidth + 1;
+  };
   document.querySelectorAll('body *').forEach((el) => {
     if (el.closest(grids) || el.closest(skip)) return;
     const own = [...el.childNodes].some((c) => c.nodeType === 3 && c.nodeValue.trim());
@@ -199,8 +207,9 @@ READ_PAGE = """
     // Not on screen at all: a visually hidden text for screen readers (a skip link).
     const offscreen = box.right <= 0 || box.bottom <= 0 || box.width < 2 || box.height < 2;
     if (offscreen || style.clip !== 'auto' || style.clipPath !== 'none') return;
-    const hides = style.overflowX !== 'visible' || style.textOverflow === 'ellipsis';
-    if (hides && el.scrollWidth > el.clientWidth + 1) cut.push(el.textContent.trim());
+    for (let around = el, level = 0; around && level < 4; around = around.parentElement, level++) {
+      if (cuts(around)) { cut.push(el.textContent.trim()); break; }
+    }
   });
   return {texts, cut};
 }

@@ -295,3 +295,26 @@ def test_leaving_and_coming_back_keeps_the_form_and_its_messages_together(
     assert at.selectbox(key="ae_outcome").value == "fatal"
     assert at.text_area(key="ae_verbatim").value == VERBATIM
     assert _errors(at) == before
+
+
+def test_recorded_events_are_listed_in_the_users_language(
+    monkeypatch: pytest.MonkeyPatch, db: Database
+) -> None:
+    subject = _subject(db)
+    (first,) = _stored_events(db, subject)
+    at = _ae_page(monkeypatch, db, subject, lang="ru")
+    listed = at.table[0].value
+    assert len(listed) == 1 and "Уже зарегистрированные нежелательные явления (1)" in [
+        e.label for e in at.expander
+    ]
+    from schemas import load_reference
+
+    assert listed["Термин"].tolist() == [
+        load_reference().ae_terms.at[first["coded_term"], "term_ru"]
+    ]
+    real_onset = first["onset_date"] - dt.timedelta(subject.date_shift_days)
+    assert listed["Начало"].tolist() == [real_onset.strftime("%d.%m.%Y")]
+    at = _fill(_ae_page(monkeypatch, db, subject))
+    at.button(key="aes_save_button").click().run()
+    listed = at.table[0].value
+    assert listed["Onset"].tolist()[0] == "2021-06-10" and len(listed) == 2  # newest first

@@ -203,7 +203,9 @@ def kpi_tiles(board: Dashboard) -> None:
         ("saes", number(total["serious_events"], 0, lang())),
         ("deaths", number(total["deaths"], 0, lang())),
     ]
-    columns = st.columns(len(tiles) + 1)
+    # Two rows of three: six tiles in one row cut their labels ("Нежелательн…") on a
+    # laptop's screen.
+    columns = [column for _ in range(2) for column in st.columns(3)]
     for column, (name, value) in zip(columns, tiles, strict=False):
         column.metric(t(f"safety_kpi_{name}"), value, help=t(f"safety_kpi_{name}_help"))
     shown = [c for c in board.comparisons if c.ratio is not None]

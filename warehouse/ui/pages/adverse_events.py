@@ -335,7 +335,7 @@ def _recorded(subject: OpenSubject) -> None:
         if recorded.empty:
             st.caption(t("ae_list_none"))
         else:
-            st.dataframe(recorded, hide_index=True, key="ae_recorded")
+            st.table(recorded, hide_index=True)  # wraps to the page: no column hidden at the edge
 
 
 st.title(t("ae_title"))
@@ -352,10 +352,10 @@ except CaseguardError as exc:
     show_error(exc)
     st.stop()
 st.caption(t("ae_subject", subject=subject.subject_id, site=subject.site_code))
-_recorded(subject)
-st.caption(t("ae_dates_note"))
 _restore_form(subject)
 if STATE.pop(REQUESTED, False):
     _save(subject, products)
+_recorded(subject)  # after a save, so the event just saved is listed
+st.caption(t("ae_dates_note"))
 _form(products)
 _keep_form(subject)

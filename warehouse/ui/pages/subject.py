@@ -19,6 +19,7 @@ import streamlit as st
 from anonymise.pseudonym import InvalidLocalId
 from schemas.common import REF
 from schemas.errors import CaseguardError, ValidationFailed
+from schemas.formats import number_text
 from warehouse.capture import case_entry as ce
 from warehouse.capture.case_summary import summarise
 from warehouse.capture.subjects_lookup import OpenSubject, open_subject
@@ -345,10 +346,11 @@ def _existing(subject: OpenSubject) -> None:
     right.table(
         pd.DataFrame(summary.demographics, columns=[t("subject_col_item"), t("subject_col_value")])
     )
-    for col, (table, count) in zip(
-        st.columns(len(summary.counts)), summary.counts.items(), strict=True
-    ):
-        col.metric(t(f"subject_table_{table}"), count)
+    # Rows of three tiles: more in one row cut their labels ("Нежелательные я…").
+    counts = list(summary.counts.items())
+    for start in range(0, len(counts), 3):
+        for col, (table, count) in zip(st.columns(3), counts[start : start + 3], strict=False):
+            col.metric(t(f"subject_table_{table}"), number_text(int(count), LANG, 0))
     st.subheader(t("subject_treatments"))
     if summary.treatments.empty:
         st.info(t("subject_no_treatments"))

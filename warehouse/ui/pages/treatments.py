@@ -196,7 +196,8 @@ st.caption(t("treatments_schedule_help"))
 chosen: list[tuple[dt.date, str | None]] = []
 plan_rows: list[int] = []
 for i, planned in enumerate(plan):
-    label, give_col, date_col, lot_col = st.columns([2, 1, 2, 3])
+    # The tick's column fits its label ("Выполнено") on a laptop's screen.
+    label, give_col, date_col, lot_col = st.columns([2, 1.5, 2, 2.5])
     label.markdown(t(f"treatments_phase_{planned.phase}", n=planned.number))
     # Defaults go through session state, not value=: after a save (keys deleted) the
     # browser would otherwise keep showing the previous dose's date and lot in row i.
