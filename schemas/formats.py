@@ -102,7 +102,17 @@ COLOUR_BLIND_SAFE = (
 )
 
 
+LABEL_LIMIT = 400  # pixels; Vega's default (160-180) cuts a product's full label
+
+
 def chart_config(lang: str) -> dict[str, Any]:
     """Vega-Lite ``config`` for a chart on a page in ``lang``: the locale of
-    :func:`vega_locale` and the colour-blind-safe category palette."""
-    return {"locale": vega_locale(lang), "range": {"category": list(COLOUR_BLIND_SAFE)}}
+    :func:`vega_locale`, the colour-blind-safe category palette and labels that are
+    not cut."""
+    return {
+        "locale": vega_locale(lang),
+        "range": {"category": list(COLOUR_BLIND_SAFE)},
+        # Product labels ("Золгенсма (онасемноген абепарвовек)") whole, not cut with "…".
+        "axis": {"labelLimit": LABEL_LIMIT},
+        "legend": {"labelLimit": LABEL_LIMIT},
+    }

@@ -92,5 +92,6 @@ def test_russian_charts_read_russian_months_and_decimal_commas() -> None:
 def test_palette_keeps_every_series_apart() -> None:
     config = chart_config("en")
     assert config["range"]["category"] == list(COLOUR_BLIND_SAFE)
+    assert config["axis"]["labelLimit"] >= 300 and config["legend"]["labelLimit"] >= 300
     assert len(set(COLOUR_BLIND_SAFE)) == len(COLOUR_BLIND_SAFE) >= 5  # the demo's products
     json.dumps(config)  # plain data, embeddable in a Vega-Lite spec

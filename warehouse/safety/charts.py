@@ -157,6 +157,7 @@ def motor_chart(
             columns=facet_columns(frame["scale"].nunique()),
         )
         .resolve_scale(y="independent")
+        .resolve_axis(x="independent")  # an empty cell of the grid draws no axis
     )
 
 
