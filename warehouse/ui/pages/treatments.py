@@ -184,7 +184,7 @@ else:
             if amount is None
             else t(
                 "treatments_total",
-                weight=number_text(weight, lang()),
+                weight=number_text(float(weight or 0), lang()),
                 amount=f"{number_text(float(f'{amount:.3g}'), lang())} "
                 f"{REF.unit(unit.removesuffix('/kg'), lang())}",
             )
