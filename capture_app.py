@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from schemas import load_reference
 from warehouse.store.admin import list_sites
 from warehouse.ui.app_state import database, set_session
 from warehouse.ui.auth import current_session, login_page, sidebar
-from warehouse.ui.layout import guarded, language_switch, t, translate_frontend
+from warehouse.ui.layout import guarded, lang, language_switch, t, translate_frontend
 from warehouse.ui.navigation import pages_for
 
 st.set_page_config(page_title="caseguard", page_icon=":material/shield:", layout="wide")
@@ -26,7 +27,11 @@ if session is None:
 else:
     set_session(session)
     sites = list_sites(session).set_index("site_code")["name"].to_dict()
-    sidebar(session, sites.get(session.site_code))
+    centre = session.site_code
+    sidebar(
+        session,
+        load_reference().centre_name(centre, sites[centre], lang()) if centre in sites else None,
+    )
     pages = [
         st.Page(str(p.path), title=t(p.title_key), icon=p.icon, url_path=p.url)
         for p in pages_for(session.role)

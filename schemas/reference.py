@@ -36,7 +36,12 @@ VOCABULARY_NAMES = (
     "action_taken",
     "outcomes",
     "languages",
+    "units",
+    "regions",
+    "onset_windows",
+    "age_bands",
 )
+LANGS = ("en", "ru")
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,7 @@ class Reference:
     ae_terms: pd.DataFrame
     vocabularies: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     disclosure: dict[str, Any] = field(default_factory=dict)
+    centres: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def codes(self, vocabulary: str) -> list[str]:
         """The allowed codes of one closed vocabulary, in file order."""
@@ -85,6 +91,35 @@ class Reference:
         """The label of a code in English (``en``) or Russian (``ru``)."""
         entry = self.vocabularies[vocabulary].get(str(code))
         return entry[f"name_{lang}"] if entry else str(code)
+
+    def unit(self, code: str, lang: str = "en") -> str:
+        """A unit as written in ``lang`` ("mg" / "мг", "10^9/L" / "×10⁹/л")."""
+        return self.label("units", code, lang)
+
+    def product_label(self, product_id: str, lang: str = "en") -> str:
+        """The one name of a product every page shows: "Spinraza (nusinersen)", a
+        generic "Lantesens (nusinersen, generic)", a product without a brand its INN."""
+        if product_id not in self.products.index:
+            return str(product_id)
+        row = self.product(product_id)
+        suffix = "_ru" if lang == "ru" else ""
+        inn, brand = str(row[f"inn{suffix}"]), row[f"brand{suffix}"]
+        generic = {"en": ", generic", "ru": ", дженерик"}[lang if lang == "ru" else "en"]
+        inside = f"{inn}{generic}" if row["is_generic"] else inn
+        return f"{brand} ({inside})" if isinstance(brand, str) and brand else inside
+
+    def centre_name(self, site_code: str, registered: str = "", lang: str = "en") -> str:
+        """A centre's name in ``lang`` (the registered name if the study lists none)."""
+        entry = self.centres.get(str(site_code))
+        return entry[f"name_{lang}"] if entry else (registered or str(site_code))
+
+    def region_name(self, region: str, lang: str = "en") -> str:
+        """A region's name in ``lang``, found by its code or its English name."""
+        regions = self.vocabularies["regions"]
+        entry = regions.get(str(region)) or next(
+            (e for e in regions.values() if e["name_en"] == region), None
+        )
+        return entry[f"name_{lang}"] if entry else str(region)
 
     def scale(self, code: str) -> dict[str, Any]:
         """One scale's row (min, max, integer, unit, ...) as a dict."""
@@ -147,6 +182,57 @@ def _ae_terms_frame() -> pd.DataFrame:
     return frame.set_index("term_id", drop=False)
 
 
+def _blank(value: Any) -> bool:
+    return not isinstance(value, str) or not value.strip()
+
+
+def _translation_problems(ref: Reference) -> list[str]:
+    """Every value a user reads has an English and a Russian text, and every unit,
+    region and centre named anywhere has its labels."""
+    problems = [
+        f"{name} {code}: no name_{lang}"
+        for name, entries in ref.vocabularies.items()
+        for code, entry in entries.items()
+        for lang in LANGS
+        if _blank(entry.get(f"name_{lang}"))
+    ]
+    for kind, frame in (("scale", ref.scales), ("lab test", ref.lab_tests)):
+        for code, row in frame.iterrows():
+            problems += [
+                f"{kind} {code}: no name_{lang}"
+                for lang in LANGS
+                if _blank(row.get(f"name_{lang}"))
+            ]
+            if row.get("unit") not in ref.vocabularies["units"]:
+                problems.append(f"{kind} {code}: unit {row.get('unit')!r} is not in units")
+    for pid, row in ref.products.iterrows():
+        pairs = (("inn", "inn_ru"), ("regimen_en", "regimen_ru"))
+        problems += [f"product {pid}: no {b}" for a, b in pairs if _blank(row[a]) or _blank(row[b])]
+        if _blank(row["brand"]) != _blank(row["brand_ru"]):
+            problems.append(f"product {pid}: a brand needs both brand and brand_ru")
+        units = {row["dose_unit"], *(d["unit"] for d in row["doses"])}
+        problems += [
+            f"product {pid}: unit {u!r} is not in units"
+            for u in sorted(units)
+            if u not in ref.vocabularies["units"]
+        ]
+    for code, disease in ref.diseases.items():
+        texts: list[Any] = [disease.name_en, disease.name_ru]
+        texts += [n for s in disease.subtypes.values() for n in (s.name_en, s.name_ru)]
+        for spec in disease.genetic_markers.values():
+            texts += [spec.get("label_en"), spec.get("label_ru")]
+            texts += [v.get(f"name_{lang}") for v in spec.get("values", []) for lang in LANGS]
+        if any(_blank(t) for t in texts):
+            problems.append(f"disease {code}: a name or label lacks its English or Russian text")
+    for code, centre in ref.centres.items():
+        problems += [
+            f"centre {code}: no name_{lang}" for lang in LANGS if _blank(centre.get(f"name_{lang}"))
+        ]
+        if centre.get("region") not in ref.vocabularies["regions"]:
+            problems.append(f"centre {code}: region {centre.get('region')!r} is not in regions")
+    return problems
+
+
 def _cross_check(ref: Reference) -> list[str]:
     problems: list[str] = []
     products = ref.products
@@ -201,8 +287,10 @@ def _load(ae_terms_env: str | None) -> Reference:
         ae_terms=_ae_terms_frame(),
         vocabularies=vocabularies,
         disclosure=_read_yaml("disclosure.yaml"),
+        centres={str(c["code"]): c for c in _read_yaml("centres.yaml")["centres"]},
     )
     problems = validate_reference_frames(ref) + _cross_check(ref) + disclosure_problems(ref)
+    problems += _translation_problems(ref)
     if problems:
         raise ReferenceDataError("reference data is invalid: " + "; ".join(problems))
     return ref

@@ -148,7 +148,7 @@ def test_future_loading_doses_start_unticked_and_are_not_stored(
     _open(page, "FIRSTDAY-DOSES-1")
     page.get_by_role("link", name="Treatments", exact=True).first.click()
     page.get_by_text("No treatment recorded yet").first.wait_for(state="visible", timeout=TIMEOUT)
-    choose_option(page, "Product", "Spinraza (nusinersen) — reference")
+    choose_option(page, "Product", "Spinraza (nusinersen)")
     first = dt.date.today() - dt.timedelta(days=20)
     type_date(page, "First date to record", first)
     page.get_by_text("Loading dose 4").wait_for(state="visible", timeout=TIMEOUT)

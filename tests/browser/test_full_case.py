@@ -179,7 +179,7 @@ def _new_case(page: Any, local_id: str, today: dt.date) -> str:
 def _treatment(page: Any) -> None:
     _nav(page, "Treatments", "Add treatment")
     page.get_by_text("No treatment recorded yet").first.wait_for(state="visible", timeout=TIMEOUT)
-    choose_option(page, "Product", "Spinraza (nusinersen) — reference")
+    choose_option(page, "Product", "Spinraza (nusinersen)")
     page.get_by_text("Loading dose 4").wait_for(state="visible", timeout=TIMEOUT)
     # the plan starts today: the first loading dose is ticked; days 14, 28 and 63 are in
     # the future and start unticked (item 2 of the first-day report: they were stored)

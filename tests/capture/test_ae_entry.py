@@ -61,7 +61,7 @@ def test_term_list_and_labels() -> None:
 def test_product_labels_show_generics() -> None:
     assert product_label("NUS-SPINRAZA", "en") == "Spinraza (nusinersen)"
     assert product_label("NUS-LANTESENS", "en") == "Lantesens (nusinersen, generic)"
-    assert product_label("NUS-LANTESENS", "ru") == "Lantesens (nusinersen, дженерик)"
+    assert product_label("NUS-LANTESENS", "ru") == "Лантесенс (нусинерсен, дженерик)"
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,7 @@ def test_summary_of_a_full_case_in_english(memory_db: Database) -> None:
     }
     table = summary.treatments
     assert list(table["Date"]) == ["2021-06-01", "2021-06-15"]
-    assert set(table["Product"]) == {"Spinraza (nusinersen) — reference"}
+    assert set(table["Product"]) == {"Spinraza (nusinersen)"}
     assert set(table["Dose"]) == {"12 mg"}
 
 

@@ -27,9 +27,10 @@ def test_products_per_disease_references_first() -> None:
 @pytest.mark.parametrize(
     ("product", "lang", "label"),
     [
-        ("NUS-SPINRAZA", "en", "Spinraza (nusinersen) — reference"),
-        ("NUS-LANTESENS", "en", "Lantesens (nusinersen) — generic"),
-        ("NUS-LANTESENS", "ru", "Лантесенс (нусинерсен) — воспроизведённый (дженерик)"),
+        ("NUS-SPINRAZA", "en", "Spinraza (nusinersen)"),
+        ("NUS-SPINRAZA", "ru", "Спинраза (нусинерсен)"),
+        ("NUS-LANTESENS", "en", "Lantesens (nusinersen, generic)"),
+        ("NUS-LANTESENS", "ru", "Лантесенс (нусинерсен, дженерик)"),
         ("ONA-ZOLGENSMA", "en", "Zolgensma (onasemnogene abeparvovec)"),
         ("SEN-SENIPRUTUG", "ru", "сенипрутуг"),
         ("UNKNOWN", "en", "UNKNOWN"),

@@ -20,6 +20,7 @@ from warehouse.safety import charts as safety_charts
 from warehouse.safety.dashboard import (
     BREAKDOWNS,
     Comparison,
+    band_rank,
     breakdown,
     comparisons,
     load_dashboard,
@@ -30,7 +31,15 @@ from warehouse.safety.dashboard import (
 )
 from warehouse.safety.display import formatted, headline_values, number
 from warehouse.safety.masking import HIDDEN, THRESHOLD, suppression
-from warehouse.safety.metrics import SafetyFilter, ae_rates, deaths, motor_change, rate_ratios
+from warehouse.safety.metrics import (
+    AGE_BANDS,
+    UNKNOWN_BAND,
+    SafetyFilter,
+    ae_rates,
+    deaths,
+    motor_change,
+    rate_ratios,
+)
 from warehouse.safety.table_masking import (
     is_hidden,
     mask_columns,
@@ -283,8 +292,9 @@ def test_demo_headline_names_both_products(demo_db: Database) -> None:
     board = load_dashboard(monitor(demo_db))
     (comparison,) = board.comparisons
     values = headline_values(comparison, "en")
-    assert (values["generic"], values["reference"]) == ("Lantesens", "Spinraza")
-    assert headline_values(comparison, "ru")["generic"] == "Лантесенс"
+    generic, reference = "Lantesens (nusinersen, generic)", "Spinraza (nusinersen)"
+    assert (values["generic"], values["reference"]) == (generic, reference)
+    assert headline_values(comparison, "ru")["generic"] == "Лантесенс (нусинерсен, дженерик)"
     if comparison.ratio is not None:
         assert comparison.lower is not None and comparison.upper is not None
         assert comparison.lower <= comparison.ratio <= comparison.upper
@@ -345,7 +355,7 @@ def test_charts_draw_only_shown_figures_and_export(demo_db: Database, tmp_path: 
 
 def test_numbers_in_the_users_language() -> None:
     assert number(1234.5, 1, "en") == "1,234.5"
-    assert number(1234.5, 1, "ru") == "1\u202f234,5"
+    assert number(1234.5, 1, "ru") == "1\xa0234,5"  # CLDR (Babel): a no-break space
     assert number(SMALL) == SMALL and number(None) == "" and number(math.nan) == ""
     assert number(np.int64(7), 2) == "7" and number(math.inf) == "∞"
     frame = pd.DataFrame(
@@ -362,3 +372,21 @@ def test_comparison_without_figures_formats_blank() -> None:
         "NUS-LANTESENS", "NUS-SPINRAZA", "incidence", None, None, None, None, "too_few"
     )
     assert headline_values(empty)["ratio"] == "" and headline_values(empty)["p"] == ""
+
+
+def test_age_bands_run_from_the_youngest(demo_db: Database) -> None:
+    session = monitor(demo_db)
+    board = load_dashboard(session)
+    counts, rates = breakdown(session, SafetyFilter(), "age_band", board.products)
+    order = [name for name, _ in AGE_BANDS] + [UNKNOWN_BAND]
+    shown = [b for b in counts.index if b != "Total"]
+    assert shown == sorted(shown, key=order.index) and counts.index[-1] == "Total"
+    assert len(shown) >= 3  # the demo spans infants to adults: an order to get wrong
+    seen = list(dict.fromkeys(rates["age_band"]))
+    assert seen == sorted(seen, key=order.index)
+    bands = board.forest[board.forest["group"] == "age_band"]["category"].tolist()
+    assert bands == sorted(bands, key=order.index)
+
+
+def test_band_rank_puts_unknown_and_unlisted_last_near_miss() -> None:
+    assert [band_rank(b) for b in ("<6 m", "2-5 y", "12-17 y", "unknown", "??")] == [0, 2, 4, 6, 7]

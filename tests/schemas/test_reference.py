@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -236,3 +237,105 @@ def test_disclosure_ladders_and_weights_are_checked() -> None:
     odd = dataclasses.replace(sma, disclosure={"weights": {"height": 2}})
     bad = dataclasses.replace(ref, diseases={**ref.diseases, "SMA5Q": odd})
     assert any("unknown quasi-identifier 'height'" in p for p in disclosure_problems(bad))
+
+
+# --- every value a user reads has both languages, checked on load -------------------
+
+
+def _load_edited(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, old: str, new: str
+) -> Any:
+    """Load the shipped reference data with one edit to one file (the copy in tmp_path)."""
+    import shutil
+
+    import schemas.reference as reference
+
+    folder = tmp_path / "reference"
+    shutil.copytree(reference.REFERENCE_DIR, folder)
+    path = folder / name
+    content = path.read_text(encoding="utf-8")
+    assert old in content
+    path.write_text(content.replace(old, new, 1), encoding="utf-8")
+    monkeypatch.setattr(reference, "REFERENCE_DIR", folder)
+    reference._load.cache_clear()
+    try:
+        return reference._load(None)
+    finally:
+        reference._load.cache_clear()
+
+
+def test_unedited_copy_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    ref = _load_edited(monkeypatch, tmp_path, "centres.yaml", "", "")
+    assert ref.centre_name("MSK", "", "ru") == "НМИЦ здоровья детей"
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "named"),
+    [
+        (
+            "vocabularies.yaml",
+            "{code: mg, name_en: mg, name_ru: мг}",
+            "{code: mg, name_en: mg}",
+            "units mg: no name_ru",
+        ),
+        (
+            "vocabularies.yaml",
+            "name_ru: Наблюдается",
+            "name_ru: ''",
+            "subject_statuses active: no name_ru",
+        ),
+        (
+            "lab_tests.yaml",
+            'unit: "g/L"',
+            'unit: "g/dL"',
+            "lab test U-PROT: unit 'g/dL' is not in units",
+        ),
+        ("lab_tests.yaml", 'name_ru: "Тромбоциты", ', "", "lab test PLT: no name_ru"),
+        (
+            "products.yaml",
+            "brand_ru: Лантесенс",
+            "brand_ru: null",
+            "product NUS-LANTESENS: a brand needs both",
+        ),
+        (
+            "products.yaml",
+            "doses: [{value: 12, unit: mg}]",
+            "doses: [{value: 12, unit: mgs}]",
+            "unit 'mgs' is not in units",
+        ),
+        (
+            "centres.yaml",
+            'name_ru: "Пермская краевая детская клиническая больница", ',
+            "",
+            "centre PRM: no name_ru",
+        ),
+        (
+            "centres.yaml",
+            "region: RU-ALT",
+            "region: Altai",
+            "centre BRN: region 'Altai' is not in regions",
+        ),
+        (
+            "diseases.yaml",
+            'name_ru: "Другое"',
+            'name_ru: ""',
+            "disease SMA5Q: a name or label lacks",
+        ),
+    ],
+)
+def test_a_missing_translation_fails_the_load(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, old: str, new: str, named: str
+) -> None:
+    with pytest.raises(ReferenceDataError, match=re.escape(named)):
+        _load_edited(monkeypatch, tmp_path, name, old, new)
+
+
+def test_one_product_label_in_both_languages() -> None:
+    ref = load_reference()
+    assert ref.product_label("NUS-SPINRAZA", "ru") == "Спинраза (нусинерсен)"
+    assert ref.product_label("NUS-LANTESENS", "ru") == "Лантесенс (нусинерсен, дженерик)"
+    assert ref.product_label("NUS-LANTESENS", "en") == "Lantesens (nusinersen, generic)"
+    assert ref.product_label("SEN-SENIPRUTUG", "ru") == "сенипрутуг"
+    assert ref.unit("10^9/L", "ru") == "×10⁹/л" and ref.unit("mg", "ru") == "мг"
+    assert ref.region_name("Perm Krai", "ru") == ref.region_name("RU-PER", "ru") == "Пермский край"
+    assert ref.centre_name("XYZ", "Registered name", "ru") == "Registered name"

@@ -373,6 +373,9 @@ def test_llt_search_codes_the_event_with_day0_and_its_clock(
     assert coded == [(syn.llt_code(MENINGITIS, 0), syn.VERSION)]
     assert aware == [(dt.date(2021, 6, 11),)]  # as entered: day 0 is not shifted
     assert event["onset_date"] != dt.date(2021, 6, 10)  # the onset is
+    listed = " ".join(str(cell) for table in at.table for cell in table.value.to_numpy().ravel())
+    assert ("Aseptic meningitis" if lang == "en" else "Асептический") in listed
+    assert "PT:" not in listed  # the recorded list names the coded term, never its code
 
 
 def test_day0_before_onset_is_refused_under_its_field(
@@ -389,3 +392,26 @@ def test_day0_before_onset_is_refused_under_its_field(
     at.date_input(key="ae_aware_date").set_value(None).run()
     at.button(key="aes_save_button").click().run()
     assert "Date the site first knew of the event (day 0) is required" in _errors(at)
+
+
+def test_recorded_events_are_listed_in_the_users_language(
+    monkeypatch: pytest.MonkeyPatch, db: Database
+) -> None:
+    subject = _subject(db)
+    (first,) = _stored_events(db, subject)
+    at = _ae_page(monkeypatch, db, subject, lang="ru")
+    listed = at.table[0].value
+    assert len(listed) == 1 and "Уже зарегистрированные нежелательные явления (1)" in [
+        e.label for e in at.expander
+    ]
+    from schemas import load_reference
+
+    assert listed["Термин"].tolist() == [
+        load_reference().ae_terms.at[first["coded_term"], "term_ru"]
+    ]
+    real_onset = first["onset_date"] - dt.timedelta(subject.date_shift_days)
+    assert listed["Начало"].tolist() == [real_onset.strftime("%d.%m.%Y")]
+    at = _fill(_ae_page(monkeypatch, db, subject))
+    at.button(key="aes_save_button").click().run()
+    listed = at.table[0].value
+    assert listed["Onset"].tolist()[0] == "2021-06-10" and len(listed) == 2  # newest first

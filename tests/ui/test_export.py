@@ -36,7 +36,7 @@ def test_coordinator_exports_a_verified_zip_with_a_disclosure_report(
     at.switch_page(page_path("export.py")).run()
     assert not at.exception
     at.number_input(key="export_k").set_value(3)
-    at.number_input(key="export_share").set_value(50.0)
+    at.select_slider(key="export_share").set_value(50.0)
     at.button[1].click().run()  # [0] is Preview
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "Export ready" in at.success[0].value
@@ -62,7 +62,7 @@ def test_refused_export_is_explained_not_crashed(
     at = signed_in(monkeypatch, demo_db, "coordinator")
     at.switch_page(page_path("export.py")).run()
     at.number_input(key="export_k").set_value(50)
-    at.number_input(key="export_share").set_value(0.0)
+    at.select_slider(key="export_share").set_value(0.0)
     at.button[1].click().run()  # [0] is Preview
     assert not at.exception
     assert at.error and "Export refused" in at.error[0].value

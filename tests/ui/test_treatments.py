@@ -114,8 +114,8 @@ def test_loading_schedule_is_offered_and_saved(
     at = treatments_page(monkeypatch, demo_db, "TREAT-LOAD-1")
     assert "No treatment recorded yet" in at.info[0].value
     picker = at.selectbox(key="tr_product")
-    assert "Spinraza (nusinersen) — reference" in picker.options
-    assert "Lantesens (nusinersen) — generic" in picker.options
+    assert "Spinraza (nusinersen)" in picker.options
+    assert "Lantesens (nusinersen, generic)" in picker.options
     assert picker.value == "NUS-SPINRAZA"
     assert any("12 mg" in m.value and "Intrathecal" in m.value for m in at.markdown)
     at.date_input(key="tr_start").set_value(START).run()
@@ -227,7 +227,7 @@ def test_page_in_russian(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None
     at.switch_page(page_path("treatments.py")).run()
     assert not at.exception
     assert at.title[0].value == "Лечение"
-    assert "Спинраза (нусинерсен) — оригинальный" in at.selectbox(key="tr_product").options
+    assert "Спинраза (нусинерсен)" in at.selectbox(key="tr_product").options
 
 
 def test_future_proposed_doses_start_unticked_and_are_not_stored(

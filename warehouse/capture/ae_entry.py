@@ -145,10 +145,9 @@ def release_grade(
 
 
 def product_label(product_id: str, lang: str) -> str:
-    """'Spinraza (nusinersen)' or, for a generic, 'Lantesens (nusinersen, generic)'."""
-    product = load_reference().product(product_id)
-    generic = {"en": ", generic", "ru": ", дженерик"}[lang] if product["is_generic"] else ""
-    return f"{product['brand']} ({product['inn']}{generic})"
+    """'Spinraza (nusinersen)' or, for a generic, 'Lantesens (nusinersen, generic)', in
+    ``lang`` (the reference data's one product label)."""
+    return load_reference().product_label(product_id, lang)
 
 
 def suspect_products(session: Session, subject_id: str) -> list[str]:

@@ -8,6 +8,7 @@ Codes are shown with their reference-data labels in the user's language.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ import pandas as pd
 
 from schemas import Case
 from schemas.common import REF, as_dict
-from schemas.formats import date_text
+from schemas.formats import date_text, number_text
 from schemas.labels import text
 from warehouse.capture.regimens import product_label
 
@@ -109,7 +110,9 @@ def treatments_table(case: Case, shift: int, lang: str) -> pd.DataFrame:
         {
             text("subject_sum_col_date", lang): _date_text(t["start_date"], shift, lang),
             text("subject_sum_col_product", lang): product_label(t["product_id"], lang),
-            text("subject_sum_col_dose", lang): f"{float(t['dose']):g} {t['dose_unit']}",
+            text("subject_sum_col_dose", lang): (
+                f"{number_text(float(t['dose']), lang)} {REF.unit(str(t['dose_unit']), lang)}"
+            ),
             text("subject_sum_col_route", lang): REF.label("routes", t["route"], lang),
             text("subject_sum_col_lot", lang): t.get("lot") or "",
             text("subject_sum_col_switch", lang): product_label(t["switched_from"], lang)
@@ -117,6 +120,34 @@ def treatments_table(case: Case, shift: int, lang: str) -> pd.DataFrame:
             else "",
         }
         for t in sorted(case.treatments, key=lambda t: pd.Timestamp(t["start_date"]))
+    ]
+    return pd.DataFrame(rows)
+
+
+def adverse_events_table(
+    case: Case, shift: int, lang: str, meddra: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """The subject's adverse events already recorded, newest first: real onset and end
+    dates, the term, CTCAE grade, seriousness and outcome, all in ``lang``. A MedDRA-coded
+    term (``PT:…``) is named from ``meddra`` (code → name, as ``meddra_names`` gives)."""
+    terms = REF.ae_terms
+    meddra = meddra or {}
+    rows = [
+        {
+            text("ae_list_onset", lang): _date_text(ae["onset_date"], shift, lang),
+            text("ae_list_end", lang): _date_text(ae.get("end_date"), shift, lang)
+            if ae.get("end_date") is not None
+            else text("ae_list_ongoing", lang),
+            text("ae_list_term", lang): terms.at[ae["coded_term"], f"term_{lang}"]
+            if ae.get("coded_term") in terms.index
+            else meddra.get(str(ae.get("coded_term")), str(ae.get("coded_term") or "")),
+            text("ae_list_grade", lang): REF.label("ctcae_grades", str(ae["ctcae_grade"]), lang),
+            text("ae_list_serious", lang): _yes(ae.get("serious"), lang),
+            text("ae_list_outcome", lang): REF.label("outcomes", str(ae.get("outcome")), lang),
+        }
+        for ae in sorted(
+            case.adverse_events, key=lambda a: pd.Timestamp(a["onset_date"]), reverse=True
+        )
     ]
     return pd.DataFrame(rows)
 

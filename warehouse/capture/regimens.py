@@ -17,7 +17,6 @@ from typing import Any
 import pandas as pd
 
 from schemas.common import REF
-from schemas.labels import text
 from schemas.problems import Problem
 from schemas.treatments import SWITCH_REASONS
 from warehouse.capture.case_entry import new_row_id, shifted
@@ -54,15 +53,9 @@ def product_kind(product_id: str) -> str | None:
 
 
 def product_label(product_id: str, lang: str = "en") -> str:
-    """E.g. 'Spinraza (nusinersen) — reference' or 'Lantesens (nusinersen) — generic'."""
-    if product_id not in REF.products.index:
-        return str(product_id)
-    row = REF.product(product_id)
-    suffix = "_ru" if lang == "ru" else ""
-    inn, brand = row[f"inn{suffix}"], row[f"brand{suffix}"]
-    name = f"{brand} ({inn})" if isinstance(brand, str) and brand else str(inn)
-    kind = product_kind(product_id)
-    return f"{name} — {text(f'treatments_kind_{kind}', lang)}" if kind else name
+    """The product's one label on every page ('Spinraza (nusinersen)', 'Lantesens
+    (nusinersen, generic)'), from the reference data."""
+    return REF.product_label(product_id, lang)
 
 
 def regimen_text(product_id: str, lang: str = "en") -> str:

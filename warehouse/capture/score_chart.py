@@ -9,10 +9,13 @@ from the caller in the user's language; this module never touches Streamlit.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import altair as alt
 import pandas as pd
+
+from schemas.formats import chart_config
 
 BASELINE_COLOUR = "#d62728"
 DOSE_COLOUR = "#7f7f7f"
@@ -28,6 +31,8 @@ class ChartTexts:
     baseline: str
     first_dose: str
     date_format: str = "%Y-%m-%d"  # d3 time format of the user's language (day.month.year in ru)
+    scale_names: Mapping[str, str] = field(default_factory=dict)  # scale code -> name shown
+    lang: str = "en"  # the locale of numbers and month names (schemas.formats.chart_config)
 
 
 def _frame(history: pd.DataFrame, texts: ChartTexts) -> pd.DataFrame:
@@ -35,6 +40,7 @@ def _frame(history: pd.DataFrame, texts: ChartTexts) -> pd.DataFrame:
     frame["visit_date"] = pd.to_datetime(frame["visit_date"])
     frame["baseline"] = frame["baseline"].astype(bool)
     frame["marker"] = frame["baseline"].map({True: texts.baseline, False: ""})
+    frame["scale"] = frame["scale"].map(lambda code: texts.scale_names.get(code, code))
     return frame
 
 
@@ -87,4 +93,5 @@ def score_chart(
         .properties(height=160, width=560)
         .facet(row=alt.Row("scale:N", title=texts.scale))
         .resolve_scale(y="independent")
+        .configure(**chart_config(texts.lang))
     )

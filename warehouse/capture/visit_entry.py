@@ -57,6 +57,10 @@ class ScaleSpec:
         """The scale's name in ``lang``."""
         return self.name_ru if lang == "ru" else self.name_en
 
+    def unit_label(self, lang: str) -> str:
+        """The scale's unit as written in ``lang`` ("points" / "баллов")."""
+        return load_reference().unit(self.unit, lang)
+
     @property
     def step(self) -> float:
         """Input step: whole points for point scales, tenths otherwise."""
@@ -77,6 +81,10 @@ class LabSpec:
     def name(self, lang: str) -> str:
         """The test's name in ``lang``."""
         return self.name_ru if lang == "ru" else self.name_en
+
+    def unit_label(self, lang: str) -> str:
+        """The test's unit as written in ``lang`` ("g/L" / "г/л")."""
+        return load_reference().unit(self.unit, lang)
 
 
 @dataclass(frozen=True)

@@ -114,10 +114,22 @@ def with_labels(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         if column in shown.columns:
             shown[column] = shown[column].map(
                 lambda code, vocab=column: (
-                    ref.label(vocab, code, lang) if isinstance(code, str) else None
+                    ref.label(vocab, code, lang) if isinstance(code, str) else ""
                 )
             )
-    return shown
+    names = {"scale": ref.scales, "test": ref.lab_tests}
+    for column, table in names.items():
+        if column in shown.columns:
+            shown[column] = shown[column].map(
+                lambda code, table=table: (
+                    table.at[code, f"name_{lang}"] if code in table.index else code
+                )
+            )
+    if "unit" in shown.columns:
+        shown["unit"] = shown["unit"].map(lambda unit: ref.unit(unit, lang))
+    # A value not recorded (NIV hours without NIV, a range the lab did not give) is
+    # blank, not the grid's "None".
+    return shown.astype(object).where(shown.notna(), "")
 
 
 def subject_visits(session: Session, subject: OpenSubject) -> VisitHistory:

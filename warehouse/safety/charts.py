@@ -16,9 +16,14 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+from schemas import load_reference
+from schemas.formats import chart_config
+from warehouse.safety.display import product_name
+from warehouse.safety.masking import HIDDEN
 from warehouse.safety.table_masking import is_hidden
 
 WIDTH = 520
+FACET_COLUMNS = (3, 2)  # panels per row tried, fewest empty grid cells first
 Figure = alt.Chart | alt.LayerChart | alt.FacetChart
 RATE_MEASURES = (
     ("incidence", "incidence_rate", "incidence_lower", "incidence_upper"),
@@ -33,14 +38,17 @@ def _numeric(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out.dropna(subset=columns)
 
 
-def rates_long(products: pd.DataFrame, measure_names: Mapping[str, str]) -> pd.DataFrame:
-    """The product table's rates as rows (product, measure, rate, lower, upper),
-    without the Total row and without blanked (masked) rates."""
+def rates_long(
+    products: pd.DataFrame, measure_names: Mapping[str, str], lang: str = "en"
+) -> pd.DataFrame:
+    """The product table's rates as rows (product by its label in ``lang``, measure,
+    rate, lower, upper), without the Total row and without blanked (masked) rates."""
     rows = []
     for measure, rate, lower, upper in RATE_MEASURES:
         part = products.drop(index="Total", errors="ignore")[[rate, lower, upper]]
         part = part.set_axis(["rate", "lower", "upper"], axis=1)
-        rows.append(part.assign(product=part.index, measure=measure_names.get(measure, measure)))
+        names = [product_name(str(p), lang) for p in part.index]
+        rows.append(part.assign(product=names, measure=measure_names.get(measure, measure)))
     long = pd.concat(rows, ignore_index=True)
     return _numeric(long, ["rate", "lower", "upper"])
 
@@ -97,12 +105,42 @@ def forest_chart(forest: pd.DataFrame, labels: Mapping[str, str], x_title: str) 
     return (bars + points + one).properties(width=WIDTH, height=alt.Step(26))
 
 
-def motor_chart(motor: pd.DataFrame, x_title: str, y_title: str) -> alt.FacetChart:
-    """Mean change from baseline by month, one panel per scale, a line per product
-    with its 95 % band; masked rows (n < 5) are not drawn, n is in the tooltip."""
+def motor_panels(motor: pd.DataFrame, diseases: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The motor rows worth a panel: scales of ``diseases`` (all when empty) with a
+    shown mean, and only scales with at least two shown points (a lone dot is no
+    trend; its figure stays in the table)."""
+    reference = load_reference()
+    wanted = {
+        s for d in (diseases or tuple(reference.diseases)) for s in reference.diseases[d].scales
+    }
+    drawn = motor[motor["scale"].isin(wanted)]
+    drawn = _numeric(drawn, ["mean_change"])
+    points = drawn.groupby("scale")["mean_change"].transform("size")
+    return drawn[points >= 2]
+
+
+def facet_columns(panels: int) -> int:
+    """Panels per row: all in one row up to three, else the width leaving the fewest
+    empty cells in the grid (five panels: 3 + 2; four: 2 + 2)."""
+    if panels <= FACET_COLUMNS[0]:
+        return max(panels, 1)
+    return min(FACET_COLUMNS, key=lambda c: (-panels % c, -c))
+
+
+def motor_chart(
+    motor: pd.DataFrame, x_title: str, y_title: str, lang: str = "en"
+) -> alt.FacetChart:
+    """Mean change from baseline by month, one panel per scale (by its name in
+    ``lang``), a line per product with its 95 % band; masked rows (n < 5) are not
+    drawn, n is in the tooltip."""
+    reference = load_reference()
     columns = ["product_id", "scale", "month", "n", "mean_change", "ci_lower", "ci_upper"]
     frame = _numeric(motor[columns], ["mean_change", "ci_lower", "ci_upper"])
     frame = frame.astype({"product_id": str, "scale": str, "month": int, "n": int})
+    frame["product_id"] = frame["product_id"].map(lambda p: product_name(p, lang))
+    frame["scale"] = frame["scale"].map(
+        lambda c: reference.scales.at[c, f"name_{lang}"] if c in reference.scales.index else c
+    )
     colour = alt.Color("product_id:N", title=None, legend=alt.Legend(orient="bottom"))
     base = alt.Chart().encode(x=alt.X("month:Q", title=x_title), color=colour)
     band = base.mark_area(opacity=0.18).encode(
@@ -114,40 +152,69 @@ def motor_chart(motor: pd.DataFrame, x_title: str, y_title: str) -> alt.FacetCha
     return (
         alt.layer(band, line, data=frame)
         .properties(width=240, height=180)
-        .facet(facet=alt.Facet("scale:N", title=None), columns=3)
+        .facet(
+            facet=alt.Facet("scale:N", title=None),
+            columns=facet_columns(frame["scale"].nunique()),
+        )
         .resolve_scale(y="independent")
+        .resolve_axis(x="independent")  # an empty cell of the grid draws no axis
     )
 
 
-def onset_long(onset: pd.DataFrame) -> pd.DataFrame:
-    """The masked window x product table as rows (window, product, events), shown
-    counts only (no totals, no masked cells)."""
+def onset_long(onset: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The masked window x product table as rows (window and product by their labels
+    in ``lang``, events, order, masked): every cell of the table, none left out, so
+    the chart has a slot for each window the table lists; a masked cell has no count
+    (``events`` 0) and ``masked`` True, and is drawn as its mark, not as a bar."""
     if onset.empty:
-        return pd.DataFrame(columns=["window", "product", "events", "order"])
+        return pd.DataFrame(columns=["window", "product", "events", "order", "masked", "shown"])
+    reference = load_reference()
     inner = onset.drop(index="Total").drop(columns="Total")
     long = inner.reset_index(names="window").melt(
         id_vars="window", var_name="product", value_name="events"
     )
     long["order"] = long["window"].map({w: i for i, w in enumerate(inner.index)})
-    long = long[~long["events"].map(is_hidden)]
-    return long.assign(events=long["events"].astype(int))
+    long["masked"] = long["events"].map(is_hidden)
+    long["shown"] = [
+        str(v) if m else "" for m, v in zip(long["masked"], long["events"], strict=True)
+    ]
+    long["events"] = [
+        0 if m else int(v) for m, v in zip(long["masked"], long["events"], strict=True)
+    ]
+    long["window"] = long["window"].map(lambda w: reference.label("onset_windows", str(w), lang))
+    long["product"] = long["product"].map(lambda p: product_name(str(p), lang))
+    return long.astype({"events": int, "masked": bool})
 
 
-def onset_chart(long: pd.DataFrame, x_title: str, y_title: str) -> alt.Chart:
-    """On-treatment AEs per window of days since the product's first dose."""
+def onset_chart(
+    long: pd.DataFrame, x_title: str, y_title: str, masked_text: str = HIDDEN
+) -> alt.LayerChart:
+    """On-treatment AEs per window of days since the product's first dose: a bar per
+    shown count, and the table's mark ("<5", or ``masked_text`` for a masked cell)
+    where the table hides a count, so every window of the table has its slot and no
+    hidden count looks like zero."""
+    long = long.assign(shown=[masked_text if v == HIDDEN else v for v in long["shown"]])
     order = long.sort_values("order")["window"].drop_duplicates().tolist()
-    return (
-        alt.Chart(long)
+    x = alt.X("window:N", sort=order, title=x_title, scale=alt.Scale(domain=order))
+    colour = alt.Color("product:N", title=None, legend=alt.Legend(orient="bottom"))
+    base = alt.Chart(long).encode(x=x, xOffset="product:N", color=colour)
+    bars = (
+        base.transform_filter(~alt.datum.masked)
         .mark_bar()
-        .encode(
-            x=alt.X("window:N", sort=order, title=x_title),
-            xOffset="product:N",
-            y=alt.Y("events:Q", title=y_title),
-            color=alt.Color("product:N", title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=["window:N", "product:N", "events:Q"],
-        )
-        .properties(width=WIDTH)
+        .encode(y=alt.Y("events:Q", title=y_title), tooltip=["window:N", "product:N", "events:Q"])
     )
+    masked = (
+        base.transform_filter(alt.datum.masked)
+        .mark_text(baseline="bottom", dy=-2, fontSize=10)
+        .encode(y=alt.datum(0), text="shown:N", tooltip=["window:N", "product:N", "shown:N"])
+    )
+    return (bars + masked).properties(width=WIDTH)
+
+
+def localised(chart: Figure, lang: str) -> Figure:
+    """The chart with the language's number and date conventions and month names
+    (Vega's formatLocale/timeFormatLocale) and the colour-blind-safe palette."""
+    return chart.configure(**chart_config(lang))
 
 
 def to_png(chart: Figure, scale: float = 2.0) -> bytes:

@@ -30,6 +30,8 @@ from warehouse.safety.cohort import (
 )
 from warehouse.safety.masking import HIDDEN, THRESHOLD
 from warehouse.safety.metrics import (
+    AGE_BANDS,
+    UNKNOWN_BAND,
     ae_rates,
     deaths_sql,
     motor_change,
@@ -207,6 +209,8 @@ def forest_rows(
     parts = [overall.assign(group="all", category="all")]
     for dimension in FOREST_DIMENSIONS:
         frame = pair_ratios(cached(session, ae_rates, filters, (dimension,)), (dimension,))
+        if dimension == "age_band":  # youngest first
+            frame = frame.sort_values(dimension, key=lambda b: b.map(band_rank), kind="stable")
         parts.append(frame.assign(group=dimension, category=frame[dimension].astype(str)))
     rows = pd.concat(parts, ignore_index=True)
     keep = (
@@ -224,6 +228,12 @@ def forest_rows(
 def _public_totals(shown: pd.DataFrame, column: str) -> tuple[pd.Series, bool]:
     products = shown.drop(index="Total")[column]
     return products.map(lambda v: not is_hidden(v)), not is_hidden(shown.at["Total", column])
+
+
+def band_rank(band: object) -> int:
+    """An age band's place from the youngest (unknown and unlisted bands last)."""
+    order = [name for name, _ in AGE_BANDS] + [UNKNOWN_BAND]
+    return order.index(str(band)) if str(band) in order else len(order)
 
 
 def masked_pivot(
@@ -290,6 +300,10 @@ def breakdown(
     rates = cached(session, ae_rates, filters, (dimension,))
     rates[dimension] = rates[dimension].astype(str)
     counts = masked_pivot(rates, dimension, shown) if len(rates) else pd.DataFrame()
+    if dimension == "age_band" and len(counts):  # youngest first, not "12-17 y" before "2-5 y"
+        rows = sorted(counts.index[:-1], key=band_rank)
+        counts = counts.loc[[*rows, "Total"]]
+        rates = rates.sort_values(dimension, key=lambda b: b.map(band_rank), kind="stable")
     long = rates[["product_id", dimension, "events", "event_rate", "event_lower", "event_upper"]]
     long = long.astype(object)
     shown_counts: list[Any] = [

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from schemas import load_reference
-from schemas.formats import date_text
+from schemas.formats import date_text, number_text
+from schemas.labels import text
 from warehouse.safety.dashboard import Comparison
 
 
@@ -28,13 +29,10 @@ def number(value: Any, decimals: int = 1, lang: str = "en") -> str:
     if isinstance(value, bool | np.bool_):
         return str(bool(value))
     if isinstance(value, numbers.Integral) or (decimals == 0 and float(value).is_integer()):
-        return f"{int(value):,}".replace(",", "\u202f" if lang == "ru" else ",")
+        return number_text(int(value), lang, 0)
     if math.isinf(float(value)):
         return "∞"
-    text = f"{float(value):,.{decimals}f}"
-    if lang == "ru":
-        text = text.replace(",", "\u202f").replace(".", ",")
-    return text
+    return number_text(float(value), lang, decimals)
 
 
 def formatted(frame: pd.DataFrame, lang: str = "en", decimals: int = 1) -> pd.DataFrame:
@@ -60,12 +58,8 @@ def formatted(frame: pd.DataFrame, lang: str = "en", decimals: int = 1) -> pd.Da
 
 
 def product_name(product_id: str, lang: str = "en") -> str:
-    """The brand name of a product ("Lantesens" / "Лантесенс"), else its id."""
-    products = load_reference().products
-    if product_id not in products.index:
-        return product_id
-    name = products.at[product_id, "brand_ru" if lang == "ru" else "brand"]
-    return str(name) if isinstance(name, str) and name else product_id
+    """The product's one label ("Лантесенс (нусинерсен, дженерик)"), else its id."""
+    return load_reference().product_label(product_id, lang)
 
 
 def headline_values(comparison: Comparison, lang: str = "en") -> dict[str, str]:
@@ -160,6 +154,20 @@ def _per_product(value: Any, lang: str) -> Any:
     return "; ".join(shown)
 
 
+def _category(group: Any, category: Any, lang: str) -> Any:
+    """A forest row's category: an age band's label, "all" for the overall row, yes/no."""
+    if group == "age_band":
+        return load_reference().label("age_bands", str(category), lang)
+    if group == "all" and category == "all":
+        return _GROUPS["all"][lang]
+    return _yes_no(category, lang)
+
+
+def _named(table: pd.DataFrame, code: Any, lang: str) -> Any:
+    """A scale's or lab test's name in ``lang`` (the code if it is not listed)."""
+    return table.at[code, f"name_{lang}"] if isinstance(code, str) and code in table.index else code
+
+
 def _disease(code: Any, lang: str) -> Any:
     disease = load_reference().diseases.get(str(code))
     return code if disease is None else (disease.name_ru if lang == "ru" else disease.name_en)
@@ -227,12 +235,30 @@ def with_labels(
             out[column] = series.map(
                 lambda v, voc=vocabulary: ref.label(voc, v, lang) if isinstance(v, str) else v
             )
+        elif column == "category" and "group" in frame:
+            out[column] = [
+                _category(g, c, lang) for g, c in zip(frame["group"], series, strict=True)
+            ]
+        elif column == "measure":
+            out[column] = series.map(
+                lambda m: text(f"safety_measure_{m}", lang) if m in ("incidence", "event") else m
+            )
         elif pd.api.types.is_bool_dtype(series) or column in ("serious", "category"):
             out[column] = series.map(lambda v: _yes_no(v, lang))
         elif column in ("generic", "reference"):
             out[column] = series.map(lambda p: product_name(str(p), lang))
         elif column == "group":
             out[column] = series.map(lambda g: _GROUPS.get(str(g), {}).get(lang, g))
+        elif column == "scale":
+            out[column] = series.map(lambda c: _named(ref.scales, c, lang))
+        elif column in ("test", "lab_test"):
+            out[column] = series.map(lambda c: _named(ref.lab_tests, c, lang))
+        elif column in ("unit", "dose_unit"):
+            out[column] = series.map(lambda u: ref.unit(u, lang) if isinstance(u, str) else u)
+        elif column == "window":
+            out[column] = series.map(lambda w: ref.label("onset_windows", str(w), lang))
+        elif column == "age_band":
+            out[column] = series.map(lambda b: ref.label("age_bands", str(b), lang))
         elif pd.api.types.is_datetime64_any_dtype(series):
             out[column] = series.map(lambda v: date_text(v, lang))
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):

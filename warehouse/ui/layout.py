@@ -55,15 +55,26 @@ FRONTEND_TEXTS = (
     "st_choose_options",
     "st_select_all",
     "st_press_enter",
+    "st_skip_to_content",
 )
 _TRANSLATE_SCRIPT = Path(__file__).with_name("frontend_texts.html")
 
 
 def translate_frontend() -> None:
-    """In Russian, replace the English texts Streamlit's own widgets show (see
-    :data:`FRONTEND_TEXTS`); in English the map is empty (a switch back stops it)."""
-    pairs = [] if lang() == "en" else [[text(k, "en"), text(k, lang())] for k in FRONTEND_TEXTS]
-    script = _TRANSLATE_SCRIPT.read_text(encoding="utf-8").replace("%s", json.dumps(pairs))
+    """Replace the English texts Streamlit's own widgets show (see :data:`FRONTEND_TEXTS`)
+    by the page's language; on an English page the Russian ones are put back (a page
+    opened in Russian keeps its static texts, such as the skip link, after a switch)."""
+    english = lang() == "en"
+    other = "ru" if english else "en"
+    pairs = [[text(k, other), text(k, lang())] for k in FRONTEND_TEXTS]
+    # The date picker announces the chosen day in English words ("Selected Date:
+    # December 07, 2026"); it is rewritten in the page's words and date format.
+    selected = None if english else text("st_selected_date", lang(), date="{date}")
+    day_first = DATE_INPUT_FORMAT[lang()].startswith("D")
+    # An empty date field's segments ("dd", "mm", "yyyy") in the page's letters.
+    segments = {part: text(f"st_date_{part}", lang()) for part in ("day", "month", "year")}
+    settings = {"pairs": pairs, "selected": selected, "dayFirst": day_first, "segments": segments}
+    script = _TRANSLATE_SCRIPT.read_text(encoding="utf-8").replace("%s", json.dumps(settings))
     st.sidebar.html(script, unsafe_allow_javascript=True)
 
 

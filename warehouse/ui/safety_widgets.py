@@ -75,7 +75,11 @@ def filters(session: Session) -> SafetyFilter | None:
             persist_state=KEEP,
         )
         chosen_bands = left.multiselect(
-            t("safety_f_age_bands"), bands, key="safety_f_age_bands", persist_state=KEEP
+            t("safety_f_age_bands"),
+            bands,
+            key="safety_f_age_bands",
+            format_func=lambda band: reference.label("age_bands", band, lang()),
+            persist_state=KEEP,
         )
         use_period = middle.checkbox(
             t("safety_f_use_period"), key="safety_f_use_period", persist_state=KEEP
@@ -154,8 +158,9 @@ def table(
 def chart(figure: Figure, key: str) -> None:
     """A chart and its PNG/SVG download buttons (images made only when clicked)."""
     st.altair_chart(figure, key=f"{key}_chart")
-    png, svg = st.columns(2)
-    png.download_button(
+    # Side by side at the chart's left edge (two half-page columns put SVG mid-page).
+    buttons = st.container(horizontal=True)
+    buttons.download_button(
         t("safety_download_png"),
         functools.partial(to_png, figure),
         file_name=f"{key}.png",
@@ -163,7 +168,7 @@ def chart(figure: Figure, key: str) -> None:
         key=f"{key}_png",
         on_click="ignore",
     )
-    svg.download_button(
+    buttons.download_button(
         t("safety_download_svg"),
         functools.partial(to_svg, figure),
         file_name=f"{key}.svg",
@@ -201,7 +206,9 @@ def kpi_tiles(board: Dashboard) -> None:
         ("saes", number(total["serious_events"], 0, lang())),
         ("deaths", number(total["deaths"], 0, lang())),
     ]
-    columns = st.columns(len(tiles) + 1)
+    # Two rows of three: six tiles in one row cut their labels ("Нежелательн…") on a
+    # laptop's screen.
+    columns = [column for _ in range(2) for column in st.columns(3)]
     for column, (name, value) in zip(columns, tiles, strict=False):
         column.metric(t(f"safety_kpi_{name}"), value, help=t(f"safety_kpi_{name}_help"))
     shown = [c for c in board.comparisons if c.ratio is not None]

@@ -52,6 +52,7 @@ from warehouse.capture.ae_entry import (
     term_label,
     term_options,
 )
+from warehouse.capture.case_summary import adverse_events_table
 from warehouse.capture.entry_problems import GENERAL, FieldProblems, place
 from warehouse.capture.subjects_lookup import OpenSubject
 from warehouse.reporting.ae_coding import (
@@ -62,6 +63,8 @@ from warehouse.reporting.ae_coding import (
     term_lookup,
 )
 from warehouse.reporting.meddra import Coding
+from warehouse.store.cases import load_case
+from warehouse.store.meddra_names import meddra_names
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
 from warehouse.ui.subject_state import current_subject
@@ -459,6 +462,19 @@ def _form(subject: OpenSubject, products: list[str]) -> None:
     _outcome_messages()
 
 
+def _recorded(subject: OpenSubject) -> None:
+    """The subject's adverse events already recorded, so none is entered twice."""
+    case = load_case(session(), subject.subject_id)
+    recorded = adverse_events_table(
+        case, subject.date_shift_days, lang(), meddra_names(session(), lang())
+    )
+    with st.expander(t("ae_list_title", n=len(recorded)), expanded=not recorded.empty):
+        if recorded.empty:
+            st.caption(t("ae_list_none"))
+        else:
+            st.table(recorded, hide_index=True)  # wraps to the page: no column hidden at the edge
+
+
 st.title(t("ae_title"))
 subject = current_subject()
 if subject is None:
@@ -473,7 +489,6 @@ except CaseguardError as exc:
     show_error(exc)
     st.stop()
 st.caption(t("ae_subject", subject=subject.subject_id, site=subject.site_code))
-st.caption(t("ae_dates_note"))
 _restore_form(subject)
 LOOKUP = term_lookup(session(), str(STATE.get(QUERY) or ""), _chosen_llt(), lang())
 VERSION = LOOKUP.version
@@ -481,5 +496,7 @@ if STATE.pop(REQUESTED, False):
     _save(subject, products)
     if STATE.get(DONE):  # the form was emptied: so is the search
         LOOKUP = term_lookup(session(), "", None, lang())
+_recorded(subject)  # after a save, so the event just saved is listed
+st.caption(t("ae_dates_note"))
 _form(subject, products)
 _keep_form(subject)

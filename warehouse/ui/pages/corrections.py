@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from anonymise.errors import ScrubberUnavailable
+from schemas import load_reference
 from schemas.errors import CaseguardError, ValidationFailed
 from schemas.formats import date_text
 from warehouse.capture import corrections as corr
@@ -74,7 +75,8 @@ except CaseguardError as exc:
     st.stop()
 shift = subject.date_shift_days
 withdrawn_on = corr.withdrawal_of(case, shift)
-st.markdown(t("corr_subject", subject=subject.subject_id, status=case.subject.get("status")))
+status = load_reference().label("subject_statuses", str(case.subject.get("status")), lang())
+st.markdown(t("corr_subject", subject=subject.subject_id, status=status))
 if withdrawn_on is not None:
     st.warning(t("corr_withdrawn_banner", date=_show(withdrawn_on)))
 saved_message = st.session_state.pop(SAVED, None)

@@ -8,6 +8,7 @@ import streamlit as st
 from schemas import load_reference
 from schemas.disclosure_spec import quasi_identifiers
 from schemas.errors import CaseguardError
+from schemas.formats import number_text
 from warehouse.export.archive import export_archive
 from warehouse.export.preview import level_rows, preview
 from warehouse.export.release import ExportOptions
@@ -20,7 +21,12 @@ PREVIEW = "export_preview"
 st.title(t("export_title"))
 st.caption(t("export_intro"))
 with st.form("export_options"):
-    fmt = st.selectbox(t("export_format"), ["parquet", "csv", "xlsx"], key="export_fmt")
+    fmt = st.selectbox(
+        t("export_format"),
+        ["parquet", "csv", "xlsx"],
+        key="export_fmt",
+        format_func={"parquet": "Parquet", "csv": "CSV", "xlsx": "Excel (XLSX)"}.__getitem__,
+    )
     k = st.number_input(
         t("export_k"), min_value=2, max_value=50, value=5, step=1, key="export_k",
         help=t("export_k_help"),
@@ -34,10 +40,14 @@ with st.form("export_options"):
         horizontal=True,
     )
     sdtm = st.checkbox(t("export_sdtm"), key="export_sdtm")
-    share = st.number_input(
-        t("export_max_suppression"), min_value=0.0, max_value=50.0, value=5.0, step=0.5,
+    # Half-percent steps, each written as the user's language writes a number ("2,5 %").
+    share = st.select_slider(
+        t("export_max_suppression"),
+        options=[step / 2 for step in range(0, 101)],
+        value=5.0,
+        format_func=lambda value: f"{number_text(value, lang())} %",
         key="export_share",
-    )  # fmt: skip
+    )
     force = st.checkbox(t("export_force"), key="export_force")
     with st.expander(t("export_pins"), expanded=PREVIEW in st.session_state):
         st.caption(t("export_pins_help"))

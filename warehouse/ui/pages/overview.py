@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from schemas import load_reference
 from schemas.errors import CaseguardError
+from schemas.formats import number_text
 from warehouse.safety.overview import site_overview
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import show_error, t
+from warehouse.ui.layout import lang, show_error, t
 
 COLUMNS = [
     "site_code",
@@ -34,9 +36,20 @@ if counts.empty or int(counts["subjects"].sum()) == 0:
     st.info(t("overview_empty"))
 totals = counts[TILES].sum()
 for col, key in zip(st.columns(len(TILES)), TILES, strict=True):
-    col.metric(t(f"col_{key}"), int(totals[key]))
+    col.metric(t(f"col_{key}"), number_text(int(totals[key]), lang(), 0))
 st.subheader(t("overview_per_site"))
-shown = counts[[c for c in COLUMNS if c in counts.columns]]
+shown = counts[[c for c in COLUMNS if c in counts.columns]].astype(object)
+reference = load_reference()
+for column in shown.columns:
+    if column == "name":
+        shown[column] = [
+            reference.centre_name(code, name, lang())
+            for code, name in zip(counts["site_code"], counts["name"], strict=True)
+        ]
+    elif column == "region":
+        shown[column] = counts[column].map(lambda region: reference.region_name(region, lang()))
+    elif column != "site_code":
+        shown[column] = counts[column].map(lambda n: number_text(int(n), lang(), 0))
 # A static table wraps long centre names and headers to the page's width; a scrolling
 # grid hid the AE and SAE columns at the right edge.
 st.table(

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from schemas.errors import CaseguardError
+from schemas.formats import date_text
 from warehouse.reporting.clocks import Clock
 from warehouse.reporting.drafts import Draft, draft_for_download
 from warehouse.reporting.sae import clock_board, term_label
@@ -59,7 +60,7 @@ def _row(clock: Clock) -> dict[str, object]:
         "term": _term(event.study_term),
         "category": t(f"rep_cat_{event.facts.category or 'none'}"),
         "clock": kind,
-        "due": clock.due.isoformat() if clock.due else "",
+        "due": date_text(clock.due, lang()) if clock.due else "",
         "days_left": clock.days_left,
         "state": t(f"rep_state_{clock.state}"),
         "_overdue": clock.state in ("overdue", "no_day0"),

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from schemas import load_reference
 from schemas.errors import CaseguardError
 from warehouse.safety.charts import (
     forest_chart,
+    localised,
     motor_chart,
+    motor_panels,
     onset_chart,
     onset_long,
     rates_chart,
@@ -18,7 +21,7 @@ from warehouse.safety.charts import (
 from warehouse.safety.dashboard import BREAKDOWNS, breakdown, load_dashboard
 from warehouse.ui import safety_widgets as w
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import show_error, t
+from warehouse.ui.layout import lang, show_error, t
 
 FOREST_LABELS = ("all", "serious:True", "serious:False", "ctcae_grade", "age_band")
 
@@ -49,24 +52,32 @@ with forest_tab:
         st.info(t("safety_forest_empty"))
     else:
         labels = {k: t(f"safety_group_{k.replace(':', '_').lower()}") for k in FOREST_LABELS}
-        w.chart(forest_chart(board.forest, labels, t("safety_ratio_axis")), "safety_forest")
+        bands = load_reference().vocabularies["age_bands"]
+        labels |= {
+            f"age_band:{band}": f"{labels['age_band']}: {entry[f'name_{lang()}']}"
+            for band, entry in bands.items()
+        }
+        figure = forest_chart(board.forest, labels, t("safety_ratio_axis"))
+        w.chart(localised(figure, lang()), "safety_forest")
         w.how("safety_how_forest")
         w.table(board.forest, "safety_ratios", decimals=2)
 
 with rates_tab:
     measures = {m: t(f"safety_measure_{m}") for m in ("incidence", "event")}
-    rates = rates_long(board.products, measures)
-    w.chart(rates_chart(rates, t("safety_rate_axis"), t("safety_measure")), "safety_rates")
+    rates = rates_long(board.products, measures, lang())
+    figure = rates_chart(rates, t("safety_rate_axis"), t("safety_measure"))
+    w.chart(localised(figure, lang()), "safety_rates")
     w.how("safety_how_rates")
     w.table(board.products, "safety_products", index=True)
 
 with motor_tab:
-    drawn = board.motor[board.motor["mean_change"].notna()]
+    # Panels only for the scales of the diseases in the filter, each with a trend.
+    drawn = motor_panels(board.motor, (chosen.disease,) if chosen.disease else ())
     if drawn.empty:
         st.info(t("safety_motor_empty"))
     else:
-        figure = motor_chart(drawn, t("safety_months_axis"), t("safety_change_axis"))
-        w.chart(figure, "safety_motor")
+        panels = motor_chart(drawn, t("safety_months_axis"), t("safety_change_axis"), lang())
+        w.chart(localised(panels, lang()), "safety_motor")
         w.how("safety_how_motor")
         w.table(board.motor, "safety_motor_change")
 
@@ -74,8 +85,13 @@ with onset_tab:
     if board.onset.empty:
         st.info(t("safety_onset_empty"))
     else:
-        bars = onset_chart(onset_long(board.onset), t("safety_onset_axis"), t("safety_events_axis"))
-        w.chart(bars, "safety_onset")
+        bars = onset_chart(
+            onset_long(board.onset, lang()),
+            t("safety_onset_axis"),
+            t("safety_events_axis"),
+            t("safety_hidden_cell"),
+        )
+        w.chart(localised(bars, lang()), "safety_onset")
         w.how("safety_how_onset")
         w.table(board.onset.reset_index(names="window"), "safety_onset_windows")
         w.table(board.onset_summary, "safety_onset_summary")

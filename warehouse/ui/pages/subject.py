@@ -19,9 +19,11 @@ import streamlit as st
 from anonymise.pseudonym import InvalidLocalId
 from schemas.common import REF
 from schemas.errors import CaseguardError, ValidationFailed
+from schemas.formats import number_text
 from warehouse.capture import case_entry as ce
 from warehouse.capture.case_summary import summarise
 from warehouse.capture.subjects_lookup import OpenSubject, open_subject
+from warehouse.demo.hints import demo_local_ids
 from warehouse.linkage.storage import has_tokens, record_identifiers
 from warehouse.linkage.tokens import Identifiers
 from warehouse.store.admin import list_sites
@@ -66,7 +68,10 @@ def _on_lookup() -> None:
 def _lookup() -> None:
     if not cur.site_scoped:
         sites = list_sites(cur)
-        names = dict(zip(sites["site_code"], sites["name"], strict=True))
+        names = {
+            code: REF.centre_name(code, name, LANG)
+            for code, name in zip(sites["site_code"], sites["name"], strict=True)
+        }
         st.selectbox(
             t("subject_centre"),
             list(names),
@@ -81,6 +86,13 @@ def _lookup() -> None:
             autocomplete="off",
         )
         st.form_submit_button(t("subject_open"), type="primary", on_click=_on_lookup)
+    site = cur.site_code if cur.site_scoped else st.session_state.get("subject_site")
+    try:
+        examples = demo_local_ids(cur, site)
+    except CaseguardError:
+        examples = []
+    if examples:
+        st.caption(t("subject_demo_hint", ids=", ".join(f"`{i}`" for i in examples)))
     problem = st.session_state.pop(LOOKUP_ERROR, None)
     if isinstance(problem, CaseguardError):
         show_error(problem)
@@ -336,10 +348,11 @@ def _existing(subject: OpenSubject) -> None:
     right.table(
         pd.DataFrame(summary.demographics, columns=[t("subject_col_item"), t("subject_col_value")])
     )
-    for col, (table, count) in zip(
-        st.columns(len(summary.counts)), summary.counts.items(), strict=True
-    ):
-        col.metric(t(f"subject_table_{table}"), count)
+    # Rows of three tiles: more in one row cut their labels ("Нежелательные я…").
+    counts = list(summary.counts.items())
+    for start in range(0, len(counts), 3):
+        for col, (table, count) in zip(st.columns(3), counts[start : start + 3], strict=False):
+            col.metric(t(f"subject_table_{table}"), number_text(int(count), LANG, 0))
     st.subheader(t("subject_treatments"))
     if summary.treatments.empty:
         st.info(t("subject_no_treatments"))

@@ -15,7 +15,7 @@ import streamlit as st
 
 from schemas.common import REF
 from schemas.errors import CaseguardError, ValidationFailed
-from schemas.formats import date_text
+from schemas.formats import date_text, number_text
 from schemas.labels import text
 from schemas.problems import Problem
 from warehouse.capture import regimens as rg
@@ -165,17 +165,29 @@ dose, unit = rg.default_dose(product, age, weight)
 route = REF.label("routes", spec["route"], lang())
 if dose is None:
     dose = st.number_input(
-        t("treatments_dose", unit=unit), min_value=0.0, value=None, key="tr_dose"
+        t("treatments_dose", unit=REF.unit(unit, lang())), min_value=0.0, value=None, key="tr_dose"
     )
     st.caption(route)
 else:
-    st.markdown(t("treatments_dose_fixed", dose=f"{dose:g}", unit=unit, route=route))
+    st.markdown(
+        t(
+            "treatments_dose_fixed",
+            dose=number_text(dose, lang()),
+            unit=REF.unit(unit, lang()),
+            route=route,
+        )
+    )
     if unit.endswith("/kg"):
         amount = rg.amount_for_weight(dose, unit, weight)
         st.caption(
             t("treatments_need_weight")
             if amount is None
-            else t("treatments_total", weight=f"{weight:g}", amount=f"{amount:.3g} {unit[:-3]}")
+            else t(
+                "treatments_total",
+                weight=number_text(float(weight or 0), lang()),
+                amount=f"{number_text(float(f'{amount:.3g}'), lang())} "
+                f"{REF.unit(unit.removesuffix('/kg'), lang())}",
+            )
         )
 _errors("dose")
 
@@ -184,7 +196,8 @@ st.caption(t("treatments_schedule_help"))
 chosen: list[tuple[dt.date, str | None]] = []
 plan_rows: list[int] = []
 for i, planned in enumerate(plan):
-    label, give_col, date_col, lot_col = st.columns([2, 1, 2, 3])
+    # The tick's column fits its label ("Выполнено") on a laptop's screen.
+    label, give_col, date_col, lot_col = st.columns([2, 1.5, 2, 2.5])
     label.markdown(t(f"treatments_phase_{planned.phase}", n=planned.number))
     # Defaults go through session state, not value=: after a save (keys deleted) the
     # browser would otherwise keep showing the previous dose's date and lot in row i.
@@ -259,7 +272,8 @@ def _save() -> None:
     st.session_state[FLASH] = t(
         "treatments_saved",
         n=summary.rows.get("treatments", 0),
-        product=f"{rg.product_label(product, lang())} {dose or 0:g} {unit}",
+        product=f"{rg.product_label(product, lang())} {number_text(dose or 0, lang())} "
+        f"{REF.unit(unit, lang())}",
         sid=sid,
         dates=dates,
     )

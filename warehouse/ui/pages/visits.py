@@ -148,14 +148,16 @@ def _choice(vocabulary: str, key: str, label: str) -> None:
 def _score_input(spec: ScaleSpec) -> None:
     name = spec.name(lang())
     if spec.max is None:
-        label = t("visits_score_open_label", scale=name, low=f"{spec.min:g}", unit=spec.unit)
+        label = t(
+            "visits_score_open_label", scale=name, low=f"{spec.min:g}", unit=spec.unit_label(lang())
+        )
     else:
         label = t(
             "visits_score_label",
             scale=name,
             low=f"{spec.min:g}",
             high=f"{spec.max:g}",
-            unit=spec.unit,
+            unit=spec.unit_label(lang()),
         )
     whole = spec.integer
     # No min/max on the widget: an out-of-range score must reach the check (which names
@@ -195,25 +197,25 @@ def _lab_inputs(spec: LabSpec) -> None:
     value, lower, upper = st.columns([2, 1, 1])
     with value:
         st.number_input(
-            t("visits_lab_value", test=spec.name(lang()), unit=spec.unit),
+            t("visits_lab_value", test=spec.name(lang()), unit=spec.unit_label(lang())),
             min_value=0.0,
             value=None,
             format="%g",
-            help=t("visits_lab_value_help", unit=spec.unit),
+            help=t("visits_lab_value_help", unit=spec.unit_label(lang())),
             key=lab_key(spec.code, "value"),
         )
         _problems(lab_key(spec.code, "value"), spec.name(lang()))
     for column, end, default in ((lower, "lower", spec.lower), (upper, "upper", spec.upper)):
         with column:
             st.number_input(
-                t(f"visits_lab_{end}", unit=spec.unit),
+                t(f"visits_lab_{end}", unit=spec.unit_label(lang())),
                 min_value=0.0,
                 value=default,
                 format="%g",
                 help=t("visits_lab_range_help"),
                 key=lab_key(spec.code, end),
             )
-            _problems(lab_key(spec.code, end), t(f"visits_lab_{end}", unit=spec.unit))
+            _problems(lab_key(spec.code, end), t(f"visits_lab_{end}", unit=spec.unit_label(lang())))
 
 
 def _form(scales: list[ScaleSpec], tests: list[LabSpec]) -> None:
@@ -283,6 +285,8 @@ def _history(history: VisitHistory) -> None:
             baseline=t("visits_col_baseline"),
             first_dose=t("visits_chart_first_dose"),
             date_format=CHART_DATE_FORMAT[lang()],
+            scale_names={s.code: s.name(lang()) for s in scales_for(history.disease)},
+            lang=lang(),
         )
         st.altair_chart(score_chart(history.assessments, texts, history.first_dose))
         st.caption(t("visits_chart_caption"))
