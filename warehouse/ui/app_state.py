@@ -14,7 +14,7 @@ _SESSION = "_caseguard_session"
 @st.cache_resource
 def database() -> Database:
     """The warehouse named by $CASEGUARD_DB (or data/caseguard.duckdb), opened once."""
-    return Database(default_db_path())
+    return Database(default_db_path(), keep_open=True)
 
 
 def set_session(current: Session) -> None:
