@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from typing import Any
 
 import duckdb
@@ -47,10 +49,22 @@ def insert(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     return len(frame)
 
 
+def _fetched(value: Any) -> Any:
+    """A value fetched from DuckDB as :func:`plain` gives it after a frame round trip."""
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
 def select(
     conn: duckdb.DuckDBPyConnection, table: str, where: str, params: list[Any]
 ) -> list[dict[str, Any]]:
-    """Rows of ``table`` matching ``where`` (code-built SQL, values as parameters)."""
-    columns = ", ".join(TABLES[table].columns)
-    frame = conn.execute(f"SELECT {columns} FROM {table} WHERE {where}", params).df()
-    return records(frame)
+    """Rows of ``table`` matching ``where`` (code-built SQL, values as parameters), as
+    plain values (the same as :func:`records` of the frame, without building one)."""
+    columns = TABLES[table].columns
+    fetched = conn.execute(
+        f"SELECT {', '.join(columns)} FROM {table} WHERE {where}", params
+    ).fetchall()
+    return [{c: _fetched(v) for c, v in zip(columns, row, strict=True)} for row in fetched]
