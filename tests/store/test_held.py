@@ -34,7 +34,7 @@ def test_operations_share_one_connection(tmp_path: Path, monkeypatch: pytest.Mon
     opened: list[bool] = []
     real_open = Database._open
 
-    def counting(self: Database, read_only: bool):  # type: ignore[no-untyped-def]
+    def counting(self: Database, read_only: bool):
         opened.append(read_only)
         return real_open(self, read_only)
 
@@ -89,7 +89,8 @@ def test_the_cli_gets_the_file_while_the_app_is_busy(tmp_path: Path) -> None:
         assert held.held(db.path)._conn is not None
         before = len(saved)
         started = time.monotonic()
-        export = spawn(CLI, "export", "--db", db.path, "--out", tmp_path / "out", "--k", "1", env=env)
+        out = tmp_path / "out"
+        export = spawn(CLI, "export", "--db", db.path, "--out", out, "--k", "1", env=env)
         code, _, err = finish(export, "caseguard export", CLI_TIMEOUT)
         assert code == 0, err[-2000:]
         backup = spawn(CLI, "backup", "--db", db.path, "--out", tmp_path / "b.zip", env=env)

@@ -106,9 +106,7 @@ def _rule_rows(session: Session, subject_id: str) -> Case:
     with session.db.connect(read_only=True) as conn:
         site = _subject_site(conn, subject_id)
         if site is not None and session.allows(READ_CLINICAL, site):
-            return Case(
-                **{t: select(conn, t, "subject_id = ?", [subject_id]) for t in RULE_TABLES}
-            )
+            return Case(**{t: select(conn, t, "subject_id = ?", [subject_id]) for t in RULE_TABLES})
     if site is not None:
         require(session, READ_CLINICAL, site, f"read subject {subject_id}")
     raise NotFound(f"no subject {subject_id}")
