@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from schemas import TABLES
@@ -25,9 +26,28 @@ def plain(value: Any) -> Any:
     return value
 
 
+def _plain_column(series: pd.Series) -> list[Any]:
+    """A column's cells as :func:`plain` gives them; NumPy numbers and booleans are
+    already plain once listed (only a float NaN becomes None), so only other columns
+    go through :func:`plain` cell by cell."""
+    values = series.tolist()
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iub":
+        return values
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind == "f":
+        return [None if v != v else v for v in values]  # noqa: PLR0124 - v != v: NaN
+    return [plain(v) for v in values]
+
+
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """A frame as a list of dicts of plain values."""
-    return [{str(k): plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    """A frame as a list of dicts of plain values (column by column: a bundle's tables
+    have hundreds of thousands of rows)."""
+    names = [str(c) for c in frame.columns]
+    columns = [_plain_column(frame.iloc[:, i]) for i in range(len(names))]
+    return (
+        [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+        if names
+        else [{} for _ in range(len(frame))]
+    )
 
 
 def key_of(table: str, row: dict[str, Any]) -> str:
