@@ -112,3 +112,17 @@ def test_the_cli_gets_the_file_while_the_app_is_busy(tmp_path: Path) -> None:
     assert set(saved) <= stored
     verify(db)
     held.release(db.path)
+
+
+def test_a_restore_in_the_app_process_is_what_the_app_reads_next(tmp_path: Path) -> None:
+    from warehouse.store.backup import backup, restore
+
+    db = _app(tmp_path)
+    save_case(site_user(db), make_case(db, "MSK", "KEPT-1"))
+    backup(db, tmp_path / "before.zip")
+    save_case(site_user(db), make_case(db, "MSK", "AFTER-1"))
+    assert len(list_subjects(coordinator(db))) == 2
+    restore(tmp_path / "before.zip", db, force=True)
+    assert len(list_subjects(coordinator(db))) == 1, "the app still read the replaced file"
+    verify(db)
+    held.release(db.path)
