@@ -4,8 +4,8 @@ Opening a DuckDB file costs tens of milliseconds (the catalog is read, the WAL
 replayed), so the app keeps one read-write connection per file open and lends each
 operation a cursor of it. DuckDB lets only one process hold a file, so the holder
 gives it up when another process asks: a process that finds the file locked writes
-its process id to ``<database>.wants-lock`` (and refreshes it while it works, see
-:func:`request`); the holder sees a fresh request from another process, stops lending
+its process id to ``<database>.wants-lock`` (and refreshes it while it works on the
+file, for up to :data:`REQUEST_KEPT_S` after it was last kept out); the holder sees a fresh request from another process, stops lending
 cursors, closes the connection as soon as the cursors already lent are back, and
 waits (within the database's busy timeout) until the request is older than
 :data:`REQUEST_FRESH_S` before it opens the file again. An idle holder closes the
@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 REQUEST_SUFFIX = ".wants-lock"
-REQUEST_FRESH_S = 1.5  # a request not refreshed for this long is over
+REQUEST_FRESH_S = 1.0  # a request not refreshed for this long is over
 IDLE_CLOSE_S = 2.0  # an unused held connection is closed after this long
 POLL_S = 0.02
 
@@ -38,25 +38,34 @@ def request_path(db_path: str) -> Path:
     return Path(db_path + REQUEST_SUFFIX)
 
 
-_MY_REQUESTS: set[Path] = set()
+# This process's requests and when it last found the file locked. A process keeps its
+# request fresh while it works on the file for REQUEST_KEPT_S after that (so the holder
+# does not take the file back between the short connections of one command), but not
+# for ever: a long-lived process that was kept out once does not starve the app.
+_MY_REQUESTS: dict[Path, float] = {}
+REQUEST_KEPT_S = 5.0
 
 
 def request(db_path: str) -> None:
-    """Ask the process holding ``db_path`` to let go (also refreshes an earlier request)."""
+    """Ask the process holding ``db_path`` to let go (called when the file is locked)."""
     path = request_path(db_path)
+    _MY_REQUESTS[path] = time.monotonic()
+    _write_request(path)
+
+
+def _write_request(path: Path) -> None:
     with contextlib.suppress(OSError):  # a read-only directory: the holder's idle close
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
         tmp.write_text(str(os.getpid()), encoding="ascii")
         os.replace(tmp, path)
-        _MY_REQUESTS.add(path)
 
 
 def refresh_if_requested(db_path: str) -> None:
-    """Keep this process's request alive while it works on the file (between its own
-    short connections the holder must not take the file back)."""
+    """Keep this process's recent request alive while it works on the file."""
     path = request_path(db_path)
-    if path in _MY_REQUESTS:
-        request(db_path)
+    blocked = _MY_REQUESTS.get(path)
+    if blocked is not None and time.monotonic() - blocked < REQUEST_KEPT_S:
+        _write_request(path)
 
 
 def foreign_request(db_path: str) -> bool:
