@@ -6,10 +6,11 @@ operation a cursor of it. DuckDB lets only one process hold a file, so the holde
 gives it up when another process asks: a process that finds the file locked writes
 its process id to ``<database>.wants-lock`` (and refreshes it while it works on the
 file, for up to :data:`REQUEST_KEPT_S` after it was last kept out); the holder sees
-a fresh request from another process, stops lending cursors, closes the connection as soon as the cursors already lent are back, and
-waits (within the database's busy timeout) until the request is older than
-:data:`REQUEST_FRESH_S` before it opens the file again. An idle holder closes the
-file after :data:`IDLE_CLOSE_S` as well, so a quiet app never keeps it.
+a fresh request from another process, stops lending cursors, closes the connection
+as soon as the cursors already lent are back, and waits (within the database's busy
+timeout) until the request is older than :data:`REQUEST_FRESH_S` before it opens the
+file again. An idle holder closes the file after :data:`IDLE_CLOSE_S` as well, so a
+quiet app never keeps it.
 """
 
 from __future__ import annotations
