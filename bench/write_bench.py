@@ -162,8 +162,10 @@ def _probe(tree: Path, db: Database, work: Path, name: str, saves: int, seed: in
         text=True,
         env=env,
         cwd=tree,
-        check=True,
+        check=False,
     )
+    if done.returncode:
+        raise RuntimeError(f"the {name} probe failed:\n{done.stderr[-3000:]}")
     shutil.rmtree(copy_dir, ignore_errors=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 

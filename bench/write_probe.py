@@ -52,7 +52,7 @@ def main() -> None:
     walls, cpus = sorted(walls[2:]), sorted(cpus[2:])
     monitor = Session(db, "monitor", "monitor")
     dashboard_page(monitor)
-    save_case(user, build_case(rng, "MSK", key, 979_999 + int(seed), "msk_neuro"))
+    save_case(user, build_case(rng, "MSK", key, 960_000 + int(seed), "msk_neuro"))
     safety_cache.clear()
     dash_wall, dash_cpu = _clock(dashboard_page, monitor)
     session = system_session(db, "bench")
