@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from export_bench import machine, multiply, write_section  # noqa: E402
+from export_bench import machine, multiply  # noqa: E402
 from safety_bench import dashboard_page  # noqa: E402
 
 from warehouse.demo.build import build_case, create_demo  # noqa: E402
@@ -50,6 +50,20 @@ USERS_BEFORE = (5.4, 3500, 4700)  # saves/s, p50 ms, p95 ms
 BUNDLE_BEFORE_S = 152.0
 DASHBOARD_BEFORE_S = 4.6
 EXPORT_BEFORE_S = 8.3
+
+
+def write_section(section: str) -> None:
+    """Replace (or append) this benchmark's section of docs/BENCHMARKS.md."""
+    out = ROOT / "docs" / "BENCHMARKS.md"
+    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n\n"
+    if SECTION in text:
+        start = text.index(SECTION)
+        end = text.find("\n## ", start + 1)
+        rest = "\n" + text[end + 1 :] if end != -1 else ""
+        text = text[:start] + section + rest
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    out.write_text(text, encoding="utf-8")
 
 
 def timed(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float]:
