@@ -29,6 +29,7 @@ from warehouse.store.config import default_key_dir
 from warehouse.store.held import held, refresh_if_requested, release, request
 
 MEMORY = ":memory:"
+KEEP_OPEN_ENV = "CASEGUARD_KEEP_OPEN"  # set by `caseguard serve`: the app keeps its connection
 
 # DuckDB aborts the second of two overlapping write transactions in one process
 # ("Current transaction is aborted") instead of waiting; other processes are kept out
