@@ -71,6 +71,7 @@ bench: install
 	$(BIN)/python bench/export_bench.py
 	$(BIN)/python bench/disclosure_bench.py
 	$(BIN)/python bench/llt_search_bench.py
+	$(BIN)/python bench/write_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -123,11 +123,23 @@ class Reference:
 
     def scale(self, code: str) -> dict[str, Any]:
         """One scale's row (min, max, integer, unit, ...) as a dict."""
-        return dict(self.scales.loc[code])
+        return dict(self._row(self.scales, code))
 
     def product(self, product_id: str) -> dict[str, Any]:
         """One product's row (INN, brand, regimen, ...) as a dict."""
-        return dict(self.products.loc[product_id])
+        return dict(self._row(self.products, product_id))
+
+    def _row(self, frame: pd.DataFrame, key: str) -> dict[str, Any]:
+        """``dict(frame.loc[key])``, remembered per frame: checks ask for the same few
+        products once per row, and a pandas row lookup costs far more than the check."""
+        rows = self.__dict__.setdefault("_rows", {})
+        cached = rows.get(id(frame))
+        if cached is None or cached[0] is not frame:  # a replaced frame starts afresh
+            cached = rows[id(frame)] = (frame, {})
+        found = cached[1].get(key)
+        if found is None:
+            found = cached[1][key] = dict(frame.loc[key])
+        return found
 
 
 def _read_yaml(name: str) -> Any:

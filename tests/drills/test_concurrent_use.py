@@ -240,7 +240,7 @@ def _warehouse(tmp_path: Path) -> tuple[Database, set[str]]:
     cases = [make_case(setup, ("MSK", "PRM")[i % 2], f"PRE-{i:05d}") for i in range(EXISTING)]
     save_cases(system_session(setup, "drill-setup"), cases)
     existing = {str(case.subject["subject_id"]) for case in cases}
-    return Database(setup.path, key_dir=setup.keys.directory), existing
+    return Database(setup.path, key_dir=setup.keys.directory, keep_open=True), existing
 
 
 def _run(db: Database, tmp_path: Path) -> tuple[Log, float, dict[str, Any]]:

@@ -20,6 +20,7 @@ from warehouse.cli.options import database, db_option, friendly
 from warehouse.cli.reporting import register as register_reporting
 from warehouse.cli.sites import register as register_sites
 from warehouse.cli.users import users
+from warehouse.store.db import KEEP_OPEN_ENV
 
 APP_FILE = Path(__file__).resolve().parents[2] / "capture_app.py"
 
@@ -169,6 +170,7 @@ def serve(db_path: Path | None, port: int, address: str, allow_unencrypted_disk:
     env = {
         **os.environ,
         "CASEGUARD_DB": str(Path(db.path).resolve()),
+        KEEP_OPEN_ENV: "1",  # the served app keeps its connection (warehouse/store/held.py)
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     command = [

@@ -222,6 +222,7 @@ def restore(backup_file: Path, db: Database, force: bool = False) -> RestoreSumm
                 write_anchor(anchor, (head["seq"], head["hash"]), backwards=True)
             Path(f"{target}.wal").unlink(missing_ok=True)  # the old database's log
             os.replace(copy, target)
+        db.release()  # a connection kept open here still reads the replaced file
     _record_restore(db, backup_file, manifest)
     result = verify(db)
     return RestoreSummary(

@@ -3,8 +3,11 @@
 DuckDB lets one process write a file at a time, and a process that holds the file
 open blocks every other process. caseguard therefore opens a short-lived connection
 per operation and closes it straight after, retrying with backoff while another
-process holds the lock; so the app and the CLI can share one file. An in-memory
-database (tests) keeps one connection and hands out a cursor per use.
+process holds the lock; so the app and the CLI can share one file. The app
+(``keep_open``) instead keeps one connection per file and lends a cursor per
+operation, giving the file up whenever another process asks for it
+(:mod:`warehouse.store.held`). An in-memory database (tests) keeps one connection and
+hands out a cursor per use.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ import duckdb
 from anonymise.keys import KeyStore
 from schemas.errors import CaseguardError, Conflict, DatabaseBusy, NotFound
 from warehouse.store.config import default_key_dir
+from warehouse.store.held import held, refresh_if_requested, release, request
 
 MEMORY = ":memory:"
+KEEP_OPEN_ENV = "CASEGUARD_KEEP_OPEN"  # set by `caseguard serve`: the app keeps its connection
 
 # DuckDB aborts the second of two overlapping write transactions in one process
 # ("Current transaction is aborted") instead of waiting; other processes are kept out
@@ -103,9 +108,14 @@ class Database:
     """A DuckDB file (or ``:memory:``) plus the key store that goes with it."""
 
     def __init__(
-        self, path: str | Path, key_dir: str | Path | None = None, busy_timeout: float = 60.0
+        self,
+        path: str | Path,
+        key_dir: str | Path | None = None,
+        busy_timeout: float = 60.0,
+        keep_open: bool = False,
     ) -> None:
         self.path = str(path)
+        self.keep_open = keep_open and self.path != MEMORY
         self.keys = KeyStore(
             key_dir
             if key_dir is not None
@@ -142,12 +152,27 @@ class Database:
         if read_only and not Path(self.path).exists():
             raise NotFound(f"no database at {self.path} (run: caseguard init --db {self.path})")
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        if self.keep_open:
+            with held(self.path).cursor(self._open_held, self.busy_timeout) as cursor:
+                yield cursor
+            return
         with self._mode.use(read_only, self.busy_timeout) as mode:
             conn = self._open(mode)
             try:
                 yield conn
             finally:
                 conn.close()
+                refresh_if_requested(self.path)
+
+    def _open_held(self, hold: contextlib.ExitStack) -> duckdb.DuckDBPyConnection:
+        hold.enter_context(self._mode.use(False, self.busy_timeout))
+        return self._open(False)
+
+    def release(self) -> None:
+        """Close the connection kept open for this file, if any (before the file is
+        replaced, e.g. by a restore); the next operation opens it again."""
+        if not self.in_memory:
+            release(self.path)
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.busy_timeout
@@ -159,10 +184,13 @@ class Database:
         while True:
             try:
                 with _CONNECTING:
-                    return duckdb.connect(self.path, read_only=read_only, config=config)
+                    conn = duckdb.connect(self.path, read_only=read_only, config=config)
+                refresh_if_requested(self.path)
+                return conn
             except duckdb.Error as exc:
                 if not _is_lock_error(exc):
                     raise CaseguardError(f"cannot open the database {self.path}: {exc}") from exc
+                request(self.path)  # a process keeping the file open lets go when asked
                 if time.monotonic() >= deadline:
                     raise DatabaseBusy(
                         f"the database {self.path} stayed locked by another process "

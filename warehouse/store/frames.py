@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from schemas import TABLES
@@ -23,9 +26,28 @@ def plain(value: Any) -> Any:
     return value
 
 
+def _plain_column(series: pd.Series) -> list[Any]:
+    """A column's cells as :func:`plain` gives them; NumPy numbers and booleans are
+    already plain once listed (only a float NaN becomes None), so only other columns
+    go through :func:`plain` cell by cell."""
+    values = series.tolist()
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iub":
+        return values
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind == "f":
+        return [None if v != v else v for v in values]  # noqa: PLR0124 - v != v: NaN
+    return [plain(v) for v in values]
+
+
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """A frame as a list of dicts of plain values."""
-    return [{str(k): plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    """A frame as a list of dicts of plain values (column by column: a bundle's tables
+    have hundreds of thousands of rows)."""
+    names = [str(c) for c in frame.columns]
+    columns = [_plain_column(frame.iloc[:, i]) for i in range(len(names))]
+    return (
+        [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+        if names
+        else [{} for _ in range(len(frame))]
+    )
 
 
 def key_of(table: str, row: dict[str, Any]) -> str:
@@ -47,10 +69,22 @@ def insert(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     return len(frame)
 
 
+def _fetched(value: Any) -> Any:
+    """A value fetched from DuckDB as :func:`plain` gives it after a frame round trip."""
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
 def select(
     conn: duckdb.DuckDBPyConnection, table: str, where: str, params: list[Any]
 ) -> list[dict[str, Any]]:
-    """Rows of ``table`` matching ``where`` (code-built SQL, values as parameters)."""
-    columns = ", ".join(TABLES[table].columns)
-    frame = conn.execute(f"SELECT {columns} FROM {table} WHERE {where}", params).df()
-    return records(frame)
+    """Rows of ``table`` matching ``where`` (code-built SQL, values as parameters), as
+    plain values (the same as :func:`records` of the frame, without building one)."""
+    columns = TABLES[table].columns
+    fetched = conn.execute(
+        f"SELECT {', '.join(columns)} FROM {table} WHERE {where}", params
+    ).fetchall()
+    return [{c: _fetched(v) for c, v in zip(columns, row, strict=True)} for row in fetched]

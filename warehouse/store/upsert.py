@@ -110,14 +110,33 @@ def check_batch(cases: Sequence[Case]) -> tuple[dict[str, pd.DataFrame], list[Pr
     return frames, problems
 
 
-def _owners(cases: Sequence[Case], table: str) -> pd.DataFrame:
-    """Each incoming row's key with the subject and site it must belong to."""
-    out: list[dict[str, Any]] = []
+def _owners(cases: Sequence[Case], table: str) -> list[list[Any]]:
+    """Each incoming row's key columns, then the subject and site it must belong to."""
+    key = TABLES[table].key
+    columns: list[list[Any]] = [[] for _ in range(len(key) + 2)]
     for case in cases:
         sid, site = case.subject["subject_id"], case.subject["site_code"]
         for row in case.rows(table):
-            out.append({**{k: row[k] for k in TABLES[table].key}, "_subject": sid, "_site": site})
-    return pd.DataFrame(out, columns=[*TABLES[table].key, "_subject", "_site"], dtype=object)
+            for column, value in zip(columns, [*(row[k] for k in key), sid, site], strict=True):
+                column.append(value)
+    return columns
+
+
+def _taken_sql(table: str, first: int) -> str:
+    """Incoming rows (from list parameters ``first``...) whose key is stored for another
+    subject (or, for subjects, another site): their table and position."""
+    key = TABLES[table].key
+    names = [*key, "_subject", "_site"]
+    unnest = ", ".join(f"unnest(${first + i}::VARCHAR[]) AS {n}" for i, n in enumerate(names))
+    incoming = f"(SELECT {unnest}, generate_subscripts(${first}::VARCHAR[], 1) - 1 AS _i) i"
+    if table == "subjects":
+        join, differs = "subjects t ON t.subject_id = i.subject_id", "t.site_code <> i._site"
+    elif table == "ae_causality":
+        join, differs = "adverse_events t ON t.ae_id = i.ae_id", "t.subject_id <> i._subject"
+    else:
+        on = " AND ".join(f"t.{c} = i.{c}" for c in key)
+        join, differs = f"{table} t ON {on}", "t.subject_id <> i._subject"
+    return f"SELECT '{table}' AS tbl, i._i FROM {incoming} JOIN {join} WHERE {differs}"
 
 
 def _ownership(conn: duckdb.DuckDBPyConnection, cases: Sequence[Case]) -> list[Problem]:
@@ -137,40 +156,32 @@ def _ownership(conn: duckdb.DuckDBPyConnection, cases: Sequence[Case]) -> list[P
                         "оценка связи для явления другого субъекта",
                     )
                 )
-    for table in CLINICAL_TABLES:
-        owners = _owners(cases, table)
-        if owners.empty:
-            continue
-        key = TABLES[table].key
-        on = " AND ".join(f"t.{c} = i.{c}" for c in key)
-        if table == "subjects":
-            sql = "SELECT i.subject_id FROM _own i JOIN subjects t ON t.subject_id = i.subject_id "
-            sql += "WHERE t.site_code <> i._site"
-        elif table == "ae_causality":
-            sql = "SELECT i.ae_id FROM _own i JOIN adverse_events t ON t.ae_id = i.ae_id "
-            sql += "WHERE t.subject_id <> i._subject"
-        else:
-            sql = f"SELECT i.{key[0]} FROM _own i JOIN {table} t ON {on} "
-            sql += "WHERE t.subject_id <> i._subject"
-        conn.register("_own", owners)
-        try:
-            taken = {r[0] for r in conn.execute(sql).fetchall()}
-        finally:
-            conn.unregister("_own")
-        for index, value in enumerate(owners[key[0]]):
-            if value in taken:
-                problems.append(
-                    _problem(
-                        table,
-                        index,
-                        key[0],
-                        value,
-                        "this record is stored for another subject or centre; "
-                        "it cannot be changed or moved by an import",
-                        "эта запись хранится для другого субъекта или центра; "
-                        "импорт не может её изменить или перенести",
-                    )
+    owners = {t: _owners(cases, t) for t in CLINICAL_TABLES}
+    parts: list[str] = []
+    params: list[Any] = []
+    for table, columns in owners.items():
+        if columns[0]:  # one query for every table: one round trip per save
+            parts.append(_taken_sql(table, len(params) + 1))
+            params += columns
+    if not parts:
+        return problems
+    taken: dict[str, set[int]] = defaultdict(set)
+    for table, index in conn.execute(" UNION ALL ".join(parts), params).fetchall():
+        taken[table].add(int(index))
+    for table, columns in owners.items():
+        for index in sorted(taken.get(table, ())):
+            problems.append(
+                _problem(
+                    table,
+                    index,
+                    TABLES[table].key[0],
+                    columns[0][index],
+                    "this record is stored for another subject or centre; "
+                    "it cannot be changed or moved by an import",
+                    "эта запись хранится для другого субъекта или центра; "
+                    "импорт не может её изменить или перенести",
                 )
+            )
     return problems
 
 
@@ -281,9 +292,11 @@ def upsert_cases(
         if problems:
             raise ValidationFailed(problems)
         if mode == "new":
-            conn.register("_new_ids", pd.DataFrame({"subject_id": ids}))
-            clash = one(conn, "SELECT count(*) FROM subjects JOIN _new_ids USING (subject_id)")
-            conn.unregister("_new_ids")
+            clash = one(
+                conn,
+                "SELECT count(*) FROM subjects WHERE subject_id IN (SELECT unnest(?::VARCHAR[]))",
+                [ids],
+            )
             if clash and clash[0]:
                 raise Conflict(
                     f"{clash[0]} of these subjects already exist; open them to add records"

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from warehouse.store.access import Session
 from warehouse.store.config import default_db_path
-from warehouse.store.db import Database
+from warehouse.store.db import KEEP_OPEN_ENV, Database
 
 _SESSION = "_caseguard_session"
 
 
 @st.cache_resource
 def database() -> Database:
-    """The warehouse named by $CASEGUARD_DB (or data/caseguard.duckdb), opened once."""
-    return Database(default_db_path())
+    """The warehouse named by $CASEGUARD_DB (or data/caseguard.duckdb), opened once.
+
+    Served by ``caseguard serve``, the app keeps its connection open (one cursor per
+    operation, handed over when another process asks); run in-process (AppTest) it opens
+    one per operation, as a library caller does."""
+    return Database(default_db_path(), keep_open=os.environ.get(KEEP_OPEN_ENV) == "1")
 
 
 def set_session(current: Session) -> None:
