@@ -20,10 +20,16 @@ EXPORT_BUNDLE = "export_bundle"
 IMPORT_BUNDLE = "import_bundle"
 MANAGE_SITES = "manage_sites"
 MANAGE_USERS = "manage_users"
+WRITE_REVIEW = "write_review"  # queries, source-data verification marks: never clinical values
+ANSWER_QUERY = "answer_query"
+SIGN_CASEBOOK = "sign_casebook"  # only a site user an admin made an investigator
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     # site neurologists: their own site's clinical records, read and write, and its bundle
-    "site_user": frozenset({READ_CLINICAL, WRITE_CLINICAL, READ_AGGREGATE, EXPORT_BUNDLE}),
+    # (investigators among them sign casebooks; they answer their centre's queries)
+    "site_user": frozenset(
+        {READ_CLINICAL, WRITE_CLINICAL, READ_AGGREGATE, EXPORT_BUNDLE, ANSWER_QUERY, SIGN_CASEBOOK}
+    ),
     # coordinators: all sites; writes (imports, corrections) always audited with reasons
     "coordinator": frozenset(
         {
@@ -35,10 +41,13 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             IMPORT_BUNDLE,
             MANAGE_SITES,
             MANAGE_USERS,
+            WRITE_REVIEW,
+            ANSWER_QUERY,
         }
     ),
-    # monitors: read-only across sites, no row-level export (pooled data or site bundles)
-    "monitor": frozenset({READ_CLINICAL, READ_AGGREGATE}),
+    # monitors: clinical values read-only across sites, no row-level export (pooled data
+    # or site bundles); they write queries and verification marks, never a clinical value
+    "monitor": frozenset({READ_CLINICAL, READ_AGGREGATE, WRITE_REVIEW}),
     # administrators: accounts, sites and keys; no row-level clinical data
     "admin": frozenset({READ_AGGREGATE, MANAGE_SITES, MANAGE_USERS}),
 }
