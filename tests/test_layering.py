@@ -18,6 +18,7 @@ LAYERS = {
     "store": 2,
     "export": 3,
     "safety": 3,
+    "review": 3,
     "capture": 4,
     "exchange": 4,
     "demo": 4,

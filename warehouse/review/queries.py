@@ -406,7 +406,7 @@ def messages(session: Session, query_id: str) -> pd.DataFrame:
     get_query(session, query_id)
     with session.db.connect(read_only=True) as conn:
         return conn.execute(
-            "SELECT n, kind, text, correction, author, role, at FROM query_messages "
+            "SELECT n, kind, text, correction, author, role, written_at FROM query_messages "
             "WHERE query_id = ? ORDER BY n",
             [query_id],
         ).df()

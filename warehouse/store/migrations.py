@@ -217,7 +217,7 @@ def m011_data_review(conn: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE query_messages (
             query_id VARCHAR NOT NULL, n INTEGER NOT NULL, kind VARCHAR NOT NULL,
             text VARCHAR, correction VARCHAR, author VARCHAR NOT NULL,
-            role VARCHAR NOT NULL, at TIMESTAMP NOT NULL, PRIMARY KEY (query_id, n))""")
+            role VARCHAR NOT NULL, written_at TIMESTAMP NOT NULL, PRIMARY KEY (query_id, n))""")
     conn.execute("""
         CREATE TABLE sdv_marks (
             table_name VARCHAR NOT NULL, row_key VARCHAR NOT NULL,
