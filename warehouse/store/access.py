@@ -52,6 +52,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({READ_AGGREGATE, MANAGE_SITES, MANAGE_USERS}),
 }
 SITE_SCOPED_ROLES = frozenset({"site_user"})
+# Rights a role holds only together with an attribute an administrator sets per user
+# (signing needs the investigator attribute): not compared when a role is granted.
+ATTRIBUTE_GATED = frozenset({SIGN_CASEBOOK})
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,10 @@ def _now() -> dt.datetime:
 
 
 def _has_review_tables(conn: duckdb.DuckDBPyConnection) -> bool:
-    row = conn.execute(
+    rows = conn.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('sdv_marks', 'signatures')"
-    ).fetchone()
-    return bool(row and row[0] == 2)
+    ).fetchall()
+    return bool(rows and rows[0][0] == 2)
 
 
 def subject_rows(conn: duckdb.DuckDBPyConnection, subject_id: str) -> dict[str, list[dict[str, Any]]]:
@@ -62,8 +62,8 @@ def _subject_of(conn: duckdb.DuckDBPyConnection, event: Event) -> str | None:
     if event.table == "ae_causality" and row.get("ae_id"):
         found = conn.execute(
             "SELECT subject_id FROM adverse_events WHERE ae_id = ?", [row["ae_id"]]
-        ).fetchone()
-        return str(found[0]) if found else None
+        ).fetchall()
+        return str(found[0][0]) if found else None
     return None
 
 
@@ -87,17 +87,17 @@ def clear_after_changes(conn: duckdb.DuckDBPyConnection, events: Sequence[Event]
 
 
 def _clear_sdv(conn: duckdb.DuckDBPyConnection, keys: set[tuple[Any, Any]]) -> list[Event]:
-    have = conn.execute("SELECT count(*) FROM sdv_marks").fetchone()
-    if not have or not have[0]:
+    have = conn.execute("SELECT count(*) FROM sdv_marks").fetchall()
+    if not have or not have[0][0]:
         return []
     out = []
     for table, key in sorted(keys):
-        mark = conn.execute(
+        deleted = conn.execute(
             "DELETE FROM sdv_marks WHERE table_name = ? AND row_key = ? "
             "RETURNING verified_by, verified_at, subject_id",
             [table, key],
-        ).fetchone()
-        if mark:
+        ).fetchall()
+        for mark in deleted:
             out.append(
                 Event(
                     "sdv_cleared",
@@ -113,8 +113,8 @@ def _clear_sdv(conn: duckdb.DuckDBPyConnection, keys: set[tuple[Any, Any]]) -> l
 def _break_signatures(
     conn: duckdb.DuckDBPyConnection, subjects: Iterable[str], changes: Sequence[Event]
 ) -> list[Event]:
-    have = conn.execute("SELECT count(*) FROM signatures WHERE broken_at IS NULL").fetchone()
-    if not have or not have[0]:
+    have = conn.execute("SELECT count(*) FROM signatures WHERE broken_at IS NULL").fetchall()
+    if not have or not have[0][0]:
         return []
     first_change = {}
     for event in changes:
