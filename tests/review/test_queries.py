@@ -13,6 +13,7 @@ from tests.warehouse_fixtures import (
     monitor,
     site_user,
 )
+from warehouse.review import answering
 from warehouse.review import queries as q
 from warehouse.store.cases import load_case, save_case
 from warehouse.store.db import Database
@@ -39,7 +40,7 @@ def test_the_full_loop_is_stored_and_audited(db: Database) -> None:
     target = score_target(db)
     qid = q.open_query(monitor(db), target, "Score fell 20 points, Ivan Petrov?", scrub=plain)
     assert q.list_queries(site_user(db)).loc[0, "question"] == "Score fell 20 points, <PERSON>?"
-    q.answer_with_correction(site_user(db), qid, "typo in the CRF", 33.0, scrub=plain)
+    answering.answer_with_correction(site_user(db), qid, "typo in the CRF", 33.0, scrub=plain)
     assert load_case(coordinator(db), target.subject_id).assessments[0]["score"] == 33.0
     assert q.get_query(monitor(db), qid).state == "answered"
     q.close_query(monitor(db), qid)
@@ -49,10 +50,17 @@ def test_the_full_loop_is_stored_and_audited(db: Database) -> None:
     thread = q.messages(monitor(db), qid)
     assert thread["kind"].tolist() == ["question", "answer", "close", "reopen"]
     assert '"after": 33.0' in thread.loc[1, "correction"]
-    actions = [(r["action"], r["reason"]) for r in audit_rows(db) if r["table_name"] in ("queries", "assessments")]
+    actions = [
+        (r["action"], r["reason"])
+        for r in audit_rows(db)
+        if r["table_name"] in ("queries", "assessments")
+    ]
     assert ("update", f"query {qid}: typo in the CRF") in actions
     assert [a for a, _ in actions if a.startswith("query_")] == [
-        "query_opened", "query_answered", "query_closed", "query_reopened"
+        "query_opened",
+        "query_answered",
+        "query_closed",
+        "query_reopened",
     ]
     assert "Ivan Petrov" not in str(audit_rows(db))
 
@@ -60,7 +68,7 @@ def test_the_full_loop_is_stored_and_audited(db: Database) -> None:
 def test_monitor_cannot_change_a_value_through_a_query(db: Database) -> None:
     qid = q.open_query(monitor(db), score_target(db), "check", scrub=plain)
     with pytest.raises(AccessDenied):
-        q.answer_with_correction(monitor(db), qid, "", 10.0, scrub=plain)
+        answering.answer_with_correction(monitor(db), qid, "", 10.0, scrub=plain)
     with pytest.raises(AccessDenied):
         q.answer_query(monitor(db), qid, "fine", scrub=plain)
     assert load_case(coordinator(db), score_target(db).subject_id).assessments[0]["score"] == 31.0
@@ -104,7 +112,9 @@ def test_steps_out_of_order_are_refused(db: Database) -> None:
 def test_a_failed_correction_leaves_the_query_open(db: Database) -> None:
     qid = q.open_query(monitor(db), score_target(db), "check", scrub=plain)
     with pytest.raises(Exception, match="64|range|score"):
-        q.answer_with_correction(site_user(db), qid, "fix", 500.0, scrub=plain)  # CHOP max 64
+        answering.answer_with_correction(
+            site_user(db), qid, "fix", 500.0, scrub=plain
+        )  # CHOP max 64
     assert q.get_query(monitor(db), qid).state == "open"
     assert q.messages(monitor(db), qid)["kind"].tolist() == ["question"]
 

@@ -50,18 +50,30 @@ def test_marks_count_per_centre_and_table_and_a_change_clears_one(db: Database) 
     subject = sid(db)
     first = dt.date.fromisoformat(str(make_case(db, "MSK", "PAT-1").assessments[0]["visit_date"]))
     assert sdv.mark_visit(monitor(db), subject, first) == 2  # the assessment and the lab
-    assert sdv.mark_verified(monitor(db), subject, [("adverse_events", f"AE-{subject.split('-', 1)[1]}-1")]) == 1
+    assert (
+        sdv.mark_verified(
+            monitor(db), subject, [("adverse_events", f"AE-{subject.split('-', 1)[1]}-1")]
+        )
+        == 1
+    )
     progress = sdv.sdv_progress(monitor(db)).set_index(["site_code", "table_name"])
     assert progress.loc[("MSK", "assessments"), "verified"] == 1
     assert progress.loc[("MSK", "treatments"), "share"] == 0
     assert progress.loc[("PRM", "labs"), "verified"] == 0
     key = f"AS-{subject.split('-', 1)[1]}-1"
-    update_rows(coordinator(db), subject, [Change("assessments", {"assessment_id": key}, {"score": 30.0})], "typo")
+    update_rows(
+        coordinator(db),
+        subject,
+        [Change("assessments", {"assessment_id": key}, {"score": 30.0})],
+        "typo",
+    )
     marks = sdv.subject_marks(monitor(db), subject).set_index(["table_name", "row_key"])
     assert not marks.loc[("assessments", key), "verified"]
     assert marks["verified"].sum() == 2  # the lab and the AE keep theirs
     cleared = [r for r in audit_rows(db) if r["action"] == "sdv_cleared"]
-    assert [(r["table_name"], r["row_key"], r["username"]) for r in cleared] == [("assessments", key, "coord")]
+    assert [(r["table_name"], r["row_key"], r["username"]) for r in cleared] == [
+        ("assessments", key, "coord")
+    ]
 
 
 def test_site_users_cannot_set_marks(db: Database) -> None:
@@ -77,10 +89,27 @@ def test_signing_records_the_hash_and_a_later_change_breaks_it(db: Database) -> 
     status = signoff.signature_status(monitor(db), subject)
     assert status.valid and status.username == "msk_pi"
     with db.connect(read_only=True) as conn:
-        assert review_counts(conn, [subject])["rows_signed"] == review_counts(conn, [subject])["rows"]
-    add_records(site_user(db), subject, {"labs": [dict(
-        lab_id="LB-NEW", subject_id=subject, date=make_case(db).labs[0]["date"], test="ALT",
-        value=20.0, unit="U/L", lower=0.0, upper=40.0)]})
+        assert (
+            review_counts(conn, [subject])["rows_signed"] == review_counts(conn, [subject])["rows"]
+        )
+    add_records(
+        site_user(db),
+        subject,
+        {
+            "labs": [
+                dict(
+                    lab_id="LB-NEW",
+                    subject_id=subject,
+                    date=make_case(db).labs[0]["date"],
+                    test="ALT",
+                    value=20.0,
+                    unit="U/L",
+                    lower=0.0,
+                    upper=40.0,
+                )
+            ]
+        },
+    )
     status = signoff.signature_status(monitor(db), subject)
     assert not status.valid and status.broken_at is not None and "LB-NEW" in str(status.broken_by)
     assert signoff.signature_progress(monitor(db)).set_index("site_code").loc["MSK", "broken"] == 1
@@ -93,7 +122,12 @@ def test_what_was_not_shown_is_not_signed(db: Database) -> None:
     subject = sid(db)
     _, digest = signoff.casebook(pi(db), subject)
     key = f"AS-{subject.split('-', 1)[1]}-1"
-    update_rows(site_user(db), subject, [Change("assessments", {"assessment_id": key}, {"score": 30.0})], "typo")
+    update_rows(
+        site_user(db),
+        subject,
+        [Change("assessments", {"assessment_id": key}, {"score": 30.0})],
+        "typo",
+    )
     with pytest.raises(signoff.CasebookChanged):
         signoff.sign_casebook(pi(db), subject, PASSWORD, "I approve", digest)
 
@@ -102,7 +136,9 @@ def test_only_an_investigator_of_the_centre_signs(db: Database) -> None:
     subject = sid(db)
     _, digest = signoff.casebook(pi(db), subject)
     with pytest.raises(AccessDenied, match="not an investigator"):
-        signoff.sign_casebook(Session(db, "msk_sub", "site_user", "MSK"), subject, PASSWORD, "ok", digest)
+        signoff.sign_casebook(
+            Session(db, "msk_sub", "site_user", "MSK"), subject, PASSWORD, "ok", digest
+        )
     with pytest.raises(AccessDenied):
         signoff.sign_casebook(monitor(db), subject, PASSWORD, "ok", digest)
     with pytest.raises(AccessDenied):

@@ -39,15 +39,23 @@ def rule_queries(db: Database, sid: str) -> list[tuple[str, str, str]]:
 
 def visit(sid: str, n: int, day: dt.date, score: float) -> dict[str, Any]:
     return dict(
-        assessment_id=f"AS-X{n}", subject_id=sid, visit_date=day, scale="CHOP-INTEND",
-        score=score, ventilation="none", niv_hours_per_day=None, feeding="oral",
+        assessment_id=f"AS-X{n}",
+        subject_id=sid,
+        visit_date=day,
+        scale="CHOP-INTEND",
+        score=score,
+        ventilation="none",
+        niv_hours_per_day=None,
+        feeding="oral",
         motor_function="non_sitter",
     )
 
 
 def first_visit(db: Database, sid: str) -> dt.date:
     with db.connect(read_only=True) as conn:
-        return conn.execute("SELECT min(visit_date) FROM assessments WHERE subject_id = ?", [sid]).fetchone()[0]  # type: ignore[index]
+        return conn.execute(
+            "SELECT min(visit_date) FROM assessments WHERE subject_id = ?", [sid]
+        ).fetchone()[0]  # type: ignore[index]
 
 
 def test_the_reference_rules_load_and_a_bad_file_is_named() -> None:
@@ -62,18 +70,30 @@ def test_the_reference_rules_load_and_a_bad_file_is_named() -> None:
 def test_score_drop_opens_one_query_and_a_correction_closes_it(db: Database) -> None:
     sid = saved(db)
     day = first_visit(db, sid)
-    add_records(coordinator(db), sid, {"assessments": [visit(sid, 1, day + dt.timedelta(days=30), 10.0)]})
+    add_records(
+        coordinator(db), sid, {"assessments": [visit(sid, 1, day + dt.timedelta(days=30), 10.0)]}
+    )
     run = run_soft_checks(db, [sid], today=TODAY)
     assert rule_queries(db, sid) == [("motor-score-change", "AS-X1", "open")]
     assert run.opened and not run.closed
     assert run_soft_checks(db, [sid], today=TODAY).opened == []  # not again on every save
     text = q.list_queries(coordinator(db), subject_id=sid).loc[0, "question"]
-    assert question_text(text, "en") .startswith("CHOP-INTEND changed by -21 points")
+    assert question_text(text, "en").startswith("CHOP-INTEND changed by -21 points")
     assert "баллов" in question_text(text, "ru")
-    update_rows(coordinator(db), sid, [Change("assessments", {"assessment_id": "AS-X1"}, {"score": 30.0})], "typo")
+    update_rows(
+        coordinator(db),
+        sid,
+        [Change("assessments", {"assessment_id": "AS-X1"}, {"score": 30.0})],
+        "typo",
+    )
     run = run_soft_checks(db, [sid], today=TODAY)
     assert run.closed and rule_queries(db, sid) == [("motor-score-change", "AS-X1", "closed")]
-    update_rows(coordinator(db), sid, [Change("assessments", {"assessment_id": "AS-X1"}, {"score": 9.0})], "really")
+    update_rows(
+        coordinator(db),
+        sid,
+        [Change("assessments", {"assessment_id": "AS-X1"}, {"score": 9.0})],
+        "really",
+    )
     run = run_soft_checks(db, [sid], today=TODAY)
     assert run.reopened and rule_queries(db, sid) == [("motor-score-change", "AS-X1", "open")]
 
@@ -81,14 +101,18 @@ def test_score_drop_opens_one_query_and_a_correction_closes_it(db: Database) -> 
 def test_a_change_at_the_limit_is_not_a_finding(db: Database) -> None:
     sid = saved(db)
     day = first_visit(db, sid)
-    add_records(coordinator(db), sid, {"assessments": [visit(sid, 1, day + dt.timedelta(days=30), 41.0)]})
+    add_records(
+        coordinator(db), sid, {"assessments": [visit(sid, 1, day + dt.timedelta(days=30), 41.0)]}
+    )
     assert run_soft_checks(db, [sid], today=TODAY).opened == []  # 31 -> 41: exactly 10
 
 
 def test_a_query_closed_by_the_monitor_is_not_reopened_by_the_rule(db: Database) -> None:
     sid = saved(db)
     day = first_visit(db, sid)
-    add_records(coordinator(db), sid, {"assessments": [visit(sid, 1, day + dt.timedelta(days=30), 5.0)]})
+    add_records(
+        coordinator(db), sid, {"assessments": [visit(sid, 1, day + dt.timedelta(days=30), 5.0)]}
+    )
     qid = run_soft_checks(db, [sid], today=TODAY).opened[0]
     q.close_query(coordinator(db), qid, "confirmed with the source", scrub=str)
     run = run_soft_checks(db, [sid], today=TODAY)
@@ -96,14 +120,32 @@ def test_a_query_closed_by_the_monitor_is_not_reopened_by_the_rule(db: Database)
 
 
 def lab(sid: str, day: dt.date, value: float) -> dict[str, Any]:
-    return dict(lab_id="LB-ALT1", subject_id=sid, date=day, test="ALT", value=value, unit="U/L", lower=0.0, upper=40.0)
+    return dict(
+        lab_id="LB-ALT1",
+        subject_id=sid,
+        date=day,
+        test="ALT",
+        value=value,
+        unit="U/L",
+        lower=0.0,
+        upper=40.0,
+    )
 
 
 def ae(sid: str, day: dt.date, term: str) -> dict[str, Any]:
     return dict(
-        ae_id="AE-LIV1", subject_id=sid, verbatim_term="liver enzymes up", coded_term=term,
-        body_system="Investigations", onset_date=day, end_date=None, ctcae_grade=2,
-        serious=False, seriousness=[], action_taken="dose_not_changed", outcome="recovering",
+        ae_id="AE-LIV1",
+        subject_id=sid,
+        verbatim_term="liver enzymes up",
+        coded_term=term,
+        body_system="Investigations",
+        onset_date=day,
+        end_date=None,
+        ctcae_grade=2,
+        serious=False,
+        seriousness=[],
+        action_taken="dose_not_changed",
+        outcome="recovering",
     )
 
 
@@ -113,10 +155,23 @@ def test_high_alt_without_an_ae_trips_and_a_matching_ae_closes_it(db: Database) 
     add_records(coordinator(db), sid, {"labs": [lab(sid, day, 320.0)]})
     run_soft_checks(db, [sid], today=TODAY)
     assert ("lab-high-without-ae", "LB-ALT1", "open") in rule_queries(db, sid)
-    add_records(coordinator(db), sid, {"adverse_events": [ae(sid, day + dt.timedelta(days=31), "TRANSAMINASES-INCREASED")]})
+    add_records(
+        coordinator(db),
+        sid,
+        {"adverse_events": [ae(sid, day + dt.timedelta(days=31), "TRANSAMINASES-INCREASED")]},
+    )
     run_soft_checks(db, [sid], today=TODAY)  # 31 days away: outside the window
     assert ("lab-high-without-ae", "LB-ALT1", "open") in rule_queries(db, sid)
-    update_rows(coordinator(db), sid, [Change("adverse_events", {"ae_id": "AE-LIV1"}, {"onset_date": day + dt.timedelta(days=30)})], "date")
+    update_rows(
+        coordinator(db),
+        sid,
+        [
+            Change(
+                "adverse_events", {"ae_id": "AE-LIV1"}, {"onset_date": day + dt.timedelta(days=30)}
+            )
+        ],
+        "date",
+    )
     run_soft_checks(db, [sid], today=TODAY)
     assert ("lab-high-without-ae", "LB-ALT1", "closed") in rule_queries(db, sid)
 
@@ -131,21 +186,35 @@ def test_alt_just_under_five_times_the_limit_is_left_alone(db: Database) -> None
 
 def dose(sid: str, n: int, day: dt.date) -> dict[str, Any]:
     return dict(
-        treatment_id=f"TR-W{n}", subject_id=sid, product_id="NUS-SPINRAZA", dose=12.0,
-        dose_unit="mg", route="intrathecal", start_date=day, end_date=None, lot=f"L{n}",
-        switched_from=None, switch_reason=None,
+        treatment_id=f"TR-W{n}",
+        subject_id=sid,
+        product_id="NUS-SPINRAZA",
+        dose=12.0,
+        dose_unit="mg",
+        route="intrathecal",
+        start_date=day,
+        end_date=None,
+        lot=f"L{n}",
+        switched_from=None,
+        switch_reason=None,
     )
 
 
 def test_a_maintenance_dose_two_months_after_the_last_trips_the_window(db: Database) -> None:
     sid = saved(db)
     start = first_visit(db, sid)  # make_case gave doses on days 0 and 14
-    doses = [dose(sid, 1, start + dt.timedelta(days=28)), dose(sid, 2, start + dt.timedelta(days=63)),
-             dose(sid, 3, start + dt.timedelta(days=185)), dose(sid, 4, start + dt.timedelta(days=245))]
+    doses = [
+        dose(sid, 1, start + dt.timedelta(days=28)),
+        dose(sid, 2, start + dt.timedelta(days=63)),
+        dose(sid, 3, start + dt.timedelta(days=185)),
+        dose(sid, 4, start + dt.timedelta(days=245)),
+    ]
     add_records(coordinator(db), sid, {"treatments": doses})
     run_soft_checks(db, [sid], today=TODAY)
     found = [r for r in rule_queries(db, sid) if r[0] == "nusinersen-maintenance-window"]
-    assert found == [("nusinersen-maintenance-window", "TR-W4", "open")]  # TR-W3: 122 d, in window; TR-W4: 60 d
+    assert found == [
+        ("nusinersen-maintenance-window", "TR-W4", "open")
+    ]  # TR-W3: 122 d, in window; TR-W4: 60 d
 
 
 def test_sae_without_narrative_counts_days_from_day_0(db: Database) -> None:
@@ -167,6 +236,11 @@ def test_overdue_visit_is_measured_within_the_subjects_timeline(db: Database) ->
     add_records(coordinator(db), sid, {"labs": [lab(sid, start + dt.timedelta(days=240), 20.0)]})
     run_soft_checks(db, [sid], today=TODAY)
     assert not [r for r in rule_queries(db, sid) if r[0] == "visit-overdue"]  # exactly 240
-    update_rows(coordinator(db), sid, [Change("labs", {"lab_id": "LB-ALT1"}, {"date": start + dt.timedelta(days=241)})], "date")
+    update_rows(
+        coordinator(db),
+        sid,
+        [Change("labs", {"lab_id": "LB-ALT1"}, {"date": start + dt.timedelta(days=241)})],
+        "date",
+    )
     run_soft_checks(db, [sid], today=TODAY)
     assert [r[0] for r in rule_queries(db, sid)] == ["visit-overdue"]

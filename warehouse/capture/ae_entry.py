@@ -22,6 +22,7 @@ from warehouse.capture.entry_problems import Locate, all_problems, missing
 from warehouse.capture.real_dates import future_problems
 from warehouse.capture.subjects_lookup import OpenSubject
 from warehouse.capture.visit_entry import new_row_id
+from warehouse.review.soft_checks import checks_after_save
 from warehouse.store.access import Session
 from warehouse.store.cases import SaveSummary, add_records, load_case
 
@@ -188,7 +189,9 @@ def save_ae(
     required = required_problems(ae, today)
     if required:
         raise ValidationFailed(all_problems(required, rows))
-    return add_records(session, subject.subject_id, rows)
+    summary = add_records(session, subject.subject_id, rows)
+    checks_after_save(session.db, [subject.subject_id])
+    return summary
 
 
 def causality_key(product_id: str) -> str:

@@ -45,6 +45,7 @@ from schemas import CLINICAL_TABLES, TABLES
 from schemas.errors import CaseguardError, Conflict, ValidationFailed
 from warehouse.exchange.bundle_rows import check_membership, plain_lists
 from warehouse.exchange.limits import CHUNK, InputLimits, read_member
+from warehouse.review.soft_checks import checks_after_save
 from warehouse.store.access import EXPORT_BUNDLE, IMPORT_BUNDLE, Session, require
 from warehouse.store.atomic import audit_recorder, database_id, staged_output
 from warehouse.store.audit import Event, audited_transaction
@@ -443,6 +444,8 @@ def import_bundle(
     except _AlreadyImported:
         summary.already_imported = True
         summary.inserted, summary.updated = {}, {}
+    if not summary.already_imported:
+        checks_after_save(session.db, [str(c.subject["subject_id"]) for c in cases])
     report("import", 3, 3)
     return summary
 

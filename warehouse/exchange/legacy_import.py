@@ -46,6 +46,7 @@ from warehouse.exchange.legacy_sheets import (
 )
 from warehouse.exchange.limits import InputLimits
 from warehouse.export.dictionary import marker_names
+from warehouse.review.soft_checks import checks_after_save
 from warehouse.store.access import WRITE_CLINICAL, Session, require
 from warehouse.store.frames import records
 from warehouse.store.progress import Progress, no_progress
@@ -464,6 +465,8 @@ def _write(
             index = rows[at] if at is not None and at < len(rows) else None
             _report_problem(work, problem.table, dataclasses.replace(problem, row=index))
         return UpsertSummary([])
+    if not dry_run and done:
+        checks_after_save(session.db, done[0].subject_ids)
     return done[0]
 
 

@@ -31,7 +31,6 @@ from warehouse.store.access import (
     scope_filter,
 )
 from warehouse.store.audit import Actor, Event, audited_transaction
-from warehouse.store.cases import Change, update_rows
 from warehouse.store.db import one
 
 MAX_TEXT_CHARS = 2000
@@ -269,7 +268,9 @@ def _step(
     permission = ANSWER_QUERY if kind == "answer" else WRITE_REVIEW
     require(session, permission, query.site_code, f"{kind} query {query_id}")
     with audited_transaction(session.db, session.actor) as (conn, events):
-        _transition(conn, events, session.actor, query_id, action, allowed_from, new_state, kind, text)
+        _transition(
+            conn, events, session.actor, query_id, action, allowed_from, new_state, kind, text
+        )
         if extra is not None:
             extra(conn, events)
 
@@ -307,57 +308,15 @@ def _transition(
     events.append(Event(action, "queries", query_id, before={"state": state}, after=after))
 
 
-def answer_query(
-    session: Session, query_id: str, text: str, scrub: Scrub | None = None
-) -> None:
+def answer_query(session: Session, query_id: str, text: str, scrub: Scrub | None = None) -> None:
     """Answer an open query of one's centre with text (site users, coordinators)."""
     answer = clean_text(text, scrub=scrub)
     _step(session, query_id, "query_answered", (OPEN,), ANSWERED, "answer", answer)
 
 
-def answer_with_correction(
-    session: Session,
-    query_id: str,
-    text: str,
-    new_value: Any,
-    scrub: Scrub | None = None,
+def close_query(
+    session: Session, query_id: str, note: str = "", scrub: Scrub | None = None
 ) -> None:
-    """Correct the queried value (given as stored, e.g. a date already shifted) and answer
-    the query, in one transaction: the correction's reason names the query. Needs the
-    right to write clinical values at the query's centre (a monitor has none)."""
-    query = get_query(session, query_id)
-    require(session, ANSWER_QUERY, query.site_code, f"answer query {query_id}")
-    if query.state != OPEN:
-        raise QueryStateError(f"query {query_id} is {query.state}; only an open query is answered")
-    answer = clean_text(text, required=False, scrub=scrub)
-    target = query.target
-    reason = f"query {query_id}: {answer}" if answer else f"query {query_id}"
-
-    def record_answer(conn: duckdb.DuckDBPyConnection, events: list[Event]) -> None:
-        update = next(e for e in events if e.action == "update" and e.table == target.table)
-        correction = {
-            "field": target.field,
-            "before": (update.before or {}).get(target.field),
-            "after": (update.after or {}).get(target.field),
-        }
-        _transition(
-            conn,
-            events,
-            session.actor,
-            query_id,
-            "query_answered",
-            (OPEN,),
-            ANSWERED,
-            "answer",
-            answer,
-            correction,
-        )
-
-    change = Change(target.table, key_values(target.table, target.row_key), {target.field: new_value})
-    update_rows(session, target.subject_id, [change], reason, finish=record_answer)
-
-
-def close_query(session: Session, query_id: str, note: str = "", scrub: Scrub | None = None) -> None:
     """Close a query (monitors, coordinators): the answer is accepted, or it was raised in error."""
     text = clean_text(note, required=False, scrub=scrub)
     _step(session, query_id, "query_closed", ACTIVE, CLOSED, "close", text)
@@ -412,7 +371,9 @@ def messages(session: Session, query_id: str) -> pd.DataFrame:
         ).df()
 
 
-def field_queries(session: Session, subject_id: str, states: tuple[str, ...] = (OPEN,)) -> pd.DataFrame:
+def field_queries(
+    session: Session, subject_id: str, states: tuple[str, ...] = (OPEN,)
+) -> pd.DataFrame:
     """A subject's queries in ``states`` (open by default), for showing next to fields."""
     frame = list_queries(session, subject_id=subject_id)
     return frame[frame["state"].isin(states)].reset_index(drop=True)

@@ -82,11 +82,14 @@ def sdv_progress(session: Session) -> pd.DataFrame:
     with session.db.connect(read_only=True) as conn:
         ids = [
             r[0]
-            for r in conn.execute(f"SELECT subject_id FROM subjects WHERE {condition}", params)
-            .fetchall()
+            for r in conn.execute(
+                f"SELECT subject_id FROM subjects WHERE {condition}", params
+            ).fetchall()
         ]
         rows = verified_signed_rows(conn, ids)
-        sites = conn.execute(f"SELECT subject_id, site_code FROM subjects WHERE {condition}", params).df()
+        sites = conn.execute(
+            f"SELECT subject_id, site_code FROM subjects WHERE {condition}", params
+        ).df()
     if rows.empty:
         return pd.DataFrame(columns=["site_code", "table_name", "rows", "verified", "share"])
     rows = rows.merge(sites, on="subject_id")

@@ -115,12 +115,19 @@ def sign_casebook(
     require(session, SIGN_CASEBOOK, site, f"sign subject {subject_id}")
     if not is_investigator(session):
         with audited_transaction(session.db, session.actor) as (_conn, events):
-            events.append(Event("access_denied", key=f"sign subject {subject_id}",
-                                after={"action": "sign_casebook", "site": site}))
+            events.append(
+                Event(
+                    "access_denied",
+                    key=f"sign subject {subject_id}",
+                    after={"action": "sign_casebook", "site": site},
+                )
+            )
         raise AccessDenied(f"{session.username} is not an investigator and may not sign")
     meaning = (meaning or "").strip()
     if not meaning or len(meaning) > MAX_MEANING_CHARS:
-        raise CaseguardError(f"the meaning of a signature must be 1..{MAX_MEANING_CHARS} characters")
+        raise CaseguardError(
+            f"the meaning of a signature must be 1..{MAX_MEANING_CHARS} characters"
+        )
     confirm_password(session, password)
     with audited_transaction(session.db, session.actor) as (conn, events):
         digest = rows_sha256(subject_rows(conn, subject_id))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -41,6 +42,7 @@ KINDS = frozenset(
 )
 SYSTEM = Actor("system:soft-checks", "system", None)
 DAYS_PER_MONTH = 30.4375
+_log = logging.getLogger("caseguard.review")
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,9 @@ def parse_rules(raw: Any) -> tuple[Rule, ...]:
             raise ReferenceDataError(f"{where}: id {item['id']!r} is used twice")
         seen.add(item["id"])
         params = {k: v for k, v in item.items() if k not in ("id", "kind", "text_en", "text_ru")}
-        rules.append(Rule(str(item["id"]), str(item["kind"]), params, item["text_en"], item["text_ru"]))
+        rules.append(
+            Rule(str(item["id"]), str(item["kind"]), params, item["text_en"], item["text_ru"])
+        )
     return tuple(rules)
 
 
@@ -132,9 +136,12 @@ def _frames(conn: duckdb.DuckDBPyConnection, subject_ids: Sequence[str]) -> dict
         return {
             "subjects": read(f"SELECT subject_id, site_code FROM subjects {join}"),
             "assessments": read(
-                f"SELECT assessment_id, subject_id, visit_date, scale, score FROM assessments {join}"
+                "SELECT assessment_id, subject_id, visit_date, scale, score "
+                f"FROM assessments {join}"
             ),
-            "labs": read(f"SELECT lab_id, subject_id, date, test, value, unit, upper FROM labs {join}"),
+            "labs": read(
+                f"SELECT lab_id, subject_id, date, test, value, unit, upper FROM labs {join}"
+            ),
             "adverse_events": read(
                 "SELECT ae_id, subject_id, coded_term, onset_date, serious FROM adverse_events "
                 f"{join}"
@@ -153,6 +160,10 @@ def _frames(conn: duckdb.DuckDBPyConnection, subject_ids: Sequence[str]) -> dict
         }
     finally:
         conn.unregister("_check_ids")
+
+
+def _tuples(frame: pd.DataFrame) -> list[Any]:
+    return list(frame.itertuples(index=False))
 
 
 def _days(a: Any, b: Any) -> int:
@@ -181,12 +192,16 @@ def _lab_without_ae(rule: Rule, f: dict[str, pd.DataFrame], site: dict[str, str]
     window = int(rule.params.get("window_days", 30))
     aes = f["adverse_events"]
     out = []
-    for lab in f["labs"].itertuples(index=False):
+    for lab in _tuples(f["labs"]):
         spec = tests.get(lab.test)
         if spec is None:
             continue
         upper = lab.upper if pd.notna(lab.upper) else REF.lab_tests.loc[lab.test, "upper"]
-        if not upper or float(upper) <= 0 or float(lab.value) <= float(spec["times_upper"]) * float(upper):
+        if (
+            not upper
+            or float(upper) <= 0
+            or float(lab.value) <= float(spec["times_upper"]) * float(upper)
+        ):
             continue
         mine = aes[(aes["subject_id"] == lab.subject_id) & aes["coded_term"].isin(spec["terms"])]
         near = [abs(_days(onset, lab.date)) <= window for onset in mine["onset_date"]]
@@ -210,7 +225,7 @@ def _dose_window(rule: Rule, f: dict[str, pd.DataFrame], site: dict[str, str]) -
     doses = f["treatments"][f["treatments"]["product_id"].isin(products.index)]
     out = []
     for sid, group in doses.sort_values(["subject_id", "start_date"]).groupby("subject_id"):
-        rows = list(group.itertuples(index=False))
+        rows = _tuples(group)
         for i, dose in enumerate(rows):
             product = products.loc[dose.product_id]
             loading = len(product["loading_days"] or [])
@@ -238,7 +253,7 @@ def _visit_overdue(rule: Rule, f: dict[str, pd.DataFrame], site: dict[str, str])
     ):
         for sid, day in f[table].groupby("subject_id")[column].max().items():
             newest[str(sid)] = max(newest.get(str(sid), day), day)
-    out = []
+    out: list[Finding] = []
     frame = f["assessments"].sort_values(["visit_date", "assessment_id"])
     for sid, group in frame.groupby("subject_id"):
         last = group.iloc[-1]
@@ -258,8 +273,8 @@ def _sae_without_narrative(
     limit = int(rule.params.get("days", 14))
     known = dict(zip(f["known"]["ae_id"], f["known"]["known_date"], strict=True))
     narratives = f["narratives"]
-    out = []
-    for ae in f["adverse_events"][f["adverse_events"]["serious"]].itertuples(index=False):
+    out: list[Finding] = []
+    for ae in _tuples(f["adverse_events"][f["adverse_events"]["serious"]]):
         since = known.get(ae.ae_id)
         if since is None or pd.isna(since):
             continue
@@ -331,7 +346,17 @@ def run_soft_checks(
             known.add(key)
             if key in found and state == CLOSED and last_kind == "auto_close":
                 text = _stored_text(found[key])
-                _transition(conn, events, SYSTEM, query_id, "query_reopened", (CLOSED,), OPEN, "reopen", text)
+                _transition(
+                    conn,
+                    events,
+                    SYSTEM,
+                    query_id,
+                    "query_reopened",
+                    (CLOSED,),
+                    OPEN,
+                    "reopen",
+                    text,
+                )
                 run.reopened.append(str(query_id))
             elif key not in found and state in ACTIVE and rule_id in {r.rule_id for r in rules}:
                 _transition(
@@ -367,3 +392,17 @@ def run_soft_checks(
 def _stored_text(finding: Finding) -> str:
     values = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in finding.values.items()}
     return json.dumps({"rule": finding.rule_id, "values": values}, ensure_ascii=False)
+
+
+def checks_after_save(db: Database, subject_ids: Sequence[str]) -> CheckRun:
+    """Run the soft checks after a save or import has committed.
+
+    The save stands whatever happens here: a failure is logged (pseudonymous subject
+    ids only) and the checks run again on the subject's next save or on
+    ``caseguard queries check``, rather than a committed save being shown as failed.
+    """
+    try:
+        return run_soft_checks(db, subject_ids)
+    except Exception:  # noqa: BLE001  (the committed save must not look failed)
+        _log.exception("soft checks failed after a save of %d subject(s)", len(subject_ids))
+        return CheckRun()

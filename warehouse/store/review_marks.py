@@ -36,7 +36,9 @@ def _has_review_tables(conn: duckdb.DuckDBPyConnection) -> bool:
     return bool(rows and rows[0][0] == 2)
 
 
-def subject_rows(conn: duckdb.DuckDBPyConnection, subject_id: str) -> dict[str, list[dict[str, Any]]]:
+def subject_rows(
+    conn: duckdb.DuckDBPyConnection, subject_id: str
+) -> dict[str, list[dict[str, Any]]]:
     """Every clinical row of one subject, per table, each table sorted by its key."""
     tables: dict[str, list[dict[str, Any]]] = {}
     for table in CLINICAL_TABLES:
