@@ -98,13 +98,17 @@ def test_score_drop_opens_one_query_and_a_correction_closes_it(db: Database) -> 
     assert run.reopened and rule_queries(db, sid) == [("motor-score-change", "AS-X1", "open")]
 
 
-def test_a_change_at_the_limit_is_not_a_finding(db: Database) -> None:
+@pytest.mark.parametrize(
+    ("score", "trips"),
+    [(23.0, False), (22.0, True), (51.0, False), (52.0, True)],  # 31: -8 / +20 allowed
+)
+def test_falls_and_rises_have_their_own_limits(db: Database, score: float, trips: bool) -> None:
     sid = saved(db)
     day = first_visit(db, sid)
     add_records(
-        coordinator(db), sid, {"assessments": [visit(sid, 1, day + dt.timedelta(days=30), 41.0)]}
+        coordinator(db), sid, {"assessments": [visit(sid, 1, day + dt.timedelta(days=30), score)]}
     )
-    assert run_soft_checks(db, [sid], today=TODAY).opened == []  # 31 -> 41: exactly 10
+    assert bool(run_soft_checks(db, [sid], today=TODAY).opened) is trips
 
 
 def test_a_query_closed_by_the_monitor_is_not_reopened_by_the_rule(db: Database) -> None:

@@ -76,6 +76,15 @@ def demo(db_path: Path | None, subjects: int, seed: int) -> None:
         f"synthetic MedDRA-layout dictionary loaded (invented terms); {reporting.coded} serious "
         f"events coded, {reporting.susars} reporting clocks placed around today"
     )
+    from warehouse.review.demo_setup import prepare_demo_review
+
+    review = prepare_demo_review(system_session(db, "demo"))
+    states = ", ".join(f"{n} {state}" for state, n in sorted(review.queries.items()))
+    click.echo(
+        f"data review: queries {states}; {review.verified_rows} records verified against "
+        f"source; {review.signed} casebooks signed, {review.broken} signature broken by a "
+        "later change"
+    )
 
 
 @main.group()

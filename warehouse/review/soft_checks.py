@@ -171,18 +171,18 @@ def _days(a: Any, b: Any) -> int:
 
 
 def _score_change(rule: Rule, f: dict[str, pd.DataFrame], site: dict[str, str]) -> list[Finding]:
-    limits = {str(k): float(v) for k, v in rule.params.get("max_change", {}).items()}
+    falls = {str(k): float(v) for k, v in (rule.params.get("max_decrease") or {}).items()}
+    rises = {str(k): float(v) for k, v in (rule.params.get("max_increase") or {}).items()}
     out = []
     frame = f["assessments"].sort_values(["subject_id", "scale", "visit_date", "assessment_id"])
     for (sid, scale), group in frame.groupby(["subject_id", "scale"], sort=False):
-        if scale not in limits:
-            continue
         scores, ids = group["score"].tolist(), group["assessment_id"].tolist()
         for i in range(1, len(scores)):
             change = float(scores[i]) - float(scores[i - 1])
-            if abs(change) > limits[scale]:
+            limit = falls.get(str(scale)) if change < 0 else rises.get(str(scale))
+            if limit is not None and abs(change) > limit:
                 target = Target(str(sid), "assessments", str(ids[i]), "score")
-                values = {"scale": scale, "change": change, "limit": limits[scale]}
+                values = {"scale": scale, "change": change, "limit": limit}
                 out.append(Finding(rule.rule_id, site[str(sid)], target, values))
     return out
 

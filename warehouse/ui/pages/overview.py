@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from schemas.errors import CaseguardError
+from warehouse.review.queries import OPEN, list_queries
 from warehouse.safety.overview import site_overview
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import show_error, t
+from warehouse.ui.review_widgets import queries_table
 
 COLUMNS = [
     "site_code",
@@ -42,3 +44,16 @@ shown = counts[[c for c in COLUMNS if c in counts.columns]]
 st.table(
     shown.rename(columns={c: t(f"col_{c}") for c in shown.columns}).set_index(t("col_site_code"))
 )
+
+if session().site_scoped:  # a centre's open queries are its to-do list
+    open_queries = list_queries(session(), state=OPEN)
+    if not open_queries.empty:
+        st.subheader(t("overview_queries_title"))
+        st.warning(
+            t(
+                "overview_open_queries",
+                count=len(open_queries),
+                days=int(open_queries["age_days"].max()),
+            )
+        )
+        st.dataframe(queries_table(open_queries), hide_index=True, use_container_width=True)
