@@ -108,11 +108,13 @@ def default_rules() -> tuple[Rule, ...]:
         return parse_rules(yaml.safe_load(handle))
 
 
-def question_text(text: str | None, lang: str, rules: Sequence[Rule] | None = None) -> str:
+def question_text(text: Any, lang: str, rules: Sequence[Rule] | None = None) -> str:
     """A stored question as the user reads it: a rule query's JSON becomes the rule's
-    sentence in ``lang``; free text is returned as it is."""
-    if not text or not text.startswith('{"rule"'):
-        return text or ""
+    sentence in ``lang``; free text is returned as it is (a missing one as "")."""
+    if not isinstance(text, str):
+        return ""
+    if not text.startswith('{"rule"'):
+        return text
     try:
         data = json.loads(text)
         rule = {r.rule_id: r for r in (rules or default_rules())}[data["rule"]]

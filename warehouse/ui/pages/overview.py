@@ -56,4 +56,4 @@ if session().site_scoped:  # a centre's open queries are its to-do list
                 days=int(open_queries["age_days"].max()),
             )
         )
-        st.dataframe(queries_table(open_queries), hide_index=True, use_container_width=True)
+        st.dataframe(queries_table(open_queries), hide_index=True, width="stretch")

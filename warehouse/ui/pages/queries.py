@@ -44,7 +44,7 @@ except CaseguardError as exc:
 if found.empty:
     st.info(t("qry_none"))
     st.stop()
-st.dataframe(queries_table(found), hide_index=True, use_container_width=True)
+st.dataframe(queries_table(found), hide_index=True, width="stretch")
 labels = {row["query_id"]: query_label(row) for _, row in found.iterrows()}
 chosen = st.selectbox(
     t("rev_pick_query"), list(labels), key="qry_query", format_func=labels.__getitem__
@@ -78,7 +78,11 @@ def _value_input(spec: corr.FieldSpec, shown: Any, key: str) -> Any:
         options: list[Any] = [*([None] if spec.nullable else []), *spec.options]
         index = options.index(shown) if shown in options else None
         return st.selectbox(
-            label, options, index=index, key=key, format_func=lambda o: _shown(o, spec)
+            label,
+            options,
+            index=index,
+            key=key,
+            format_func={o: _shown(o, spec) for o in options}.__getitem__,
         )
     return st.text_input(label, value=shown or "", key=key)
 

@@ -61,7 +61,10 @@ with tab_queries:
         states,
         index=1,
         key="rev_state",
-        format_func=lambda s: s if s == everywhere else t(f"rev_state_{s}"),
+        format_func={
+            everywhere: everywhere,
+            **{s: t(f"rev_state_{s}") for s in q.STATES},
+        }.__getitem__,
     )
     found = q.list_queries(
         current,
@@ -71,7 +74,7 @@ with tab_queries:
     if found.empty:
         st.info(t("rev_no_queries"))
     else:
-        st.dataframe(queries_table(found), hide_index=True, use_container_width=True)
+        st.dataframe(queries_table(found), hide_index=True, width="stretch")
         labels = {row["query_id"]: query_label(row) for _, row in found.iterrows()}
         chosen = st.selectbox(
             t("rev_pick_query"), list(labels), key="rev_query", format_func=labels.__getitem__
@@ -125,7 +128,7 @@ with tab_raise:
             t("rev_table"),
             tables,
             key="rev_raise_table",
-            format_func=lambda x: t(f"corr_table_{x}"),
+            format_func={x: t(f"corr_table_{x}") for x in tables}.__getitem__,
         )
         rows = {choice.label: choice for choice in corr.rows_of(case, table, 0)}
         row_label = st.selectbox(t("rev_row"), list(rows), key="rev_raise_row")
@@ -134,7 +137,7 @@ with tab_raise:
             t("rev_field"),
             fields,
             key="rev_raise_field",
-            format_func=lambda c: field_name(table, c),
+            format_func={c: field_name(table, c) for c in fields}.__getitem__,
         )
         key = rows[row_label].key
         value = corr.current_value(case, table, key, column)
@@ -178,7 +181,7 @@ with tab_sdv:
                 }
             ),
             hide_index=True,
-            use_container_width=True,
+            width="stretch",
         )
         pending = marks[~marks["verified"]]
         options = [f"{r.table_name}:{r.row_key}" for r in pending.itertuples(index=False)]
@@ -186,7 +189,10 @@ with tab_sdv:
             t("rev_sdv_pick"),
             options,
             key="rev_sdv_pick",
-            format_func=lambda o: f"{t('corr_table_' + o.split(':', 1)[0])} · {o.split(':', 1)[1]}",
+            format_func={
+                o: f"{t('corr_table_' + o.split(':', 1)[0])} · {o.split(':', 1)[1]}"
+                for o in options
+            }.__getitem__,
         )
         if st.button(t("rev_sdv_mark"), key="rev_sdv_mark", type="primary"):
             if not picked:
@@ -231,7 +237,7 @@ with tab_progress:
     st.dataframe(
         summary.rename(columns={c: t(f"rev_col_{c}") for c in summary.columns}),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
     st.subheader(t("rev_progress_age"))
     ages = metrics.open_by_age(current)
@@ -249,12 +255,12 @@ with tab_progress:
         st.dataframe(
             shown.rename(columns={c: t(f"rev_col_{c}") for c in shown.columns}),
             hide_index=True,
-            use_container_width=True,
+            width="stretch",
         )
     st.subheader(t("rev_progress_sig"))
     signatures = signoff.signature_progress(current)
     st.dataframe(
         signatures.rename(columns={c: t(f"rev_col_{c}") for c in signatures.columns}),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
