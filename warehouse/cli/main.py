@@ -17,6 +17,7 @@ from anonymise.__main__ import scrub_command
 from warehouse.cli.exchange import register as register_exchange
 from warehouse.cli.options import database, db_option, friendly
 from warehouse.cli.reporting import register as register_reporting
+from warehouse.cli.review import register as register_review
 from warehouse.cli.sites import register as register_sites
 from warehouse.cli.users import users
 
@@ -211,3 +212,4 @@ main.add_command(users, "users")
 register_exchange(main)
 register_sites(main)
 register_reporting(main)
+register_review(main, users)

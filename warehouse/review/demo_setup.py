@@ -9,6 +9,7 @@ Run by ``caseguard demo`` after the demo cases and the reporting set-up (``make 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from warehouse.review import queries as q
 from warehouse.review import sdv, signoff
@@ -57,6 +58,12 @@ def _score_target(db: Database, subject_id: str, index: int = -1) -> q.Target:
     return q.Target(subject_id, "assessments", str(rows[index]["assessment_id"]), "score")
 
 
+def _nudged(row: dict[str, Any]) -> float:
+    """A score one point away, inside every scale's range (all start at 0)."""
+    score = float(row["score"])
+    return score - 1 if score >= 1 else score + 1
+
+
 def prepare_demo_review(system: Session) -> DemoReview:
     """Put the demo database's review data in place (see the module docstring)."""
     db = system.db
@@ -68,30 +75,34 @@ def prepare_demo_review(system: Session) -> DemoReview:
     run_soft_checks(db, everyone)
 
     msk, prm, nnv = (_subjects(db, s, 8) for s in ("MSK", "PRM", "NNV"))
-    questions = [
-        (msk[0], "CHOP INTEND fell sharply since the visit before; please check the source."),
-        (msk[1], "Please confirm this score against the clinic's assessment sheet."),
-        (msk[2], "Score higher than expected for the motor function recorded; please confirm."),
-        (prm[0], "Please confirm this score against the source document."),
-        (prm[1], "The score differs from the value in the monitoring visit notes."),
-        (nnv[0], "Please confirm the assessment was done by a trained physiotherapist."),
-        (nnv[1], "Please confirm this score against the source document."),
+    wanted = [
+        (msk, 0, "CHOP INTEND fell sharply since the visit before; please check the source."),
+        (msk, 1, "Please confirm this score against the clinic's assessment sheet."),
+        (msk, 2, "Score higher than expected for the motor function recorded; please confirm."),
+        (prm, 0, "Please confirm this score against the source document."),
+        (prm, 1, "The score differs from the value in the monitoring visit notes."),
+        (nnv, 0, "Please confirm the assessment was done by a trained physiotherapist."),
+        (nnv, 1, "Please confirm this score against the source document."),
     ]
-    opened = [q.open_query(monitor, _score_target(db, sid), text) for sid, text in questions]
+    opened: list[str | None] = [
+        q.open_query(monitor, _score_target(db, ids[i]), text) if i < len(ids) else None
+        for ids, i, text in wanted
+    ]
     msk_user, prm_user = _site_session(db, "MSK"), _site_session(db, "PRM")
-    # answered with text, then closed by the monitor
-    q.answer_query(msk_user, opened[1], "Checked against the assessment sheet: value is correct.")
-    q.close_query(monitor, opened[1], "Confirmed.")
-    # answered with a correction (audited with the query as its reason), left for the monitor
-    target = q.get_query(monitor, opened[2]).target
-    case = load_case(monitor, target.subject_id)
-    stored = next(r for r in case.assessments if r["assessment_id"] == target.row_key)["score"]
-    answer_with_correction(msk_user, opened[2], "Transcription error.", max(0.0, stored - 1))
-    # answered, closed, then re-opened with a follow-up question
-    q.answer_query(prm_user, opened[3], "Value is as in the source.")
-    q.close_query(monitor, opened[3])
-    q.reopen_query(monitor, opened[3], "The source shows a different date; please check again.")
-    q.answer_query(prm_user, opened[4], "The monitoring notes were wrong; the value stands.")
+    if opened[1]:  # answered with text, then closed by the monitor
+        q.answer_query(msk_user, opened[1], "Checked against the assessment sheet: correct.")
+        q.close_query(monitor, opened[1], "Confirmed.")
+    if opened[2]:  # answered with a correction (audited with the query as its reason)
+        target = q.get_query(monitor, opened[2]).target
+        case = load_case(monitor, target.subject_id)
+        row = next(r for r in case.assessments if r["assessment_id"] == target.row_key)
+        answer_with_correction(msk_user, opened[2], "Transcription error.", _nudged(row))
+    if opened[3]:  # answered, closed, then re-opened with a follow-up question
+        q.answer_query(prm_user, opened[3], "Value is as in the source.")
+        q.close_query(monitor, opened[3])
+        q.reopen_query(monitor, opened[3], "The source shows a different date; please recheck.")
+    if opened[4]:
+        q.answer_query(prm_user, opened[4], "The monitoring notes were wrong; the value stands.")
 
     verified = 0
     for sid in msk[3:7] + prm[2:5]:
@@ -103,24 +114,27 @@ def prepare_demo_review(system: Session) -> DemoReview:
         first = sorted(r["visit_date"] for r in load_case(monitor, sid).assessments)[0]
         verified += sdv.mark_visit(monitor, sid, first)
 
-    signed = 0
+    signed = []
     for site, ids in (("MSK", msk[3:7]), ("PRM", prm[2:5])):
         investigator = _site_session(db, site)
         for sid in ids:
             _, digest = signoff.casebook(investigator, sid)
             signoff.sign_casebook(investigator, sid, DEMO_PASSWORD, MEANING, digest)
-            signed += 1
-    # a change after signing: the signature is shown broken until signed again
-    broken = msk[6]
-    target = _score_target(db, broken, 0)
-    key = {"assessment_id": target.row_key}
-    case = load_case(monitor, broken)
-    stored = next(r for r in case.assessments if r["assessment_id"] == target.row_key)["score"]
-    update_rows(
-        msk_user,
-        broken,
-        [Change("assessments", key, {"score": stored + 1})],
-        "late entry from the physiotherapist's sheet",
-    )
+            signed.append(sid)
+    broken = 0
+    if signed:  # a change after signing: shown broken until signed again
+        sid = signed[0]
+        target = _score_target(db, sid, 0)
+        case = load_case(monitor, sid)
+        row = next(r for r in case.assessments if r["assessment_id"] == target.row_key)
+        update_rows(
+            _site_session(db, str(case.subject["site_code"])),
+            sid,
+            [Change("assessments", {"assessment_id": target.row_key}, {"score": _nudged(row)})],
+            "late entry from the physiotherapist's sheet",
+        )
+        broken = 1
     counts = q.list_queries(monitor)["state"].value_counts().to_dict()
-    return DemoReview({str(k): int(v) for k, v in counts.items()}, verified, signed - 1, 1)
+    return DemoReview(
+        {str(k): int(v) for k, v in counts.items()}, verified, len(signed) - broken, broken
+    )

@@ -377,3 +377,17 @@ def field_queries(
     """A subject's queries in ``states`` (open by default), for showing next to fields."""
     frame = list_queries(session, subject_id=subject_id)
     return frame[frame["state"].isin(states)].reset_index(drop=True)
+
+
+def record_export(session: Session, rows: int, sha256: str, filters: dict[str, Any]) -> None:
+    """Audit an export of the query list (rows, file hash and filters)."""
+    require(session, READ_CLINICAL, filters.get("site"), "export queries")
+    with audited_transaction(session.db, session.actor) as (_conn, events):
+        events.append(
+            Event(
+                "queries_exported",
+                "queries",
+                None,
+                after={"rows": rows, "sha256": sha256, **filters},
+            )
+        )
