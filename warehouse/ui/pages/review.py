@@ -110,17 +110,17 @@ with tab_queries:
                     st.rerun()
 
 
-def _subject_picker(key: str) -> str | None:
+def _subject_picker(key: str, label: str) -> str | None:
     if subjects.empty:
         st.info(t("rev_no_subjects"))
         return None
     ids = list(subjects["subject_id"])
-    return str(st.selectbox(t("rev_subject"), ids, key=key))
+    return str(st.selectbox(t(label), ids, key=key))
 
 
 # --- raise a query ---------------------------------------------------------------------
 with tab_raise:
-    subject_id = _subject_picker("rev_raise_subject")
+    subject_id = _subject_picker("rev_raise_subject", "rev_subject")
     if subject_id:
         case = load_case(current, subject_id)
         tables = corr.editable_tables(case)
@@ -166,7 +166,7 @@ with tab_raise:
 
 # --- source-data verification -------------------------------------------------------
 with tab_sdv:
-    subject_id = _subject_picker("rev_sdv_subject")
+    subject_id = _subject_picker("rev_sdv_subject", "rev_sdv_subject")
     if subject_id:
         st.markdown(f"**{t('rev_signature')}**")
         signature_line(signoff.signature_status(current, subject_id))
