@@ -105,10 +105,20 @@ def test_an_empty_or_oversized_question_is_refused_with_a_message(
     assert query(db_path, "SELECT count(*) FROM queries")[0][0] == before
 
 
-def test_monitor_closes_an_answered_query(monkeypatch: pytest.MonkeyPatch, db_path: Path) -> None:
+def test_monitor_reads_a_correction_and_closes_the_query(
+    monkeypatch: pytest.MonkeyPatch, db_path: Path
+) -> None:
     at = open_page(monkeypatch, db_path, "review.py", user="monitor")
     at.selectbox(key="rev_state").set_value("answered").run()
-    chosen = at.selectbox(key="rev_query").value
+    corrected = query(
+        db_path,
+        "SELECT q.query_id FROM queries q JOIN query_messages m USING (query_id) "
+        "WHERE q.state = 'answered' AND m.correction IS NOT NULL",
+    )
+    chosen = str(corrected[0][0])
+    at.selectbox(key="rev_query").set_value(chosen).run()
+    assert not at.exception and not at.error
+    assert any(c.value.startswith("Correction of score:") for c in at.caption)
     at.text_input(key="rev_close_note").input("Accepted.").run()
     at.button(key="rev_close").click().run()
     assert not at.exception and f"Query {chosen} closed" in at.success[0].value

@@ -78,12 +78,12 @@ def show_thread(session: Session, query_id: str) -> None:
     for step in steps:
         when = pd.Timestamp(step.written_at).strftime("%Y-%m-%d %H:%M")
         head = f"**{t(f'rev_kind_{step.kind}')}** — {step.author} ({step.role}), {when} UTC"
-        body = question_text(step.text, lang()) if step.text else ""
+        body = question_text(step.text, lang())
         with st.container(border=True):
             st.markdown(head)
             if body:
                 st.text(body)
-            if step.correction:
+            if isinstance(step.correction, str):  # NULL reads as None or NaN
                 change = json.loads(step.correction)
                 st.caption(
                     t(
