@@ -16,7 +16,7 @@ import pytest
 from anonymise import pseudonymise
 from schemas.labels import text
 from tests.browser import SCREENSHOTS
-from tests.conftest import choose_option, serve_app, sign_in_browser
+from tests.conftest import serve_app, sign_in_browser
 from tests.warehouse_fixtures import make_demo
 from warehouse.capture.corrections import field_label
 from warehouse.review.demo_setup import prepare_demo_review
@@ -132,8 +132,8 @@ def test_query_raised_answered_with_a_correction_closed_and_resigned(
     wait_text(monitor, text("rev_title", lang))
     monitor.get_by_role("tab", name=text("rev_tab_raise", lang)).click()
     pick_typed(monitor, text("rev_subject", lang), subject)
-    choose_option(monitor, text("rev_table", lang), text("corr_table_assessments", lang))
-    choose_option(monitor, text("rev_field", lang), field_label("assessments", "score", lang))
+    pick_typed(monitor, text("rev_table", lang), text("corr_table_assessments", lang))
+    pick_typed(monitor, text("rev_field", lang), field_label("assessments", "score", lang))
     question = (
         "Score fell sharply; please check the source."
         if lang == "en"
