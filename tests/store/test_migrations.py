@@ -39,6 +39,12 @@ EXPECTED_TABLES = {
     "report_submissions",
     "rsi_expected_terms",
     "site_reporting",
+    # m011: data review
+    "queries",
+    "query_messages",
+    "sdv_marks",
+    "investigators",
+    "signatures",
 }
 ALL_NAMES = [name for name, _ in MIGRATIONS]
 
