@@ -19,6 +19,7 @@ LAYERS = {
     "export": 3,
     "safety": 3,
     "linkage": 3,
+    "review": 3,
     "capture": 4,
     "exchange": 4,
     "demo": 4,

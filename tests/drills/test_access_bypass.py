@@ -428,6 +428,20 @@ BYPASSES: tuple[Bypass, ...] = (
         pages_refused("monitor", (*ENTRY_PAGES, "export")),
     ),
     Bypass(
+        "site user asks for the monitor's data-review page by URL",
+        "pages",
+        ("msk_neuro", "site_user"),
+        ("data-review",),
+        pages_refused("msk_neuro", ("data-review",)),
+    ),
+    Bypass(
+        "monitor asks for the site's queries and sign-off pages by URL",
+        "pages",
+        ("monitor", "monitor"),
+        ("queries", "sign-off"),
+        pages_refused("monitor", ("queries", "sign-off")),
+    ),
+    Bypass(
         "admin asks for a clinical page by URL",
         "pages",
         ("admin", "admin"),

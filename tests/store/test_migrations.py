@@ -39,10 +39,16 @@ EXPECTED_TABLES = {
     "report_submissions",
     "rsi_expected_terms",
     "site_reporting",
-    # m010: record linkage
+    # m008: record linkage
     "linkage_tokens",
     "linkage_pairs",
     "linkage_decisions",
+    # m009: data review
+    "queries",
+    "query_messages",
+    "sdv_marks",
+    "investigators",
+    "signatures",
 }
 ALL_NAMES = [name for name, _ in MIGRATIONS]
 
@@ -154,13 +160,13 @@ def test_a_database_with_data_gains_the_reporting_tables(
 def test_a_database_with_data_gains_the_linkage_tables(
     blank_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    older = [m for m in MIGRATIONS if m[0] != "m010_linkage"]
+    older = [m for m in MIGRATIONS if m[0] != "m008_linkage"]
     monkeypatch.setattr(migrations, "MIGRATIONS", older)
     migrate(blank_db)
     with blank_db.transaction() as conn:
         conn.execute("INSERT INTO sites VALUES ('MSK', 'Moscow', 'Moscow', 'RU')")
     monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
-    assert migrate(blank_db) == ["m010_linkage"]
+    assert migrate(blank_db) == ["m008_linkage"]
     with blank_db.connect() as conn:
         assert conn.execute("SELECT site_code FROM sites").fetchall() == [("MSK",)]
         assert conn.execute("SELECT count(*) FROM linkage_tokens").fetchall() == [(0,)]

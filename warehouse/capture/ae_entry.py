@@ -29,6 +29,7 @@ from warehouse.capture.entry_problems import Locate, all_problems, missing
 from warehouse.capture.real_dates import as_date, future_problems
 from warehouse.capture.subjects_lookup import OpenSubject
 from warehouse.capture.visit_entry import new_row_id
+from warehouse.review.soft_checks import checks_after_save
 from warehouse.store.access import Session
 from warehouse.store.cases import SaveSummary, add_records, load_case
 
@@ -261,14 +262,17 @@ def save_ae(
     if required:
         raise ValidationFailed(all_problems(required, rows))
     if record_reporting is None:
-        return add_records(session, subject.subject_id, rows)
-    ae_id = str(rows["adverse_events"][0]["ae_id"])
-    return add_records(
-        session,
-        subject.subject_id,
-        rows,
-        also=lambda conn, events: record_reporting(conn, events, ae_id),
-    )
+        summary = add_records(session, subject.subject_id, rows)
+    else:
+        ae_id = str(rows["adverse_events"][0]["ae_id"])
+        summary = add_records(
+            session,
+            subject.subject_id,
+            rows,
+            also=lambda conn, events: record_reporting(conn, events, ae_id),
+        )
+    checks_after_save(session.db, [subject.subject_id])
+    return summary
 
 
 def causality_key(product_id: str) -> str:

@@ -19,6 +19,7 @@ from schemas.common import REF
 from warehouse.capture.real_dates import refuse_future
 from warehouse.capture.subjects_lookup import OpenSubject
 from warehouse.export.dictionary import label
+from warehouse.review.soft_checks import checks_after_save
 from warehouse.store.access import Session
 from warehouse.store.cases import Change, update_rows, withdraw_consent
 
@@ -265,6 +266,7 @@ def correct(
         refuse_future([(spec.table, 0, spec.name, entered)])
     value = stored_value(spec, entered, subject.date_shift_days)
     update_rows(session, subject.subject_id, [Change(spec.table, key, {spec.name: value})], reason)
+    checks_after_save(session.db, [subject.subject_id])
     return value
 
 

@@ -24,6 +24,7 @@ from schemas.errors import CaseguardError
 from schemas.labels import text as ui_text
 from warehouse.capture.real_dates import refuse_future
 from warehouse.capture.subjects_lookup import OpenSubject
+from warehouse.review.soft_checks import checks_after_save
 from warehouse.store.access import Session
 from warehouse.store.cases import SaveSummary, add_records
 
@@ -124,4 +125,6 @@ def save_narrative(
     a visit date after today is refused."""
     refuse_future([("narratives", 0, "visit_date", visit_date)])
     row = narrative_row(subject, visit_date, narrative)
-    return add_records(session, subject.subject_id, {"narratives": [row]})
+    summary = add_records(session, subject.subject_id, {"narratives": [row]})
+    checks_after_save(session.db, [subject.subject_id])
+    return summary

@@ -22,6 +22,7 @@ from schemas.problems import Problem
 from warehouse.capture.entry_problems import Locate, all_problems, missing
 from warehouse.capture.real_dates import future_problems
 from warehouse.capture.subjects_lookup import OpenSubject
+from warehouse.review.soft_checks import checks_after_save
 from warehouse.store.access import Session
 from warehouse.store.cases import SaveSummary, add_records
 
@@ -239,7 +240,9 @@ def save_visit(
     required = required_problems(visit, today)
     if required:
         raise ValidationFailed(all_problems(required, rows))
-    return add_records(session, subject.subject_id, rows)
+    summary = add_records(session, subject.subject_id, rows)
+    checks_after_save(session.db, [subject.subject_id])
+    return summary
 
 
 def score_key(scale: str) -> str:

@@ -93,6 +93,11 @@ def limits_from(kwargs: dict[str, Any]) -> Any:
     help="Keep a quasi-identifier at a level (name or number), e.g. --pin 'age=fine age band'.",
 )
 @click.option("--dry-run", is_flag=True, help="Print what would be released; write nothing.")
+@click.option(
+    "--verified-only",
+    is_flag=True,
+    help="Only subjects whose casebook is signed and every record verified against source.",
+)
 @friendly
 def export_command(
     db_path: Path | None,
@@ -106,6 +111,7 @@ def export_command(
     weights: str,
     pin: tuple[str, ...],
     dry_run: bool,
+    verified_only: bool,
 ) -> None:
     """Write a pooled, k-anonymous export (consenting subjects only) to a new directory."""
     from warehouse.export.disclosure import parse_assignments
@@ -118,6 +124,7 @@ def export_command(
         fmt, k, dates, sdtm, max_suppression, force,
         weights=tuple(parse_assignments(weights, "--weights").items()),
         pins=tuple((n, v) for one in pins for n, v in one.items()),
+        verified_only=verified_only,
     )  # fmt: skip
     session = system_session(database(db_path), "export")
     if dry_run:
@@ -137,6 +144,12 @@ def export_command(
     )
     for line in summary_lines(d):
         click.echo(f"  {line}")
+    review = result.manifest["review"]
+    click.echo(
+        f"review: {review['rows_verified']} of {review['rows']} exported records verified "
+        f"against source, {review['rows_signed']} in signed casebooks"
+        + (" (verified and signed subjects only)" if verified_only else "")
+    )
     click.echo(f"manifest sha256 {result.manifest_sha256}")
 
 

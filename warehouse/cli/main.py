@@ -18,6 +18,7 @@ from warehouse.cli.exchange import register as register_exchange
 from warehouse.cli.linkage import register as register_linkage
 from warehouse.cli.options import database, db_option, friendly
 from warehouse.cli.reporting import register as register_reporting
+from warehouse.cli.review import register as register_review
 from warehouse.cli.sites import register as register_sites
 from warehouse.cli.users import users
 from warehouse.store.db import KEEP_OPEN_ENV
@@ -77,6 +78,15 @@ def demo(db_path: Path | None, subjects: int, seed: int) -> None:
     click.echo(
         f"synthetic MedDRA-layout dictionary loaded (invented terms); {reporting.coded} serious "
         f"events coded, {reporting.susars} reporting clocks placed around today"
+    )
+    from warehouse.review.demo_setup import prepare_demo_review
+
+    review = prepare_demo_review(system_session(db, "demo"))
+    states = ", ".join(f"{n} {state}" for state, n in sorted(review.queries.items()))
+    click.echo(
+        f"data review: queries {states}; {review.verified_rows} records verified against "
+        f"source; {review.signed} casebooks signed, {review.broken} signature broken by a "
+        "later change"
     )
 
 
@@ -206,3 +216,4 @@ register_exchange(main)
 register_sites(main)
 register_reporting(main)
 register_linkage(main)
+register_review(main, users)

@@ -192,11 +192,16 @@ def _visits(
 ) -> None:
     rng, day = h.rng, h.first_dose
     baselines = {s: rng.uniform(*rng_range) for s, (rng_range, _) in scale_plan.items()}
+    # each child's response to treatment drifts slowly from visit to visit (a fresh factor
+    # per visit made scores jump more between two visits than any real child's do)
+    response: dict[str, float] = {}
     while day <= h.end:
         years = (day - h.first_dose).days / 365.25
         for scale, (_, gain) in scale_plan.items():
             spec = REF.scale(scale)
-            value = baselines[scale] + gain * years * rng.uniform(0.3, 1.4) + rng.gauss(0, 1.5)
+            draw = rng.uniform(0.3, 1.4)
+            response[scale] = 0.85 * response.get(scale, draw) + 0.15 * draw
+            value = baselines[scale] + gain * years * response[scale] + rng.gauss(0, 1.5)
             value = max(
                 spec["min"],
                 value

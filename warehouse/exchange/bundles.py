@@ -52,6 +52,7 @@ from warehouse.linkage.storage import (
     write_token_rows,
 )
 from warehouse.linkage.storage import token_columns as frames_columns
+from warehouse.review.soft_checks import checks_after_save
 from warehouse.store.access import EXPORT_BUNDLE, IMPORT_BUNDLE, Session, require
 from warehouse.store.atomic import audit_recorder, database_id, staged_output
 from warehouse.store.audit import Event, audited_transaction
@@ -459,6 +460,8 @@ def import_bundle(
     except _AlreadyImported:
         summary.already_imported = True
         summary.inserted, summary.updated = {}, {}
+    if not summary.already_imported:
+        checks_after_save(session.db, [str(c.subject["subject_id"]) for c in cases])
     report("import", 3, 3)
     return summary
 

@@ -49,6 +49,7 @@ from warehouse.exchange.limits import InputLimits
 from warehouse.export.dictionary import marker_names
 from warehouse.linkage.storage import token_row, write_token_rows
 from warehouse.linkage.tokens import Identifiers
+from warehouse.review.soft_checks import checks_after_save
 from warehouse.store.access import WRITE_CLINICAL, Session, require
 from warehouse.store.frames import records
 from warehouse.store.progress import Progress, no_progress
@@ -529,6 +530,8 @@ def _write(
             index = rows[at] if at is not None and at < len(rows) else None
             _report_problem(work, problem.table, dataclasses.replace(problem, row=index))
         return UpsertSummary([])
+    if not dry_run and done:
+        checks_after_save(session.db, done[0].subject_ids)
     return done[0]
 
 

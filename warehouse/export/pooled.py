@@ -23,6 +23,7 @@ from schemas import TABLES, load_reference
 from schemas.common import as_dict
 from schemas.errors import CaseguardError
 from schemas.treatments import SWITCH_REASONS
+from warehouse.store.review_marks import verified_signed_rows
 
 EXPORT_TABLES = (
     "subjects",
@@ -200,3 +201,18 @@ def default_scrub(texts: list[str]) -> list[str]:
 def counts_json(value: Any) -> str:
     """Redaction counts as compact JSON text."""
     return json.dumps(as_dict(value) or {}, sort_keys=True)
+
+
+def verified_signed_only(
+    conn: duckdb.DuckDBPyConnection, eligible: pd.DataFrame, excluded: dict[str, int]
+) -> pd.DataFrame:
+    """Only the eligible subjects whose casebook is signed (signature standing) and every
+    one of whose records is verified against source; ``excluded`` counts the others."""
+    rows = verified_signed_rows(conn, list(eligible["subject_id"]))
+    done = rows.groupby("subject_id")[["verified", "signed"]].all()
+    keep = set(done.index[done["verified"] & done["signed"]])
+    kept = eligible[eligible["subject_id"].isin(keep)].reset_index(drop=True)
+    excluded["not_verified_and_signed"] = len(eligible) - len(kept)
+    excluded["excluded"] += excluded["not_verified_and_signed"]
+    excluded["eligible"] = len(kept)
+    return kept

@@ -21,6 +21,8 @@ def preview(session: Session, options: ExportOptions) -> dict[str, Any]:
     options.check()
     with session.db.connect(read_only=True) as conn:
         excluded, eligible = pooled.exclusions(conn), pooled.eligible_subjects(conn)
+        if options.verified_only:
+            eligible = pooled.verified_signed_only(conn, eligible, excluded)
     return {**anonymise(eligible, options).report, "excluded": excluded}
 
 

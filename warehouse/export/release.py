@@ -31,6 +31,7 @@ from warehouse.store.atomic import audit_recorder, database_id, staged_output
 from warehouse.store.audit import Event, audited_transaction
 from warehouse.store.meddra_names import meddra_names
 from warehouse.store.progress import Progress, stages
+from warehouse.store.review_marks import review_counts
 
 DATE_MODES = ("shifted", "study-day")
 STAGES = ["read", "disclosure", "free text", "tables", "sdtm", "write", "audit"]
@@ -55,6 +56,8 @@ class ExportOptions:
     # utility weights and pinned levels of quasi-identifiers, e.g. (("area", "1"),)
     weights: tuple[tuple[str, str], ...] = ()
     pins: tuple[tuple[str, str], ...] = ()
+    # only subjects whose casebook is signed and every record verified against source
+    verified_only: bool = False
 
     def check(self) -> None:
         """Raise a clear error for an impossible option."""
@@ -121,9 +124,19 @@ def _study_days(frames: dict[str, pd.DataFrame], first_dose: pd.Series) -> None:
         frames[table] = frame
 
 
-def _read(session: Session) -> tuple[dict[str, int], pd.DataFrame]:
+def _read(session: Session, verified_only: bool) -> tuple[dict[str, int], pd.DataFrame]:
     with session.db.connect(read_only=True) as conn:
-        return pooled.exclusions(conn), pooled.eligible_subjects(conn)
+        excluded, eligible = pooled.exclusions(conn), pooled.eligible_subjects(conn)
+        if verified_only:
+            eligible = pooled.verified_signed_only(conn, eligible, excluded)
+        return excluded, eligible
+
+
+def _review_figures(session: Session, released: pd.DataFrame) -> dict[str, int]:
+    """How many exported records were verified against source and how many lie in a
+    signed casebook (and how many subjects are both, whole)."""
+    with session.db.connect(read_only=True) as conn:
+        return review_counts(conn, list(released["subject_id"]))
 
 
 def _read_tables(
@@ -183,6 +196,7 @@ def _manifest(
     options: ExportOptions,
     excluded: dict[str, int],
     report: dict[str, Any],
+    review: dict[str, int] | None = None,
 ) -> tuple[dict[str, Any], str]:
     for entry in files:
         path = staging / entry["name"]
@@ -198,6 +212,7 @@ def _manifest(
             "suppressed": report["subjects_suppressed"],
             "released": report["subjects_released"],
         },
+        "review": {"verified_only": options.verified_only, **(review or {})},
         "files": files,
     }
     data = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
@@ -225,7 +240,7 @@ def export_pooled(
     options.check()
     out_dir = Path(out_dir)
     step = stages(progress, STAGES)
-    excluded, eligible = _read(session)
+    excluded, eligible = _read(session, options.verified_only)
     step("read")
     result = anonymise(eligible, options)
     report = {**result.report, "forced": bool(result.refused and options.force)}
@@ -266,12 +281,14 @@ def export_pooled(
         report_path.write_text(json.dumps(report, indent=2, ensure_ascii=False), "utf-8")
         files.append({"name": report_path.name, "rows": len(report["generalisation"])})
         step("write")
-        manifest, digest = _manifest(staged.path, files, options, excluded, report)
+        review = _review_figures(session, released)
+        manifest, digest = _manifest(staged.path, files, options, excluded, report, review)
         details = {
             "parameters": asdict(options),
             "manifest_sha256": digest,
             "rows": {f["name"]: f["rows"] for f in files},
             "subjects": manifest["subjects"],
+            "review": manifest["review"],
         }
         staged.publish(digest, db_id)  # fsynced, renamed into place
         _audit(session, "export", details, digest)  # commits only once the files are there

@@ -22,10 +22,16 @@ MANAGE_SITES = "manage_sites"
 MANAGE_USERS = "manage_users"
 # scoring pooled linkage tokens and deciding which pseudonyms are one child (cross-site)
 LINK_RECORDS = "link_records"
+WRITE_REVIEW = "write_review"  # queries, source-data verification marks: never clinical values
+ANSWER_QUERY = "answer_query"
+SIGN_CASEBOOK = "sign_casebook"  # only a site user an admin made an investigator
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     # site neurologists: their own site's clinical records, read and write, and its bundle
-    "site_user": frozenset({READ_CLINICAL, WRITE_CLINICAL, READ_AGGREGATE, EXPORT_BUNDLE}),
+    # (investigators among them sign casebooks; they answer their centre's queries)
+    "site_user": frozenset(
+        {READ_CLINICAL, WRITE_CLINICAL, READ_AGGREGATE, EXPORT_BUNDLE, ANSWER_QUERY, SIGN_CASEBOOK}
+    ),
     # coordinators: all sites; writes (imports, corrections) always audited with reasons
     "coordinator": frozenset(
         {
@@ -38,14 +44,20 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             MANAGE_SITES,
             MANAGE_USERS,
             LINK_RECORDS,
+            WRITE_REVIEW,
+            ANSWER_QUERY,
         }
     ),
-    # monitors: read-only across sites, no row-level export (pooled data or site bundles)
-    "monitor": frozenset({READ_CLINICAL, READ_AGGREGATE}),
+    # monitors: clinical values read-only across sites, no row-level export (pooled data
+    # or site bundles); they write queries and verification marks, never a clinical value
+    "monitor": frozenset({READ_CLINICAL, READ_AGGREGATE, WRITE_REVIEW}),
     # administrators: accounts, sites and keys; no row-level clinical data
     "admin": frozenset({READ_AGGREGATE, MANAGE_SITES, MANAGE_USERS}),
 }
 SITE_SCOPED_ROLES = frozenset({"site_user"})
+# Rights a role holds only together with an attribute an administrator sets per user
+# (signing needs the investigator attribute): not compared when a role is granted.
+ATTRIBUTE_GATED = frozenset({SIGN_CASEBOOK})
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ __all__ = [
     "AccountLocked",
     "LoginFailed",
     "add_user",
+    "confirm_password",
     "disable_user",
     "list_users",
     "log_in",
@@ -104,6 +105,7 @@ def _check(
     credentials: tuple[str, str],
     row: tuple[Any, ...],
     now: dt.datetime,
+    success: str = "login",
 ) -> Session | CaseguardError:
     """Apply lockout and password rules to one account row; return a session or the error."""
     username, password = credentials
@@ -128,8 +130,31 @@ def _check(
     conn.execute(
         "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?", [username]
     )
-    events.append(Event("login", "users", username, after={"role": role, "site": site_code}))
+    events.append(Event(success, "users", username, after={"role": role, "site": site_code}))
     return Session(db, username, role, site_code)
+
+
+def confirm_password(session: Session, password: str, now: dt.datetime | None = None) -> None:
+    """Ask a signed-in user for their password again (an electronic signature's second
+    component): a wrong one counts toward the lockout exactly as a failed login does.
+
+    Raises :class:`LoginFailed` or :class:`AccountLocked`.
+    """
+    now = now or _now()
+    with audited_transaction(session.db, session.actor) as (conn, events):
+        row = one(
+            conn,
+            "SELECT password_hash, role, site_code, active, failed_logins, locked_until "
+            "FROM users WHERE username = ?",
+            [session.username],
+        )
+        if row is None:
+            outcome: Any = LoginFailed("wrong user name or password")
+        else:
+            credentials = (session.username, password)
+            outcome = _check(session.db, conn, events, credentials, row, now, "password_confirmed")
+    if isinstance(outcome, Exception):
+        raise outcome
 
 
 def _dummy_hash() -> str:

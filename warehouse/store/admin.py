@@ -10,7 +10,14 @@ from argon2 import PasswordHasher
 
 from schemas import TABLES, checked_table, load_reference
 from schemas.errors import AccessDenied, CaseguardError, Conflict, ValidationFailed
-from warehouse.store.access import MANAGE_SITES, MANAGE_USERS, ROLE_ACTIONS, Session, require
+from warehouse.store.access import (
+    ATTRIBUTE_GATED,
+    MANAGE_SITES,
+    MANAGE_USERS,
+    ROLE_ACTIONS,
+    Session,
+    require,
+)
 from warehouse.store.audit import Event, audited_transaction, canonical_json
 from warehouse.store.db import one
 from warehouse.store.frames import insert, key_of, records
@@ -69,7 +76,7 @@ def require_grant(session: Session, role: str, what: str) -> None:
     an administrator can neither create nor take over (by a password reset) an account
     that reads them; only a role that already holds those rights can grant them.
     """
-    extra = ROLE_ACTIONS.get(role, frozenset()) - ROLE_ACTIONS[session.role]
+    extra = ROLE_ACTIONS.get(role, frozenset()) - ROLE_ACTIONS[session.role] - ATTRIBUTE_GATED
     if not extra:
         return
     with audited_transaction(session.db, session.actor) as (_conn, events):

@@ -24,6 +24,7 @@ from warehouse.store.access import READ_CLINICAL, WRITE_CLINICAL, Session, requi
 from warehouse.store.audit import Event, audited_transaction
 from warehouse.store.db import one
 from warehouse.store.frames import insert, key_of, records, select
+from warehouse.store.review_marks import clear_after_changes
 from warehouse.store.upsert import upsert_cases
 
 Progress = Callable[[int, int], None]
@@ -191,6 +192,7 @@ def add_records(
                     reason="fatal adverse event recorded",
                 )
             )
+        events.extend(clear_after_changes(conn, events))
     return SaveSummary([subject_id], counts)
 
 
@@ -220,8 +222,17 @@ def _apply(case: Case, change: Change) -> tuple[dict[str, Any], dict[str, Any]]:
     raise NotFound(f"no {change.table} row {'|'.join(map(str, change.key.values()))}")
 
 
-def update_rows(session: Session, subject_id: str, changes: Sequence[Change], reason: str) -> None:
-    """Correct stored values of one subject, with a reason; validated, audited, atomic."""
+def update_rows(
+    session: Session,
+    subject_id: str,
+    changes: Sequence[Change],
+    reason: str,
+    finish: Callable[[duckdb.DuckDBPyConnection, list[Event]], None] | None = None,
+) -> None:
+    """Correct stored values of one subject, with a reason; validated, audited, atomic.
+
+    ``finish``, if given, runs inside the same transaction after the rows are written
+    (a query answered by this correction is recorded with it, or neither is)."""
     if not reason or not reason.strip():
         raise CaseguardError("a reason is required to change a saved clinical value")
     case = load_case(session, subject_id)
@@ -262,6 +273,9 @@ def update_rows(session: Session, subject_id: str, changes: Sequence[Change], re
                     reason=reason.strip(),
                 )
             )
+        events.extend(clear_after_changes(conn, events))
+        if finish is not None:
+            finish(conn, events)
 
 
 def withdraw_consent(session: Session, subject_id: str, withdrawn_date: Any, reason: str) -> None:

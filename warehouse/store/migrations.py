@@ -200,7 +200,7 @@ def m007_expedited_reporting(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 @migration
-def m010_linkage(conn: duckdb.DuckDBPyConnection) -> None:
+def m008_linkage(conn: duckdb.DuckDBPyConnection) -> None:
     """Record linkage (warehouse/linkage): keyed identifier tokens made at the sites
     (never the identifiers, never exported in pooled data), the pairs Splink scored,
     and the coordinator's decisions on them (same child / different children, undoable)."""
@@ -227,6 +227,47 @@ def m010_linkage(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(
         "CREATE INDEX idx_linkage_decisions_pair ON linkage_decisions (subject_id_a, subject_id_b)"
     )
+
+
+@migration
+def m009_data_review(conn: duckdb.DuckDBPyConnection) -> None:
+    """Data review: queries on one field of one row and their messages (question,
+    answers, closing, re-opening; scrubbed text only), source-data verification marks per
+    row, investigators (an attribute of a site user set by an admin) and casebook
+    signatures (who, when, meaning, hash of the signed rows; broken by a later change)."""
+    conn.execute("""
+        CREATE TABLE queries (
+            query_id VARCHAR PRIMARY KEY, site_code VARCHAR NOT NULL,
+            subject_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL,
+            row_key VARCHAR NOT NULL, field VARCHAR NOT NULL, state VARCHAR NOT NULL,
+            origin VARCHAR NOT NULL, rule_id VARCHAR, opened_by VARCHAR NOT NULL,
+            opened_at TIMESTAMP NOT NULL, answered_at TIMESTAMP, closed_at TIMESTAMP,
+            first_answered_at TIMESTAMP)""")
+    conn.execute("""
+        CREATE TABLE query_messages (
+            query_id VARCHAR NOT NULL, n INTEGER NOT NULL, kind VARCHAR NOT NULL,
+            text VARCHAR, correction VARCHAR, author VARCHAR NOT NULL,
+            role VARCHAR NOT NULL, written_at TIMESTAMP NOT NULL, PRIMARY KEY (query_id, n))""")
+    conn.execute("""
+        CREATE TABLE sdv_marks (
+            table_name VARCHAR NOT NULL, row_key VARCHAR NOT NULL,
+            subject_id VARCHAR NOT NULL, site_code VARCHAR NOT NULL,
+            verified_by VARCHAR NOT NULL, verified_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (table_name, row_key))""")
+    conn.execute("""
+        CREATE TABLE investigators (
+            username VARCHAR PRIMARY KEY, granted_by VARCHAR NOT NULL,
+            granted_at TIMESTAMP NOT NULL)""")
+    conn.execute("""
+        CREATE TABLE signatures (
+            signature_id VARCHAR PRIMARY KEY, subject_id VARCHAR NOT NULL,
+            site_code VARCHAR NOT NULL, username VARCHAR NOT NULL,
+            signed_at TIMESTAMP NOT NULL, meaning VARCHAR NOT NULL,
+            rows_sha256 VARCHAR NOT NULL, broken_at TIMESTAMP, broken_by VARCHAR)""")
+    conn.execute("CREATE INDEX idx_queries_subject ON queries (subject_id)")
+    conn.execute("CREATE INDEX idx_queries_site_state ON queries (site_code, state)")
+    conn.execute("CREATE INDEX idx_sdv_subject ON sdv_marks (subject_id)")
+    conn.execute("CREATE INDEX idx_signatures_subject ON signatures (subject_id)")
 
 
 def _ensure_ledger(conn: duckdb.DuckDBPyConnection) -> None:

@@ -36,6 +36,7 @@ from warehouse.store.access import WRITE_CLINICAL, Session, require
 from warehouse.store.audit import Event, audited_transaction, canonical_json
 from warehouse.store.db import one
 from warehouse.store.frames import insert, key_of, records
+from warehouse.store.review_marks import clear_after_changes
 
 MODES = ("new", "skip", "update")
 # Columns a re-run of the same import fills afresh: not a difference in what was entered.
@@ -305,6 +306,7 @@ def upsert_cases(
             _write_table(conn, table, frames[table], mode, reason, (events, problems, summary))
         if problems:
             raise ValidationFailed(problems)
+        events.extend(clear_after_changes(conn, events))
         if finish is not None:
             finish(conn, events, summary)
     return summary

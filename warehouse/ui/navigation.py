@@ -53,6 +53,20 @@ PAGES: tuple[PageSpec, ...] = (
         "sae-reporting",
     ),
     PageSpec(
+        "review.py",
+        "page_review",
+        ":material/fact_check:",
+        frozenset({"monitor", "coordinator"}),
+        "data-review",
+    ),
+    PageSpec(
+        "queries.py",
+        "page_queries",
+        ":material/contact_support:",
+        frozenset({"site_user", "coordinator"}),
+        "queries",
+    ),
+    PageSpec(
         "subject.py",
         "page_subject",
         ":material/person_search:",
@@ -82,6 +96,13 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/edit_note:",
         frozenset({"site_user"}),
         "narrative",
+    ),
+    PageSpec(
+        "signoff.py",
+        "page_signoff",
+        ":material/signature:",
+        frozenset({"site_user"}),
+        "sign-off",
     ),
     PageSpec(
         "export.py", "page_export", ":material/download:", frozenset({"coordinator"}), "export"

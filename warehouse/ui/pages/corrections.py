@@ -12,6 +12,8 @@ from schemas import load_reference
 from schemas.errors import CaseguardError, ValidationFailed
 from schemas.formats import date_text
 from warehouse.capture import corrections as corr
+from warehouse.review.queries import field_queries
+from warehouse.review.soft_checks import question_text
 from warehouse.store.cases import load_case
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
@@ -79,6 +81,9 @@ status = load_reference().label("subject_statuses", str(case.subject.get("status
 st.markdown(t("corr_subject", subject=subject.subject_id, status=status))
 if withdrawn_on is not None:
     st.warning(t("corr_withdrawn_banner", date=_show(withdrawn_on)))
+open_queries = field_queries(session(), subject.subject_id)
+if not open_queries.empty:
+    st.warning(t("qry_subject_open", count=len(open_queries)))
 saved_message = st.session_state.pop(SAVED, None)
 if saved_message:
     st.success(saved_message)
@@ -106,6 +111,17 @@ else:
     spec, row = specs[field], rows[row_label]
     current = corr.shown_value(spec, corr.current_value(case, table, row.key, field), shift)
     st.caption(t("corr_current", value=_show(current, spec)))
+    row_key = "|".join(str(row.key[c]) for c in row.key)
+    on_field = open_queries[
+        (open_queries["table_name"] == table)
+        & (open_queries["row_key"] == row_key)
+        & (open_queries["field"] == field)
+    ]
+    for query_id, question in zip(on_field["query_id"], on_field["question"], strict=True):
+        st.warning(
+            t("qry_on_field", query=query_id, question=question_text(str(question), lang())),
+            icon=":material/contact_support:",
+        )
     new_value = _value_input(spec, current, f"corr_new|{table}|{row_label}|{field}")
     value_slot = st.empty()
     reason = st.text_area(t("corr_reason"), key=REASON, height=80, help=t("corr_reason_help"))

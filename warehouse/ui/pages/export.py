@@ -49,6 +49,7 @@ with st.form("export_options"):
         key="export_share",
     )
     force = st.checkbox(t("export_force"), key="export_force")
+    verified_only = st.checkbox(t("export_verified_only"), key="export_verified_only")
     with st.expander(t("export_pins"), expanded=PREVIEW in st.session_state):
         st.caption(t("export_pins_help"))
         pins = {}
@@ -66,7 +67,7 @@ with st.form("export_options"):
 
 options = ExportOptions(
     str(fmt), int(k), str(dates), bool(sdtm), float(share) / 100, force,
-    pins=tuple(pins.items()),
+    pins=tuple(pins.items()), verified_only=verified_only,
 )  # fmt: skip
 if show:
     try:
@@ -126,6 +127,15 @@ if archive is not None:
             suppressed=disclosure.get("subjects_suppressed", 0),
             excluded=archive.result.excluded.get("excluded", 0),
             digest=archive.result.manifest_sha256,
+        )
+    )
+    review = archive.result.manifest.get("review", {})
+    st.caption(
+        t(
+            "export_review_figures",
+            verified=review.get("rows_verified", 0),
+            signed=review.get("rows_signed", 0),
+            rows=review.get("rows", 0),
         )
     )
     st.download_button(

@@ -7,9 +7,11 @@ import streamlit as st
 from schemas import load_reference
 from schemas.errors import CaseguardError
 from schemas.formats import number_text
+from warehouse.review.queries import OPEN, list_queries
 from warehouse.safety.overview import site_overview
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import lang, show_error, t
+from warehouse.ui.review_widgets import queries_table
 
 COLUMNS = [
     "site_code",
@@ -55,3 +57,16 @@ for column in shown.columns:
 st.table(
     shown.rename(columns={c: t(f"col_{c}") for c in shown.columns}).set_index(t("col_site_code"))
 )
+
+if session().site_scoped:  # a centre's open queries are its to-do list
+    open_queries = list_queries(session(), state=OPEN)
+    if not open_queries.empty:
+        st.subheader(t("overview_queries_title"))
+        st.warning(
+            t(
+                "overview_open_queries",
+                count=len(open_queries),
+                days=int(open_queries["age_days"].max()),
+            )
+        )
+        st.dataframe(queries_table(open_queries), hide_index=True, width="stretch")

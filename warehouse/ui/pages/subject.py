@@ -26,6 +26,7 @@ from warehouse.capture.subjects_lookup import OpenSubject, open_subject
 from warehouse.demo.hints import demo_local_ids
 from warehouse.linkage.storage import has_tokens, record_identifiers
 from warehouse.linkage.tokens import Identifiers
+from warehouse.review.soft_checks import checks_after_save
 from warehouse.store.admin import list_sites
 from warehouse.store.cases import load_case, save_case
 from warehouse.ui.app_state import session
@@ -302,6 +303,7 @@ def _save(state: dict[str, Any], subject: OpenSubject) -> None:
         state["problems"] = exc.problems
         state["step"] = min(ce.step_of(p) for p in exc.problems)
         return
+    checks_after_save(cur.db, summary.subject_ids)
     parts = [f"{t('subject_table_' + k)}: {n}" for k, n in summary.rows.items() if n]
     st.session_state[FLASH] = t("subject_saved", sid=subject.subject_id, rows=", ".join(parts))
     st.session_state.pop(WIZ, None)

@@ -20,6 +20,7 @@ from schemas.labels import text
 from schemas.problems import Problem
 from warehouse.capture import regimens as rg
 from warehouse.capture.case_summary import treatments_table
+from warehouse.review.soft_checks import checks_after_save
 from warehouse.store.cases import add_records, load_case
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
@@ -268,6 +269,7 @@ def _save() -> None:
     except ValidationFailed as exc:
         st.session_state[PROBLEMS] = {"items": exc.problems, "rows": order}
         return
+    checks_after_save(cur.db, [sid])
     dates = ", ".join(date_text(d, lang()) for d, _ in sorted(chosen))
     st.session_state[FLASH] = t(
         "treatments_saved",

@@ -1,0 +1,199 @@
+"""Review marks that a change to clinical data must undo, inside the change's transaction.
+
+A source-data verification mark says "this row equals the source document"; a casebook
+signature says "this subject's rows are complete and correct". Either stops being true
+the moment a row changes, so every clinical write path (form saves, corrections, imports)
+calls :func:`clear_after_changes` with its audit events before it commits: marks of the
+changed rows are removed and signatures of the changed subjects are marked broken, each
+with its own audit entry. The review room (warehouse.review) sets the marks; this module
+only undoes them and counts them, so the store and the export can use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import duckdb
+
+from schemas import CLINICAL_TABLES, TABLES
+from warehouse.store.audit import Event, canonical_json
+from warehouse.store.frames import key_of, select
+
+CHANGES = frozenset({"insert", "update"})
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _has_review_tables(conn: duckdb.DuckDBPyConnection) -> bool:
+    rows = conn.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('sdv_marks', 'signatures')"
+    ).fetchall()
+    return bool(rows and rows[0][0] == 2)
+
+
+def subject_rows(
+    conn: duckdb.DuckDBPyConnection, subject_id: str
+) -> dict[str, list[dict[str, Any]]]:
+    """Every clinical row of one subject, per table, each table sorted by its key."""
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for table in CLINICAL_TABLES:
+        if table == "ae_causality":
+            where = "ae_id IN (SELECT ae_id FROM adverse_events WHERE subject_id = ?)"
+        else:
+            where = "subject_id = ?"
+        rows = select(conn, table, where, [subject_id])
+        tables[table] = sorted(rows, key=lambda r, t=table: key_of(t, r))  # type: ignore[misc]
+    return tables
+
+
+def rows_sha256(rows: dict[str, list[dict[str, Any]]]) -> str:
+    """SHA-256 of a subject's rows in a stable text form (what a signature covers)."""
+    text = canonical_json({"tables": rows}) or ""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _subject_of(conn: duckdb.DuckDBPyConnection, event: Event) -> str | None:
+    row = event.after or event.before or {}
+    if row.get("subject_id"):
+        return str(row["subject_id"])
+    if event.table == "ae_causality" and row.get("ae_id"):
+        found = conn.execute(
+            "SELECT subject_id FROM adverse_events WHERE ae_id = ?", [row["ae_id"]]
+        ).fetchall()
+        return str(found[0][0]) if found else None
+    return None
+
+
+def clear_after_changes(conn: duckdb.DuckDBPyConnection, events: Sequence[Event]) -> list[Event]:
+    """Undo the review marks the changes in ``events`` make untrue; return their audit events.
+
+    An updated row loses its verification mark; a subject with an inserted or updated row
+    loses the validity of its signature (marked broken, kept for the record).
+    """
+    changes = [e for e in events if e.action in CHANGES and e.table in CLINICAL_TABLES]
+    if not changes or not _has_review_tables(conn):
+        return []
+    out: list[Event] = []
+    updated = {(e.table, e.key) for e in changes if e.action == "update" and e.key}
+    if updated:
+        out += _clear_sdv(conn, updated)
+    subjects = {s for s in (_subject_of(conn, e) for e in changes) if s}
+    if subjects:
+        out += _break_signatures(conn, subjects, changes)
+    return out
+
+
+def _clear_sdv(conn: duckdb.DuckDBPyConnection, keys: set[tuple[Any, Any]]) -> list[Event]:
+    have = conn.execute("SELECT count(*) FROM sdv_marks").fetchall()
+    if not have or not have[0][0]:
+        return []
+    out = []
+    for table, key in sorted(keys):
+        deleted = conn.execute(
+            "DELETE FROM sdv_marks WHERE table_name = ? AND row_key = ? "
+            "RETURNING verified_by, verified_at, subject_id",
+            [table, key],
+        ).fetchall()
+        for mark in deleted:
+            out.append(
+                Event(
+                    "sdv_cleared",
+                    table,
+                    key,
+                    before={"verified_by": mark[0], "verified_at": mark[1], "subject_id": mark[2]},
+                    reason="value changed after source-data verification",
+                )
+            )
+    return out
+
+
+def _break_signatures(
+    conn: duckdb.DuckDBPyConnection, subjects: Iterable[str], changes: Sequence[Event]
+) -> list[Event]:
+    have = conn.execute("SELECT count(*) FROM signatures WHERE broken_at IS NULL").fetchall()
+    if not have or not have[0][0]:
+        return []
+    first_change = {}
+    for event in changes:
+        sid = _subject_of(conn, event)
+        if sid and sid not in first_change:
+            first_change[sid] = f"{event.action} {event.table} {event.key}"
+    out = []
+    now = _now()
+    for sid in sorted(subjects):
+        broken = conn.execute(
+            "UPDATE signatures SET broken_at = ?, broken_by = ? "
+            "WHERE subject_id = ? AND broken_at IS NULL RETURNING signature_id, username",
+            [now, first_change.get(sid, "change"), sid],
+        ).fetchall()
+        out += [
+            Event(
+                "signature_broken",
+                "signatures",
+                str(signature_id),
+                before={"subject_id": sid, "signed_by": username},
+                after={"broken_by": first_change.get(sid)},
+                reason="signed casebook changed after signing",
+            )
+            for signature_id, username in broken
+        ]
+    return out
+
+
+def review_counts(conn: duckdb.DuckDBPyConnection, subject_ids: Sequence[str]) -> dict[str, int]:
+    """For the given subjects: rows, rows verified against source, rows in a currently
+    signed casebook, and subjects whose casebook is signed with every row verified."""
+    if not _has_review_tables(conn):
+        return {"rows": 0, "rows_verified": 0, "rows_signed": 0, "subjects_verified_signed": 0}
+    frame = verified_signed_rows(conn, subject_ids)
+    per_subject = frame.groupby("subject_id").agg(
+        verified=("verified", "all"), signed=("signed", "all")
+    )
+    return {
+        "rows": len(frame),
+        "rows_verified": int(frame["verified"].sum()),
+        "rows_signed": int(frame["signed"].sum()),
+        "subjects_verified_signed": int((per_subject["verified"] & per_subject["signed"]).sum()),
+    }
+
+
+def verified_signed_rows(conn: duckdb.DuckDBPyConnection, subject_ids: Sequence[str]) -> Any:
+    """One row per clinical row of the subjects: subject_id, table_name, row_key,
+    verified (an SDV mark stands) and signed (the subject's signature stands)."""
+    import pandas as pd
+
+    parts = []
+    ids = pd.DataFrame({"subject_id": list(subject_ids)}, dtype=object)
+    conn.register("_review_ids", ids)
+    try:
+        for table in CLINICAL_TABLES:
+            key_sql = " || '|' || ".join(f"CAST(t.{c} AS VARCHAR)" for c in TABLES[table].key)
+            if table == "ae_causality":
+                source = (
+                    "ae_causality t JOIN adverse_events a USING (ae_id) "
+                    "JOIN _review_ids i ON a.subject_id = i.subject_id"
+                )
+                sid = "a.subject_id"
+            else:
+                source = f"{table} t JOIN _review_ids i ON t.subject_id = i.subject_id"
+                sid = "t.subject_id"
+            parts.append(
+                f"SELECT {sid} AS subject_id, '{table}' AS table_name, {key_sql} AS row_key "
+                f"FROM {source}"
+            )
+        sql = f"""
+            WITH r AS ({" UNION ALL ".join(parts)})
+            SELECT r.subject_id, r.table_name, r.row_key,
+                   m.row_key IS NOT NULL AS verified,
+                   r.subject_id IN (SELECT subject_id FROM signatures
+                                    WHERE broken_at IS NULL) AS signed
+            FROM r LEFT JOIN sdv_marks m
+              ON m.table_name = r.table_name AND m.row_key = r.row_key"""
+        return conn.execute(sql).df()
+    finally:
+        conn.unregister("_review_ids")

@@ -1,0 +1,153 @@
+"""Queries (site users, coordinators): the open queries of one's centre, each with its
+thread; answer with text, with a corrected value (audited with the query as its reason,
+in one transaction with the answer), or both."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import streamlit as st
+
+from anonymise.errors import ScrubberUnavailable
+from schemas.errors import CaseguardError, ValidationFailed
+from warehouse.capture import corrections as corr
+from warehouse.capture.real_dates import refuse_future
+from warehouse.review import queries as q
+from warehouse.review.answering import answer_with_correction
+from warehouse.store.cases import load_case
+from warehouse.ui.app_state import session
+from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
+from warehouse.ui.review_widgets import (
+    field_name,
+    queries_table,
+    query_label,
+    show_thread,
+    text_refused,
+)
+from warehouse.ui.subject_state import current_subject
+
+DONE = "qry_done"
+
+current = session()
+st.title(t("qry_title"))
+st.caption(t("qry_caption"))
+done = st.session_state.pop(DONE, None)
+if done:
+    st.success(done)
+show_all = st.checkbox(t("qry_show_all"), key="qry_show_all")
+try:
+    found = q.list_queries(current, state=None if show_all else q.OPEN)
+except CaseguardError as exc:
+    show_error(exc)
+    st.stop()
+if found.empty:
+    st.info(t("qry_none"))
+    st.stop()
+st.dataframe(queries_table(found), hide_index=True, width="stretch")
+labels = {row["query_id"]: query_label(row) for _, row in found.iterrows()}
+chosen = st.selectbox(
+    t("rev_pick_query"), list(labels), key="qry_query", format_func=labels.__getitem__
+)
+picked = found[found["query_id"] == chosen].iloc[0]
+st.subheader(t("rev_thread"))
+show_thread(current, chosen)
+if picked["state"] != q.OPEN:
+    st.stop()
+
+
+def _shown(value: Any, spec: corr.FieldSpec) -> str:
+    if value is None or value == "":
+        return t("corr_empty_value")
+    if isinstance(value, bool):
+        return t("corr_yes") if value else t("corr_no")
+    return corr.value_label(spec, value, lang())
+
+
+def _value_input(spec: corr.FieldSpec, shown: Any, key: str) -> Any:
+    label = t("qry_new_value")
+    if spec.kind == "date":
+        st.session_state.setdefault(key, shown)
+        return date_field(label, key, help=t("corr_date_help"))
+    if spec.kind == "bool":
+        return st.checkbox(label, value=bool(shown), key=key)
+    if spec.kind in ("int", "float"):
+        number = int if spec.kind == "int" else float
+        return st.number_input(label, value=None if shown is None else number(shown), key=key)
+    if spec.kind == "choice":
+        options: list[Any] = [*([None] if spec.nullable else []), *spec.options]
+        index = options.index(shown) if shown in options else None
+        return st.selectbox(
+            label,
+            options,
+            index=index,
+            key=key,
+            format_func={o: _shown(o, spec) for o in options}.__getitem__,
+        )
+    return st.text_input(label, value=shown or "", key=key)
+
+
+table, column, subject_id = picked["table_name"], picked["field"], picked["subject_id"]
+case = load_case(current, subject_id)
+specs = {spec.name: spec for spec in corr.editable_fields(case, table)}
+spec = specs.get(column)
+opened = current_subject()
+shift = opened.date_shift_days if opened is not None and opened.subject_id == subject_id else None
+key = q.key_values(table, picked["row_key"])
+stored = corr.current_value(case, table, key, column)
+
+answer = st.text_area(t("qry_answer"), key=f"qry_answer|{chosen}", height=100)
+answer_slot = st.empty()
+new_value: Any = None
+correcting = False
+if spec is None:
+    st.caption(t("qry_not_editable"))
+elif spec.kind == "date" and shift is None:
+    st.caption(t("qry_date_needs_subject"))
+else:
+    correcting = st.checkbox(t("qry_correct"), key=f"qry_correct|{chosen}")
+    shown = corr.shown_value(spec, stored, shift or 0)
+    st.caption(t("qry_current", value=_shown(shown, spec)))
+    if correcting:
+        new_value = _value_input(spec, shown, f"qry_value|{chosen}")
+value_slot = st.empty()
+
+if st.button(t("qry_send"), key="qry_send", type="primary"):
+    try:
+        if correcting and spec is not None:
+            shown = corr.shown_value(spec, stored, shift or 0)
+            if new_value == shown:
+                value_slot.info(t("qry_unchanged"))
+                st.stop()
+            problem = corr.value_problem(spec, new_value)
+            if problem is not None:
+                value_slot.error(t(f"corr_value_{problem.code}", types=", ".join(problem.types)))
+                st.stop()
+            if spec.kind == "date" and isinstance(new_value, dt.date):
+                refuse_future([(table, 0, column, new_value)])
+            answer_with_correction(
+                current, chosen, answer, corr.stored_value(spec, new_value, shift or 0)
+            )
+            message = t(
+                "qry_sent_corrected",
+                query=chosen,
+                field=field_name(table, column),
+                old=_shown(shown, spec),
+                new=_shown(new_value, spec),
+            )
+        else:
+            if not answer.strip():
+                answer_slot.error(t("qry_need_something"))
+                st.stop()
+            q.answer_query(current, chosen, answer)
+            message = t("qry_sent", query=chosen)
+    except ValidationFailed as exc:
+        with value_slot.container():
+            show_problems(field_name(table, column), exc.problems)
+    except (q.QueryTextError, ScrubberUnavailable) as exc:
+        text_refused(exc, answer_slot)
+    except CaseguardError as exc:
+        show_error(exc)
+    else:
+        st.session_state[DONE] = message
+        st.rerun()

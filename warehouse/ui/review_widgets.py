@@ -1,0 +1,127 @@
+"""Pieces the data-review pages share: query tables, a query's thread, signature status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from anonymise.errors import ScrubberUnavailable
+from schemas.errors import CaseguardError
+from warehouse.capture import corrections as corr
+from warehouse.review import queries as q
+from warehouse.review.signoff import SignatureStatus
+from warehouse.review.soft_checks import question_text
+from warehouse.store.access import Session
+from warehouse.ui.layout import lang, show_error, t
+
+QUERY_COLUMNS = [
+    "query_id",
+    "site_code",
+    "subject_id",
+    "table",
+    "field",
+    "state",
+    "origin",
+    "age_days",
+    "question",
+]
+
+
+def field_name(table: str, field: str) -> str:
+    """A column's label in the user's language."""
+    return corr.field_label(table, field, lang())
+
+
+def query_label(row: Any) -> str:
+    """One line naming a query: id, subject, field and state."""
+    table, state = row["table_name"], row["state"]
+    return (
+        f"{row['query_id']} · {row['subject_id']} · {t('corr_table_' + table)} · "
+        f"{field_name(table, row['field'])} · {t('rev_state_' + state)}"
+    )
+
+
+def queries_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Queries as shown: labels in the user's language, rule questions as sentences."""
+    shown = pd.DataFrame(
+        {
+            "query_id": frame["query_id"],
+            "site_code": frame["site_code"],
+            "subject_id": frame["subject_id"],
+            "table": [t(f"corr_table_{x}") for x in frame["table_name"]],
+            "field": [
+                field_name(a, b) for a, b in zip(frame["table_name"], frame["field"], strict=True)
+            ],
+            "state": [t(f"rev_state_{x}") for x in frame["state"]],
+            "origin": [t(f"rev_origin_{x}") for x in frame["origin"]],
+            "age_days": frame["age_days"],
+            "question": [question_text(x, lang()) for x in frame["question"]],
+        }
+    )
+    return shown.rename(columns={c: t(f"rev_col_{c}") for c in QUERY_COLUMNS})
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return t("corr_empty_value")
+    return str(value)
+
+
+def show_thread(session: Session, query_id: str) -> None:
+    """A query's steps, oldest first, with who wrote them and when (UTC)."""
+    thread = q.messages(session, query_id)
+    steps: list[Any] = list(thread.itertuples(index=False))
+    for step in steps:
+        when = pd.Timestamp(step.written_at).strftime("%Y-%m-%d %H:%M")
+        head = f"**{t(f'rev_kind_{step.kind}')}** — {step.author} ({step.role}), {when} UTC"
+        body = question_text(step.text, lang())
+        with st.container(border=True):
+            st.markdown(head)
+            if body:
+                st.text(body)
+            if isinstance(step.correction, str):  # NULL reads as None or NaN
+                change = json.loads(step.correction)
+                st.caption(
+                    t(
+                        "rev_correction",
+                        field=change.get("field"),
+                        before=_shown(change.get("before")),
+                        after=_shown(change.get("after")),
+                    )
+                )
+
+
+def text_refused(exc: Exception, slot: Any) -> bool:
+    """Show why a question/answer was refused next to its box; False if not a text error."""
+    if isinstance(exc, q.QueryTextError):
+        slot.error(t(f"rev_text_{exc.code}"))
+        return True
+    if isinstance(exc, ScrubberUnavailable):
+        slot.error(t("rev_scrubber_unavailable"))
+        return True
+    if isinstance(exc, CaseguardError):
+        show_error(exc)
+        return True
+    return False
+
+
+def signature_line(status: SignatureStatus) -> None:
+    """The casebook's signature: none, standing (green) or broken (red, with the change)."""
+    if status.signature_id is None:
+        st.info(t("rev_sig_none"))
+        return
+    when = (
+        status.signed_at.strftime("%Y-%m-%d %H:%M")
+        if isinstance(status.signed_at, dt.datetime)
+        else ""
+    )
+    if status.valid:
+        st.success(t("rev_sig_valid", user=status.username, when=when, meaning=status.meaning))
+    else:
+        st.error(
+            t("rev_sig_broken", user=status.username, when=when, change=status.broken_by or "—")
+        )
