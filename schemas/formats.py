@@ -56,6 +56,18 @@ def number_text(value: float, lang: str, decimals: int | None = None) -> str:
     return format_decimal(float(value), format=pattern, locale=locale_of(lang))
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def dose_amount_text(value: float, lang: str) -> str:
+    """An amount to three significant digits; one of a million or more in scientific
+    notation as a prescriber writes it ("8.8 × 10¹⁴", "8,8 × 10¹⁴"), not as 15 digits."""
+    if value == 0 or abs(value) < 1e6:
+        return number_text(float(f"{value:.3g}"), lang)
+    mantissa, exponent = f"{value:.2e}".split("e")
+    return f"{number_text(float(mantissa), lang)} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
 @lru_cache(maxsize=4)
 def vega_locale(lang: str) -> dict[str, dict[str, Any]]:
     """Vega's ``formatLocale`` (d3-format) and ``timeFormatLocale`` (d3-time-format)

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from anonymise import pseudonymise
@@ -43,7 +42,7 @@ def signed_msk_subjects(db_path: Path) -> list[tuple[str, str]]:
     """(local id, pseudonym) of MSK demo subjects whose casebook signature stands."""
     db = Database(db_path, key_dir=db_path.parent / "keys")
     key = db.keys.site_key("MSK")
-    with duckdb.connect(str(db_path), read_only=True) as conn:
+    with db.connect(read_only=True) as conn:
         signed = {
             r[0]
             for r in conn.execute(
@@ -60,7 +59,8 @@ def signed_msk_subjects(db_path: Path) -> list[tuple[str, str]]:
 
 
 def query_state(db_path: Path, query_id: str) -> str:
-    with duckdb.connect(str(db_path), read_only=True) as conn:
+    # through Database, which asks the served app to hand its kept-open connection over
+    with Database(db_path, key_dir=db_path.parent / "keys").connect(read_only=True) as conn:
         return str(
             conn.execute("SELECT state FROM queries WHERE query_id = ?", [query_id]).fetchall()[0][
                 0
@@ -202,7 +202,8 @@ def test_query_raised_answered_with_a_correction_closed_and_resigned(
     wait_text(site, text("sig_signed", lang, signature="SIG-").split("SIG-")[0])
     if lang == "en":
         shot(site, "signoff.png")
-    with duckdb.connect(str(db_path), read_only=True) as conn:
+    # through Database, which asks the served app to hand its kept-open connection over
+    with Database(db_path, key_dir=db_path.parent / "keys").connect(read_only=True) as conn:
         standing = conn.execute(
             "SELECT count(*) FROM signatures WHERE subject_id = ? AND broken_at IS NULL",
             [subject],

@@ -171,6 +171,6 @@ def test_site_user_codes_a_serious_event_and_its_clock_appears(
     row = page.locator("[role=row]", has=page.locator("[role=gridcell]", has_text=ae_id))
     row.first.wait_for(state="attached", timeout=TIMEOUT)
     cells = row.first.inner_text()
-    assert pt in cells and (day0 + dt.timedelta(days=15)).isoformat() in cells
+    assert pt in cells and date_text(day0 + dt.timedelta(days=15), lang) in cells
     assert text("rep_state_due", lang) in cells
     assert page.get_by_test_id("stException").count() == 0

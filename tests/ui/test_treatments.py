@@ -195,7 +195,7 @@ def test_zolgensma_single_dose_by_weight(monkeypatch: pytest.MonkeyPatch, demo_d
     at.selectbox(key="tr_product").set_value("ONA-ZOLGENSMA").run()
     assert "Enter the body weight" in " ".join(c.value for c in at.caption)
     at.number_input(key="tr_weight").set_value(8.0).run()
-    assert any("For 8 kg: 8.8e+14 vg in total" in c.value for c in at.caption)
+    assert any("For 8 kg: 8.8 × 10¹⁴ vg in total" in c.value for c in at.caption)
     assert "Single dose" in [m.value for m in at.markdown]
     assert "tr_date_1" not in [d.key for d in at.date_input]
     save(at)

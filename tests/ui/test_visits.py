@@ -64,12 +64,12 @@ def test_renders_for_site_user_with_chart_and_history(
     assert spec["facet"]["row"]["field"] == "scale"
     assert any(layer["mark"].get("shape") == "diamond" for layer in spec["spec"]["layer"])
     history = at.dataframe[0].value
-    assert history["Scale"].tolist() == ["CHOP-INTEND"]
+    assert history["Scale"].tolist() == ["CHOP INTEND"]  # the scale's name, not its code
     assert history["Baseline"].tolist() == ["yes"]
     assert history["Visit date"].tolist() == ["2021-06-01"]  # the real date, not the shifted
     x_axis = spec["spec"]["layer"][0]["encoding"]["x"]
     assert x_axis["axis"]["format"] == "%Y-%m-%d"  # day, month and year on every tick
-    assert at.dataframe[1].value["Test"].tolist() == ["PLT"]
+    assert at.dataframe[1].value["Test"].tolist() == ["Platelets"]  # the test's name, not its code
     assert not at.error
 
 
@@ -141,9 +141,9 @@ def test_valid_visit_saves_and_says_what(monkeypatch: pytest.MonkeyPatch, db: Da
     # the form is cleared for the next visit; the history shows the new scores
     assert at.multiselect(key="visit_scales").value == []
     assert set(at.dataframe[0].value["Scale"]) == {
-        "CHOP-INTEND",
-        "HFMSE",
-        "RULM",
+        "CHOP INTEND",
+        "Hammersmith Functional Motor Scale Expanded",
+        "Revised Upper Limb Module",
     }
 
 

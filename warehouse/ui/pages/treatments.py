@@ -15,7 +15,7 @@ import streamlit as st
 
 from schemas.common import REF
 from schemas.errors import CaseguardError, ValidationFailed
-from schemas.formats import date_text, number_text
+from schemas.formats import date_text, dose_amount_text, number_text
 from schemas.labels import text
 from schemas.problems import Problem
 from warehouse.capture import regimens as rg
@@ -186,7 +186,7 @@ else:
             else t(
                 "treatments_total",
                 weight=number_text(float(weight or 0), lang()),
-                amount=f"{number_text(float(f'{amount:.3g}'), lang())} "
+                amount=f"{dose_amount_text(float(amount), lang())} "
                 f"{REF.unit(unit.removesuffix('/kg'), lang())}",
             )
         )
