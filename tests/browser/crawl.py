@@ -21,6 +21,7 @@ from schemas import load_reference
 RUSSIAN_PAGE_LATIN = frozenset(
     {
         "caseguard",
+        "UTC",  # times of query messages; the abbreviation is Russian usage too
         "English",
         "CHOP",
         "INTEND",

@@ -55,9 +55,9 @@ def test_the_queue_shows_pairs_fields_and_both_timelines(
     at = open_page(monkeypatch, db_path, "duplicates.py", user="coordinator")
     table = at.dataframe[0].value
     assert len(table) >= 3
-    assert {"Subject A", "Centre A", "Agreeing fields", "Decision"} <= set(table.columns)
+    assert {"Subject 1", "Centre 1", "Agreeing fields", "Decision"} <= set(table.columns)
     assert (table["Decision"] == "same child").sum() == 3  # the demo's confirmed pairs
-    assert any("birth_date" in text for text in table["Agreeing fields"])
+    assert any("date of birth" in text for text in table["Agreeing fields"])
     markdown = " ".join(m.value for m in at.markdown)
     first = _pending(db_path)[0]
     assert str(first[0]) in markdown and str(first[1]) in markdown

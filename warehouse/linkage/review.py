@@ -80,7 +80,7 @@ def timelines(session: Session, subject_ids: list[str]) -> dict[str, pd.DataFram
         for sid in subject_ids:
             out[sid] = conn.execute(
                 """
-                SELECT coalesce(p.brand, t.product_id) AS product, p.inn,
+                SELECT coalesce(p.brand, t.product_id) AS product, t.product_id, p.inn,
                        date_diff('day', s.index_date, t.start_date) AS start_day,
                        date_diff('day', s.index_date, t.end_date) AS end_day,
                        t.dose, t.dose_unit

@@ -11,6 +11,7 @@ import streamlit as st
 
 from anonymise.errors import ScrubberUnavailable
 from schemas.errors import CaseguardError
+from schemas.formats import date_text
 from warehouse.capture import corrections as corr
 from warehouse.review import queries as q
 from warehouse.review.signoff import SignatureStatus
@@ -76,7 +77,8 @@ def show_thread(session: Session, query_id: str) -> None:
     thread = q.messages(session, query_id)
     steps: list[Any] = list(thread.itertuples(index=False))
     for step in steps:
-        when = pd.Timestamp(step.written_at).strftime("%Y-%m-%d %H:%M")
+        stamp = pd.Timestamp(step.written_at)
+        when = f"{date_text(stamp, lang())} {stamp:%H:%M}"
         head = f"**{t(f'rev_kind_{step.kind}')}** — {step.author} ({step.role}), {when} UTC"
         body = question_text(step.text, lang())
         with st.container(border=True):
@@ -115,7 +117,7 @@ def signature_line(status: SignatureStatus) -> None:
         st.info(t("rev_sig_none"))
         return
     when = (
-        status.signed_at.strftime("%Y-%m-%d %H:%M")
+        f"{date_text(status.signed_at, lang())} {status.signed_at:%H:%M}"
         if isinstance(status.signed_at, dt.datetime)
         else ""
     )

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
+from schemas.common import REF
 from schemas.errors import CaseguardError
+from warehouse.capture.regimens import product_label
 from warehouse.linkage.review import decide, decision_history, review_queue, timelines, undo
 from warehouse.linkage.run import run_linkage
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import show_error, t
+from warehouse.ui.layout import lang, show_error, t
 
 FLASH, PICK, REASON = "dup_flash", "dup_pick", "dup_reason_text"
 
@@ -18,6 +22,13 @@ cur = session()
 
 def _decision_label(value: object) -> str:
     return t(f"dup_decision_{value}") if isinstance(value, str) else t("dup_decision_none")
+
+
+def _fields_text(fields: object) -> str:
+    """The agreeing fields of a pair in the reader's language ("фамилия, дата рождения")."""
+    names = [f.strip() for f in str(fields or "").split(",") if f.strip()]
+    keys = ["dup_field_" + re.sub(r"[^a-z0-9]+", "_", n.lower()).strip("_") for n in names]
+    return ", ".join(t(key) for key in keys)
 
 
 def _queue_table(queue: pd.DataFrame) -> pd.DataFrame:
@@ -29,7 +40,7 @@ def _queue_table(queue: pd.DataFrame) -> pd.DataFrame:
             t("dup_col_site_b"): queue["site_b"],
             t("dup_col_probability"): queue["match_probability"].round(4),
             t("dup_col_weight"): queue["match_weight"].round(1),
-            t("dup_col_fields"): queue["agreeing_fields"],
+            t("dup_col_fields"): [_fields_text(v) for v in queue["agreeing_fields"]],
             t("dup_col_decision"): [_decision_label(v) for v in queue["decision"]],
         }
     )
@@ -43,7 +54,10 @@ def _timeline(frame: pd.DataFrame) -> None:
     st.dataframe(
         pd.DataFrame(
             {
-                t("dup_col_product"): frame["product"],
+                t("dup_col_product"): [
+                    product_label(code, lang()) if code in REF.products.index else name
+                    for code, name in zip(frame["product_id"], frame["product"], strict=True)
+                ],
                 t("dup_col_start"): frame["start_day"],
                 t("dup_col_end"): frame["end_day"],
             }
@@ -118,7 +132,7 @@ def page() -> None:
         st.session_state.pop(PICK, None)
     picked = st.selectbox(t("dup_pair"), pairs, format_func=labels.__getitem__, key=PICK)
     row = queue.iloc[pairs.index(picked or pairs[0])]
-    st.markdown(f"**{t('dup_col_fields')}:** {row['agreeing_fields']}")
+    st.markdown(f"**{t('dup_col_fields')}:** {_fields_text(row['agreeing_fields'])}")
     st.subheader(t("dup_timelines"))
     shown = timelines(cur, [str(row["subject_id_a"]), str(row["subject_id_b"])])
     left, right = st.columns(2)

@@ -13,14 +13,17 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from schemas.common import REF
 from schemas.errors import CaseguardError
+from schemas.formats import date_text
 from warehouse.capture import corrections as corr
+from warehouse.capture.regimens import product_label
 from warehouse.review import metrics, sdv, signoff
 from warehouse.review import queries as q
 from warehouse.store.admin import list_sites
 from warehouse.store.cases import list_subjects, load_case
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import show_error, t
+from warehouse.ui.layout import lang, show_error, t
 from warehouse.ui.review_widgets import (
     field_name,
     queries_table,
@@ -110,6 +113,20 @@ with tab_queries:
                     st.rerun()
 
 
+def _row_text(row_key: str) -> str:
+    """A record's key as the reader names its parts: products by their label, dates in
+    the page's format ("AE-…|SEN-SENIPRUTUG" → "AE-… · Сенипрутуг")."""
+    parts = []
+    for part in str(row_key).split("|"):
+        if part in REF.products.index:
+            parts.append(product_label(part, lang()))
+        elif len(part) == 10 and part[4:5] == "-" and part[7:8] == "-" and part[:4].isdigit():
+            parts.append(date_text(part, lang()))
+        else:
+            parts.append(part)
+    return " · ".join(parts)
+
+
 def _subject_picker(key: str, label: str) -> str | None:
     if subjects.empty:
         st.info(t("rev_no_subjects"))
@@ -132,7 +149,8 @@ with tab_raise:
         )
         rows = {choice.label: choice for choice in corr.rows_of(case, table, 0)}
         row_label = st.selectbox(t("rev_row"), list(rows), key="rev_raise_row")
-        fields = [spec.name for spec in corr.editable_fields(case, table)]
+        specs = {spec.name: spec for spec in corr.editable_fields(case, table)}
+        fields = list(specs)
         column = st.selectbox(
             t("rev_field"),
             fields,
@@ -141,7 +159,16 @@ with tab_raise:
         )
         key = rows[row_label].key
         value = corr.current_value(case, table, key, column)
-        st.caption(t("rev_value", value=t("corr_empty_value") if value is None else value))
+        shown = (
+            t("corr_empty_value")
+            if value is None
+            else corr.value_label(specs[column], value, lang())
+            if isinstance(value, str)
+            else date_text(value, lang())
+            if isinstance(value, dt.date)
+            else value
+        )
+        st.caption(t("rev_value", value=shown))
         question = st.text_area(
             t("rev_question"), key="rev_question", height=100, help=t("rev_question_help")
         )
@@ -176,7 +203,7 @@ with tab_sdv:
             pd.DataFrame(
                 {
                     t("rev_col_table"): [t(f"corr_table_{x}") for x in marks["table_name"]],
-                    t("rev_col_row_key"): marks["row_key"],
+                    t("rev_col_row_key"): [_row_text(k) for k in marks["row_key"]],
                     t("rev_sdv_verified"): marks["verified"],
                 }
             ),
@@ -190,7 +217,7 @@ with tab_sdv:
             options,
             key="rev_sdv_pick",
             format_func={
-                o: f"{t('corr_table_' + o.split(':', 1)[0])} · {o.split(':', 1)[1]}"
+                o: f"{t('corr_table_' + o.split(':', 1)[0])} · {_row_text(o.split(':', 1)[1])}"
                 for o in options
             }.__getitem__,
         )
@@ -215,12 +242,9 @@ with tab_sdv:
             {r["visit_date"] for r in case.assessments} | {r["date"] for r in case.labs}
         )
         if visits:
-            day = st.selectbox(
-                t("rev_sdv_visit"),
-                visits,
-                key="rev_sdv_visit",
-                format_func=lambda d: d.isoformat() if isinstance(d, dt.date) else str(d),
-            )
+            by_text = {date_text(d, lang()): d for d in visits}  # plain text options
+            shown_day = st.selectbox(t("rev_sdv_visit"), list(by_text), key="rev_sdv_visit")
+            day = by_text[shown_day]
             if st.button(t("rev_sdv_mark_visit"), key="rev_sdv_mark_visit"):
                 try:
                     count = sdv.mark_visit(current, subject_id, day)
