@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
@@ -240,7 +240,7 @@ def _stored(conn: duckdb.DuckDBPyConnection, table: str, ae_id: str) -> dict[str
 
 def write_reporting_rows(
     conn: duckdb.DuckDBPyConnection,
-    rows: dict[str, Sequence[dict[str, Any]]],
+    rows: Mapping[str, Sequence[dict[str, Any]]],
     events: list[Event],
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Insert or replace checked reporting rows inside the import's transaction (after
