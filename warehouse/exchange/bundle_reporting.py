@@ -195,6 +195,8 @@ def checked_reporting_rows(
         seen: set[str] = set()
         rows[table] = []
         for line, record in enumerate(frame.to_dict("records"), start=1):
+            if len(problems) >= MAX_PROBLEMS:  # enough to act on; the rest is not read
+                return rows, problems
             row = {
                 str(k): (v if isinstance(v, dt.date | str) else plain(v)) for k, v in record.items()
             }
@@ -212,8 +214,6 @@ def checked_reporting_rows(
             seen.add(ae_id)
             problems.extend(f"{where}: {p}" for p in _row_problems(table, row, signed, loaded))
             rows[table].append(row)
-            if len(problems) >= MAX_PROBLEMS:
-                return rows, problems
     return rows, problems
 
 
