@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from schemas import load_reference
 from schemas.errors import AccessDenied, Conflict, KeyFileError, ValidationFailed
 from tests.warehouse_fixtures import (
     audit_count,
@@ -201,12 +202,15 @@ def test_a_newer_bundle_updates_records_with_audit_entries(
 
 
 def load_case_ids(db: Database) -> list[str]:
+    """MSK subjects with labs, those of the first one's disease first (so a lab row
+    moved between the first two fits the other's disease: only ownership is wrong)."""
     with db.connect(read_only=True) as conn:
         rows = conn.execute(
-            "SELECT DISTINCT subject_id FROM labs JOIN subjects USING (subject_id) "
+            "SELECT DISTINCT subject_id, disease FROM labs JOIN subjects USING (subject_id) "
             "WHERE site_code = 'MSK' ORDER BY 1"
         ).fetchall()
-    return [r[0] for r in rows]
+    first = rows[0][1]
+    return [r[0] for r in sorted(rows, key=lambda r: (r[1] != first, r[0]))]
 
 
 def members_of(path: Path) -> dict[str, bytes]:
@@ -379,7 +383,9 @@ def test_an_invalid_row_fails_validation_and_writes_nothing(
     export_bundle(coordinator(source), "MSK", tmp_path / "msk.zip")
 
     def bad_score(frame: pd.DataFrame) -> pd.DataFrame:
-        frame.loc[frame.index[0], "score"] = 999.0
+        # a scale with an upper bound (which row comes first follows the keyed pseudonyms)
+        bounded = frame["scale"].map(load_reference().scales["max"]).notna()
+        frame.loc[frame.index[bounded][0], "score"] = 999.0
         return frame
 
     resign(tmp_path / "msk.zip", source, "MSK", assessments=bad_score)

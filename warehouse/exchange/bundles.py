@@ -19,6 +19,12 @@ row already stored for another centre or subject is refused, key columns are nev
 rewritten, and the import's audit entry (with the verifying key's fingerprint)
 commits with the rows. A bundle already imported changes nothing; one older than the
 last imported from its site is refused. Rows missing from a bundle are not deleted.
+
+Beside the clinical tables a bundle carries optional members: the site's linkage
+tokens, and each adverse event's MedDRA coding and day 0
+(:mod:`~warehouse.exchange.bundle_reporting`), so an SAE entered offline starts its
+reporting clock at the coordinator. They are checked with the rest before the import's
+one transaction opens and written inside it; a bundle without them still imports.
 """
 
 from __future__ import annotations
@@ -43,6 +49,14 @@ from cryptography.exceptions import InvalidSignature
 
 from schemas import CLINICAL_TABLES, TABLES
 from schemas.errors import CaseguardError, Conflict, ValidationFailed
+from warehouse.exchange.bundle_reporting import MEMBERS as REPORTING
+from warehouse.exchange.bundle_reporting import (
+    check_entries,
+    checked_reporting_rows,
+    loaded_llts,
+    site_reporting_rows,
+    write_reporting_rows,
+)
 from warehouse.exchange.bundle_rows import check_membership, plain_lists
 from warehouse.exchange.limits import CHUNK, InputLimits, read_member
 from warehouse.linkage.storage import BUNDLE_MEMBER as TOKENS
@@ -182,6 +196,8 @@ def export_bundle(
     with session.db.connect(read_only=True) as conn:
         frames = {t: _site_rows(conn, t, site_code) for t in CLINICAL_TABLES}
         frames[TOKENS] = site_token_rows(conn, site_code)  # keyed tokens, never identifiers
+        for table in REPORTING:  # MedDRA coding and day 0 (the reporting clock's start)
+            frames[table] = site_reporting_rows(conn, table, site_code)
     tables: dict[str, bytes] = {}
     for done, (table, frame) in enumerate(frames.items(), start=1):
         tables[table] = _parquet_bytes(frame)
@@ -315,8 +331,10 @@ def _verify_manifest(session: Session, text: bytes, archive: zipfile.ZipFile) ->
 
 def _table_entries(manifest: dict[str, Any], limits: InputLimits) -> dict[str, dict[str, Any]]:
     tables = manifest.get("tables")
-    allowed = (set(CLINICAL_TABLES), {*CLINICAL_TABLES, TOKENS})  # tokens: since issue 23
-    if not isinstance(tables, dict) or set(tables) not in allowed:
+    optional = {TOKENS, *REPORTING}  # tokens: since issue 23; coding and day 0: issue 22
+    if not isinstance(tables, dict) or not (
+        set(CLINICAL_TABLES) <= set(tables) <= set(CLINICAL_TABLES) | optional
+    ):
         raise BundleRejected("the bundle does not hold exactly the clinical tables")
     for table, entry in tables.items():
         ok = isinstance(entry, dict) and isinstance(entry.get("sha256"), str)
@@ -325,6 +343,7 @@ def _table_entries(manifest: dict[str, Any], limits: InputLimits) -> dict[str, d
         if not ok:
             raise BundleRejected(f"the manifest entry of {table} is malformed")
         limits.check_rows(entry["rows"], f"table {table} of the bundle")
+    check_entries(tables)
     return tables
 
 
@@ -338,7 +357,7 @@ def _member_tables(
         raise BundleRejected(f"the bundle holds members it should not: {extra[:3]}")
     limits.check_members(infos.values(), "the bundle")
     frames: dict[str, pd.DataFrame] = {}
-    for table in [t for t in (*CLINICAL_TABLES, TOKENS) if t in tables]:
+    for table in [t for t in (*CLINICAL_TABLES, TOKENS, *REPORTING) if t in tables]:
         info = infos.get(f"{table}.parquet")
         entry = tables[table]
         if info is None:
@@ -430,6 +449,9 @@ def import_bundle(
     )
     if refused:
         raise BundleRejected("; ".join(refused[:3]))
+    reporting, wrong = _reporting_rows(session, frames, site, bundle.created)
+    if wrong:
+        raise BundleRejected("; ".join(wrong[:5]) + (" ..." if len(wrong) > 5 else ""))
     report("validate", 2, 3)
 
     def finish(conn: duckdb.DuckDBPyConnection, events: list[Event], done: UpsertSummary) -> None:
@@ -442,15 +464,17 @@ def import_bundle(
                 f"this bundle of site {site} ({manifest['created_utc']}) is older than the "
                 f"last one imported ({latest:%Y-%m-%dT%H:%M:%SZ}); import the newest instead"
             )
-        summary.inserted, summary.updated = done.inserted, done.updated
         write_token_rows(conn, tokens, events)
+        coded, recoded = write_reporting_rows(conn, reporting, events)
+        summary.inserted = {**done.inserted, **coded}
+        summary.updated = {**done.updated, **recoded}
         after = {
             "payload_sha256": payload,
             "created_utc": manifest["created_utc"],
             "signed": True,
             "key_fingerprint": bundle.key_fingerprint,
-            "inserted": done.inserted,
-            "updated": done.updated,
+            "inserted": summary.inserted,
+            "updated": summary.updated,
         }
         events.append(Event(IMPORT_ACTION, None, site, after=after))
 
@@ -464,6 +488,20 @@ def import_bundle(
         checks_after_save(session.db, [str(c.subject["subject_id"]) for c in cases])
     report("import", 3, 3)
     return summary
+
+
+def _reporting_rows(
+    session: Session, frames: dict[str, pd.DataFrame], site: str, created: dt.datetime
+) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """The bundle's MedDRA coding and day 0 rows, checked against its own events and
+    the MedDRA versions loaded here (before the import's transaction opens)."""
+    coding = frames.get(REPORTING[0])
+    versions = set()
+    if coding is not None and "meddra_version" in coding:
+        versions = {v for v in coding["meddra_version"] if isinstance(v, str) and len(v) <= 8}
+    with session.db.connect(read_only=True) as conn:
+        loaded = loaded_llts(conn, versions)
+    return checked_reporting_rows(frames, site, created, loaded)
 
 
 class _AlreadyImported(Exception):
