@@ -69,6 +69,13 @@ def queries_table(frame: pd.DataFrame) -> pd.DataFrame:
 def _shown(value: Any) -> str:
     if value is None or value == "":
         return t("corr_empty_value")
+    if isinstance(value, bool):  # a ticked box, as the form says it
+        return t("subject_sum_yes" if value else "subject_sum_no")
+    if isinstance(value, str) and len(value) == 10 and value[4:5] == value[7:8] == "-":
+        try:
+            return date_text(dt.date.fromisoformat(value), lang())
+        except ValueError:
+            return value
     return str(value)
 
 
