@@ -1,8 +1,8 @@
 """SAE reporting in a real Chromium: the monitor opens the clocks page of the demo that
 ``make run`` builds (overdue clocks first), downloads both drafts of one serious event,
-and the page is captured to docs/screenshots/sae_clocks.png; a site neurologist codes a
-serious event through the MedDRA LLT search, enters day 0, saves it and finds its clock
-on the SAE reporting page, in Russian and in English."""
+and the page is captured as sae_clocks.png (to docs/screenshots/ by make screenshots); a
+site neurologist codes a serious event through the MedDRA LLT search, enters day 0,
+saves it and finds its clock on the SAE reporting page, in Russian and in English."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from schemas.common import REF
 from schemas.errors import CaseguardError
 from schemas.formats import date_text
 from schemas.labels import text
+from tests.browser import SCREENSHOTS
 from tests.browser.wizard import TIMEOUT, settle, type_date
 from tests.conftest import choose_option, serve_app, sign_in_browser
 from tests.reporting.fixtures import schema_dir
@@ -33,7 +34,8 @@ from warehouse.store.db import Database
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "sae_clocks.png"
+# .screenshots/ in a test run, docs/screenshots/ under `make screenshots` (a clone stays clean)
+SCREENSHOT = SCREENSHOTS / "sae_clocks.png"
 
 
 @pytest.fixture(scope="module")
