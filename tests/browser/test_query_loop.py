@@ -15,6 +15,7 @@ import pytest
 from anonymise import pseudonymise
 from schemas.labels import text
 from tests.browser import SCREENSHOTS
+from tests.browser.wizard import settle
 from tests.conftest import serve_app, sign_in_browser
 from tests.warehouse_fixtures import make_demo
 from warehouse.capture.corrections import field_label
@@ -130,7 +131,8 @@ def test_query_raised_answered_with_a_correction_closed_and_resigned(
     sign_in_browser(monitor, url, "monitor", lang=lang)
     monitor.get_by_role("link", name=text("page_review", lang)).click()
     wait_text(monitor, text("rev_title", lang))
-    monitor.get_by_role("tab", name=text("rev_tab_raise", lang)).click()
+    settle(monitor)
+    monitor.get_by_role("tab", name=text("rev_tab_raise", lang)).last.click()
     pick_typed(monitor, text("rev_subject", lang), subject)
     pick_typed(monitor, text("rev_table", lang), text("corr_table_assessments", lang))
     pick_typed(monitor, text("rev_field", lang), field_label("assessments", "score", lang))
@@ -139,6 +141,7 @@ def test_query_raised_answered_with_a_correction_closed_and_resigned(
         if lang == "en"
         else ("Балл резко снизился, проверьте первичную документацию.")
     )
+    settle(monitor)  # the field pick's rerun redraws the form: a click must not be lost to it
     monitor.get_by_label(text("rev_question", lang), exact=True).fill(question)
     monitor.get_by_role("button", name=text("rev_raise", lang)).click()
     raised = monitor.get_by_test_id("stAlert").filter(has_text=question).first
@@ -162,10 +165,12 @@ def test_query_raised_answered_with_a_correction_closed_and_resigned(
     new = old - 1 if old >= 1 else old + 1
     value_box.fill(f"{new:g}")
     value_box.press("Enter")
+    settle(site)
     answer = (
         "Typing mistake, value corrected." if lang == "en" else "Опечатка, значение исправлено."
     )
     site.get_by_label(text("qry_answer", lang), exact=True).fill(answer)
+    settle(site)
     site.get_by_role("button", name=text("qry_send", lang)).click()
     wait_text(site, query_id)
     site.get_by_test_id("stAlert").filter(has_text=query_id).first.wait_for(timeout=TIMEOUT)
@@ -175,16 +180,19 @@ def test_query_raised_answered_with_a_correction_closed_and_resigned(
 
     # the monitor reads the answer and closes the query
     monitor.get_by_role("link", name=text("page_review", lang)).click()
-    monitor.get_by_role("tab", name=text("rev_tab_queries", lang)).click()
+    wait_text(monitor, text("rev_title", lang))
+    settle(monitor)  # until the rerun ends the page's old copy is still drawn beside the new
+    monitor.get_by_role("tab", name=text("rev_tab_queries", lang)).last.click()
     pick_typed(monitor, text("rev_state", lang), text("rev_state_answered", lang))
     choose_query(monitor, text("rev_pick_query", lang), query_id)
+    settle(monitor)
     correction = text("rev_correction", lang, field="score", before="", after="").split(":")[0]
     wait_text(monitor, correction)  # the answer's correction, shown in the thread
     monitor.get_by_role("button", name=text("rev_close", lang)).click()
     wait_text(monitor, text("rev_closed_ok", lang, query=query_id))
     assert query_state(db_path, query_id) == "closed"
     if lang == "en":
-        monitor.get_by_role("tab", name=text("rev_tab_progress", lang)).click()
+        monitor.get_by_role("tab", name=text("rev_tab_progress", lang)).last.click()
         wait_text(monitor, text("rev_progress_sdv", lang))
         shot(monitor, "data_review.png")
 
