@@ -11,6 +11,7 @@ the same conventions and month names (:func:`vega_locale`).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -49,6 +50,10 @@ def date_text(value: Any, lang: str) -> str:
 def number_text(value: float, lang: str, decimals: int | None = None) -> str:
     """A number as a user reads it in ``lang``, grouped by thousands: with
     ``decimals`` fixed places ("5,00" → ``decimals=2``), else without trailing zeros."""
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        # Babel's decimal context overflows on such values; they are only ever quoted back
+        # (an out-of-range entry), so the plain scientific form is enough
+        return f"{value:g}"
     if decimals is None:
         pattern = "#,##0.######"
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.formats import dose_amount_text
+from schemas.formats import dose_amount_text, number_text
 
 
 @pytest.mark.parametrize(
@@ -22,3 +22,9 @@ from schemas.formats import dose_amount_text
 )
 def test_dose_amounts_read_as_a_prescriber_writes_them(value: float, lang: str, shown: str) -> None:
     assert dose_amount_text(value, lang) == shown
+
+
+@pytest.mark.parametrize("value", [1e22, -1e300, float("inf"), float("nan")])
+def test_numbers_beyond_any_measure_are_quoted_not_crashed_on(value: float) -> None:
+    """A hostile score of 1e22 is quoted back in its message (Babel overflowed on it)."""
+    assert number_text(value, "ru") == f"{value:g}"
