@@ -25,7 +25,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-
 from safety_bench import build_base, grow, machine  # noqa: E402
 
 from warehouse.demo.build import create_demo  # noqa: E402
@@ -36,20 +35,6 @@ from warehouse.store.migrations import migrate  # noqa: E402
 
 SECTION = "## Disclosure search of pooled exports (bench/disclosure_bench.py)"
 TARGET_S = 2.0
-
-
-def write_section(section: str) -> None:
-    """Replace (or append) this benchmark's section of docs/BENCHMARKS.md."""
-    out = ROOT / "docs" / "BENCHMARKS.md"
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        end = text.find("\n## ", start + 1)
-        rest = "\n" + text[end + 1 :] if end != -1 else ""
-        text = text[:start] + section + rest
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    out.write_text(text, encoding="utf-8")
 
 
 def eligible(path: Path) -> Any:
@@ -152,7 +137,7 @@ def main() -> None:
     ]
     print("\n".join(lines))
     if not args.no_write:
-        write_section("\n".join(lines))
+        report.write_section(SECTION, "\n".join(lines))
 
 
 if __name__ == "__main__":

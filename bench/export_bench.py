@@ -25,7 +25,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
+import report  # noqa: E402  (bench/report.py, beside this script)
 from openpyxl import Workbook  # noqa: E402
 
 from schemas import TABLES  # noqa: E402
@@ -228,20 +228,6 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def write_section(section: str) -> None:
-    """Replace (or append) this benchmark's section of docs/BENCHMARKS.md."""
-    out = ROOT / "docs" / "BENCHMARKS.md"
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        end = text.find("\n## ", start + 1)
-        rest = "\n" + text[end + 1 :] if end != -1 else ""
-        text = text[:start] + section + rest
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    out.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     """Run the benchmark and record it."""
     parser = argparse.ArgumentParser()
@@ -334,7 +320,7 @@ def main() -> None:
         ]
     )
     if not args.no_write:
-        write_section(section)
+        report.write_section(SECTION, section)
     print(section)
 
 

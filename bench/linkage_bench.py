@@ -37,7 +37,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-
+import report  # noqa: E402  (bench/report.py, beside this script)
 from safety_bench import machine  # noqa: E402
 
 from warehouse.linkage import normalise  # noqa: E402
@@ -73,20 +73,6 @@ HARSH = ErrorRates(
     adoption=0.04,
     region_blank=0.2,
 )
-
-
-def write_section(section: str) -> None:
-    """Replace (or append) this benchmark's section of docs/BENCHMARKS.md."""
-    out = ROOT / "docs" / "BENCHMARKS.md"
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        end = text.find("\n## ", start + 1)
-        rest = "\n" + text[end + 1 :] if end != -1 else ""
-        text = text[:start] + section + rest
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    out.write_text(text, encoding="utf-8")
 
 
 def scores(found: set[tuple[str, str]], truth: set[tuple[str, str]]) -> dict[str, float]:
@@ -244,7 +230,7 @@ def main() -> None:
     text = section(results, (before, os.getloadavg()[0]), threshold)
     print(text)
     if not args.no_write:
-        write_section(text)
+        report.write_section(SECTION, text)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import report  # noqa: E402  (bench/report.py, beside this script)
 
 from warehouse.demo.build import DATA_CUT, create_demo  # noqa: E402
 from warehouse.safety import cache as safety_cache  # noqa: E402
@@ -235,20 +236,6 @@ def growth(results: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def write_section(section: str) -> None:
-    """Replace (or append) this benchmark's section of docs/BENCHMARKS.md."""
-    out = ROOT / "docs" / "BENCHMARKS.md"
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        end = text.find("\n## ", start + 1)
-        rest = "\n" + text[end + 1 :] if end != -1 else ""
-        text = text[:start] + section + rest
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    out.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     """Build the databases, time them, print and record the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -303,7 +290,7 @@ def main() -> None:
     )
     print(section)
     if not args.no_write:
-        write_section(section)
+        report.write_section(SECTION, section)
 
 
 if __name__ == "__main__":

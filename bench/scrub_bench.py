@@ -45,6 +45,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import report  # noqa: E402  (bench/report.py, beside this script)
 
 from anonymise.evaluation import (  # noqa: E402
     Evaluation,
@@ -347,20 +348,6 @@ def machine() -> str:
     return f"{cpu} ({platform.machine()}), {os.cpu_count()} cores{ram}, Python {python}"
 
 
-def write_section(section: str) -> None:
-    """Replace (or append) this benchmark's section of docs/BENCHMARKS.md."""
-    out = ROOT / "docs" / "BENCHMARKS.md"
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        end = text.find("\n## ", start + 1)
-        rest = "\n" + text[end + 1 :] if end != -1 else ""
-        text = text[:start] + section + rest
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    out.write_text(text, encoding="utf-8")
-
-
 COUNTING = (
     "Both peers are scored with the counting of `anonymise/evaluation.py` "
     "(`python -m anonymise eval`). A gold identifier counts as found (recall) when "
@@ -476,7 +463,7 @@ def main() -> None:
     )
     print(section)
     if not args.no_write:
-        write_section(section)
+        report.write_section(SECTION, section)
 
 
 def _relative(path: Path) -> str:

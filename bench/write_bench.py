@@ -29,7 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-
+import report  # noqa: E402  (bench/report.py, beside this script)
 from export_bench import machine, multiply  # noqa: E402
 from safety_bench import dashboard_page  # noqa: E402
 
@@ -50,20 +50,6 @@ USERS_BEFORE = (5.4, 3500, 4700)  # saves/s, p50 ms, p95 ms
 BUNDLE_BEFORE_S = 152.0
 DASHBOARD_BEFORE_S = 4.6
 EXPORT_BEFORE_S = 8.3
-
-
-def write_section(section: str) -> None:
-    """Replace (or append) this benchmark's section of docs/BENCHMARKS.md."""
-    out = ROOT / "docs" / "BENCHMARKS.md"
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        end = text.find("\n## ", start + 1)
-        rest = "\n" + text[end + 1 :] if end != -1 else ""
-        text = text[:start] + section + rest
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    out.write_text(text, encoding="utf-8")
 
 
 def timed(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float]:
@@ -331,7 +317,7 @@ def main() -> None:
         ]
     )
     if not args.no_write:
-        write_section(section)
+        report.write_section(SECTION, section)
     print(section)
 
 
