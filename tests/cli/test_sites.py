@@ -64,6 +64,15 @@ def add_subject(site_db: Path, site_keys: Path) -> None:
     save_case(site_user(db, "MSK"), make_case(db, "MSK", "ENROL-1"))
 
 
+def site_bundle(p: dict[str, Path]) -> Path:
+    """A subject entered at the site, exported as MSK's signed bundle."""
+    add_subject(p["site_db"], p["site_keys"])
+    bundle = p["root"] / "msk.zip"
+    export = ("bundle", "export", "--db", p["site_db"], "--site", "MSK", "--out", bundle)
+    ok(run(p["site_keys"], *export))
+    return bundle
+
+
 def test_the_three_command_enrolment_lets_bundles_in(parties: dict[str, Path]) -> None:
     """Issue 18 item 6: the documented flow completes from the command line."""
     p = parties
@@ -91,21 +100,7 @@ def test_the_three_command_enrolment_lets_bundles_in(parties: dict[str, Path]) -
     # the same fingerprint at both ends, to be compared by phone
     assert fingerprint_in(at_site) == fingerprint_in(exported) == fingerprint_in(registered)
     assert "BEGIN PUBLIC KEY" in pem.read_text() and "PRIVATE" not in pem.read_text()
-    add_subject(p["site_db"], p["site_keys"])
-    bundle = p["root"] / "msk.zip"
-    ok(
-        run(
-            p["site_keys"],
-            "bundle",
-            "export",
-            "--db",
-            p["site_db"],
-            "--site",
-            "MSK",
-            "--out",
-            bundle,
-        )
-    )
+    bundle = site_bundle(p)
     imported = ok(run(p["keys"], "bundle", "import", "--db", p["db"], bundle))
     assert "9 rows added" in imported and "signature verified" in imported
     # the coordinator holds no secret of the site: neither its pseudonym key nor its
@@ -118,21 +113,7 @@ def test_bundle_import_into_an_unenrolled_coordinator_names_the_fix(
 ) -> None:
     p = parties
     ok(run(p["site_keys"], "site", "init", "MSK", "--db", p["site_db"], "--name", "Moscow"))
-    add_subject(p["site_db"], p["site_keys"])
-    bundle = p["root"] / "msk.zip"
-    ok(
-        run(
-            p["site_keys"],
-            "bundle",
-            "export",
-            "--db",
-            p["site_db"],
-            "--site",
-            "MSK",
-            "--out",
-            bundle,
-        )
-    )
+    bundle = site_bundle(p)
     line = error_line(run(p["keys"], "bundle", "import", "--db", p["db"], bundle))
     assert "not registered" in line and "caseguard site register MSK" in line
 
