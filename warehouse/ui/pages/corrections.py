@@ -10,7 +10,6 @@ import streamlit as st
 from anonymise.errors import ScrubberUnavailable
 from schemas import load_reference
 from schemas.errors import CaseguardError, ValidationFailed
-from schemas.formats import date_text
 from warehouse.capture import corrections as corr
 from warehouse.review.queries import field_queries
 from warehouse.review.soft_checks import question_text
@@ -18,40 +17,10 @@ from warehouse.store.cases import load_case
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
 from warehouse.ui.subject_state import current_subject
+from warehouse.ui.value_widgets import value_input, value_text
 
 SAVED, REASON = "corr_saved", "corr_reason"
 WD_DATE, WD_REASON, WD_CONFIRM = "corr_wd_date", "corr_wd_reason", "corr_wd_confirm"
-
-
-def _show(value: Any, spec: corr.FieldSpec | None = None) -> str:
-    if value is None or value == "":
-        return t("corr_empty_value")
-    if isinstance(value, bool):
-        return t("corr_yes") if value else t("corr_no")
-    if isinstance(value, dt.date):
-        return date_text(value, lang())
-    return corr.value_label(spec, value, lang()) if spec is not None else str(value)
-
-
-def _value_input(spec: corr.FieldSpec, shown: Any, key: str) -> Any:
-    """The input widget for one field kind, prefilled with the saved value."""
-    label = t("corr_new_value")
-    if spec.kind == "date":
-        st.session_state.setdefault(key, shown)
-        return date_field(label, key, help=t("corr_date_help"))
-    if spec.kind == "bool":
-        return st.checkbox(label, value=bool(shown), key=key)
-    if spec.kind in ("int", "float"):
-        number = int if spec.kind == "int" else float
-        start = None if shown is None else number(shown)
-        # No min/max on the widget: an out-of-range value reaches the check, which says why.
-        return st.number_input(label, value=start, key=key)
-    if spec.kind == "choice":
-        options: list[Any] = [*([None] if spec.nullable else []), *spec.options]
-        index = options.index(shown) if shown in options else None
-        shown_as = {option: _show(option, spec) for option in options}
-        return st.selectbox(label, options, index=index, key=key, format_func=shown_as.__getitem__)
-    return st.text_input(label, value=shown or "", key=key)
 
 
 def _refused(problem: corr.InputProblem | None, slot: Any, prefix: str) -> bool:
@@ -80,7 +49,7 @@ withdrawn_on = corr.withdrawal_of(case, shift)
 status = load_reference().label("subject_statuses", str(case.subject.get("status")), lang())
 st.markdown(t("corr_subject", subject=subject.subject_id, status=status))
 if withdrawn_on is not None:
-    st.warning(t("corr_withdrawn_banner", date=_show(withdrawn_on)))
+    st.warning(t("corr_withdrawn_banner", date=value_text(withdrawn_on)))
 open_queries = field_queries(session(), subject.subject_id)
 if not open_queries.empty:
     st.warning(t("qry_subject_open", count=len(open_queries)))
@@ -110,7 +79,7 @@ else:
     )
     spec, row = specs[field], rows[row_label]
     current = corr.shown_value(spec, corr.current_value(case, table, row.key, field), shift)
-    st.caption(t("corr_current", value=_show(current, spec)))
+    st.caption(t("corr_current", value=value_text(current, spec)))
     row_key = "|".join(str(row.key[c]) for c in row.key)
     on_field = open_queries[
         (open_queries["table_name"] == table)
@@ -122,7 +91,8 @@ else:
             t("qry_on_field", query=query_id, question=question_text(str(question), lang())),
             icon=":material/contact_support:",
         )
-    new_value = _value_input(spec, current, f"corr_new|{table}|{row_label}|{field}")
+    widget_key = f"corr_new|{table}|{row_label}|{field}"
+    new_value = value_input(spec, current, widget_key, t("corr_new_value"))
     value_slot = st.empty()
     reason = st.text_area(t("corr_reason"), key=REASON, height=80, help=t("corr_reason_help"))
     reason_slot = st.empty()
@@ -149,8 +119,8 @@ else:
                 "corr_saved",
                 field=corr.field_label(table, field, lang()),
                 row=row_label,
-                old=_show(current, spec),
-                new=_show(new_value, spec),
+                old=value_text(current, spec),
+                new=value_text(new_value, spec),
             )
             st.rerun()
 
@@ -184,6 +154,6 @@ with st.container(border=True):
             for key in (WD_REASON, WD_CONFIRM):
                 st.session_state.pop(key, None)
             st.session_state[SAVED] = t(
-                "corr_withdrawn", subject=subject.subject_id, date=_show(on)
+                "corr_withdrawn", subject=subject.subject_id, date=value_text(on)
             )
             st.rerun()

@@ -17,7 +17,7 @@ from warehouse.review import queries as q
 from warehouse.review.answering import answer_with_correction
 from warehouse.store.cases import load_case
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
+from warehouse.ui.layout import lang, show_error, show_problems, t
 from warehouse.ui.review_widgets import (
     field_name,
     queries_table,
@@ -26,6 +26,7 @@ from warehouse.ui.review_widgets import (
     text_refused,
 )
 from warehouse.ui.subject_state import current_subject
+from warehouse.ui.value_widgets import value_input
 
 DONE = "qry_done"
 
@@ -64,29 +65,6 @@ def _shown(value: Any, spec: corr.FieldSpec) -> str:
     return corr.value_label(spec, value, lang())
 
 
-def _value_input(spec: corr.FieldSpec, shown: Any, key: str) -> Any:
-    label = t("qry_new_value")
-    if spec.kind == "date":
-        st.session_state.setdefault(key, shown)
-        return date_field(label, key, help=t("corr_date_help"))
-    if spec.kind == "bool":
-        return st.checkbox(label, value=bool(shown), key=key)
-    if spec.kind in ("int", "float"):
-        number = int if spec.kind == "int" else float
-        return st.number_input(label, value=None if shown is None else number(shown), key=key)
-    if spec.kind == "choice":
-        options: list[Any] = [*([None] if spec.nullable else []), *spec.options]
-        index = options.index(shown) if shown in options else None
-        return st.selectbox(
-            label,
-            options,
-            index=index,
-            key=key,
-            format_func={o: _shown(o, spec) for o in options}.__getitem__,
-        )
-    return st.text_input(label, value=shown or "", key=key)
-
-
 table, column, subject_id = picked["table_name"], picked["field"], picked["subject_id"]
 case = load_case(current, subject_id)
 specs = {spec.name: spec for spec in corr.editable_fields(case, table)}
@@ -109,7 +87,7 @@ else:
     shown = corr.shown_value(spec, stored, shift or 0)
     st.caption(t("qry_current", value=_shown(shown, spec)))
     if correcting:
-        new_value = _value_input(spec, shown, f"qry_value|{chosen}")
+        new_value = value_input(spec, shown, f"qry_value|{chosen}", t("qry_new_value"))
 value_slot = st.empty()
 
 if st.button(t("qry_send"), key="qry_send", type="primary"):
