@@ -83,10 +83,10 @@ def pick_typed(page: Any, label: str, option: str) -> None:
         choice = page.get_by_role("option").filter(has_text=option).first
         try:
             choice.wait_for(state="visible", timeout=8_000)
+            choice.click(timeout=8_000)  # a rerun can redraw the list under the pointer
         except Exception:  # noqa: BLE001  (list closed by a rerun: open it again)
             page.keyboard.press("Escape")
             continue
-        choice.click()
         return
     raise AssertionError(f"option {option!r} never appeared in {label!r}")
 
