@@ -127,7 +127,17 @@ def test_monitor_reads_a_correction_and_closes_the_query(
 
 def test_monitor_marks_records_verified(monkeypatch: pytest.MonkeyPatch, db_path: Path) -> None:
     at = open_page(monkeypatch, db_path, "review.py", user="monitor")
+    # Subject ids are keyed with keys made fresh for each demo, so the first one listed
+    # may be a subject the demo already verified: pick one with nothing verified yet.
+    unverified = query(
+        db_path,
+        "SELECT min(subject_id) FROM subjects WHERE subject_id NOT IN "
+        "(SELECT subject_id FROM sdv_marks) AND subject_id IN "
+        "(SELECT subject_id FROM assessments)",
+    )[0][0]
+    at.selectbox(key="rev_sdv_subject").set_value(unverified).run()
     subject = at.selectbox(key="rev_sdv_subject").value
+    assert subject == unverified
     before = query(db_path, "SELECT count(*) FROM sdv_marks WHERE subject_id = ?", [subject])
     at.button(key="rev_sdv_mark_visit").click().run()
     assert not at.exception and "marked as verified" in at.success[0].value

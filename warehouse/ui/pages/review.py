@@ -204,7 +204,9 @@ with tab_sdv:
                 {
                     t("rev_col_table"): [t(f"corr_table_{x}") for x in marks["table_name"]],
                     t("rev_col_row_key"): [_row_text(k) for k in marks["row_key"]],
-                    t("rev_sdv_verified"): marks["verified"],
+                    t("rev_sdv_verified"): [  # words: a grid reads a bool out as "false"
+                        t("corr_yes") if v else t("corr_no") for v in marks["verified"]
+                    ],
                 }
             ),
             hide_index=True,
