@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from anonymise import pseudonymise
+from schemas import load_reference
 from schemas.errors import AccessDenied, ValidationFailed
 from tests.warehouse_fixtures import (  # noqa: F401
     coordinator,
@@ -98,3 +99,26 @@ def test_withdraw_shifts_the_date_and_marks_the_subject(
     assert case.subject["status"] == "withdrawn"
     assert case.consents[0]["withdrawn_date"] == stored
     assert corr.withdrawal_of(case, subject.date_shift_days) == dt.date(2024, 2, 1)
+
+
+def _event(db: Database, subject: OpenSubject) -> dict[str, object]:
+    return dict(load_case(site_user(db), subject.subject_id).adverse_events[0])
+
+
+def test_a_new_term_brings_its_own_body_system(opened: tuple[Database, OpenSubject]) -> None:
+    """The body system follows the term (as on the AE form): correcting the term alone
+    must not be refused for a body system the user cannot see or change."""
+    db, subject = opened
+    event = _event(db, subject)
+    terms = load_reference().ae_terms
+    other = next(
+        term for term in terms.index if terms.at[term, "body_system_en"] != event["body_system"]
+    )
+    term = spec(db, subject, "adverse_events", "coded_term")
+    corr.correct(site_user(db), subject, term, {"ae_id": event["ae_id"]}, other, "Miscoded")
+    after = _event(db, subject)
+    assert after["coded_term"] == other
+    assert after["body_system"] == terms.at[other, "body_system_en"]
+    case = load_case(site_user(db), subject.subject_id)
+    fields = {s.name for s in corr.editable_fields(case, "adverse_events")}
+    assert "body_system" not in fields  # derived from the term, never typed

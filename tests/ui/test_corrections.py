@@ -8,9 +8,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from schemas import load_reference
 from tests.app_helpers import PAGES, page_path, signed_in
 from tests.case_page_fixtures import CaseDb, build_case_db, fresh_copy, open_in_app, query
+from tests.reporting.fixtures import load_fixture, term_index
+from tests.warehouse_fixtures import system_session
 from warehouse.export.pooled import eligible_subjects
+from warehouse.reporting import synthetic_meddra as syn
+from warehouse.reporting.expectedness import seed_reference_safety
 from warehouse.store.db import Database
 from warehouse.ui.navigation import pages_for
 
@@ -243,3 +248,99 @@ def test_coded_values_are_shown_by_their_labels(
     assert "Saved value: Female" in captions or "Saved value: Male" in captions
     options = at.selectbox[-1].options
     assert "Female" in options and "female" not in options
+
+
+# --- the coded term ------------------------------------------------------------------
+
+MENINGITIS = term_index("ASEPTIC-MENINGITIS")
+VOMITING = term_index("VOMITING")
+
+
+def event_row(db: CaseDb) -> tuple[object, ...]:
+    sid = db.subjects["MSK"].subject_id
+    rows = query(
+        db.path,
+        "SELECT a.ae_id, a.coded_term, a.body_system, m.llt_code, m.meddra_version "
+        "FROM adverse_events a LEFT JOIN ae_meddra m USING (ae_id) WHERE a.subject_id = ?",
+        [sid],
+    )
+    return rows[0]
+
+
+def test_a_list_term_is_corrected_with_its_body_system(
+    monkeypatch: pytest.MonkeyPatch, case_db: CaseDb
+) -> None:
+    """Without a dictionary the term comes from the study's list; the body system follows
+    it (correcting the term alone used to be refused for a body system nobody could see)."""
+    at = choose(open_page(monkeypatch, case_db), "adverse_events", "coded_term")
+    assert "body_system" not in at.selectbox(key="corr_field").options
+    at.selectbox[-1].set_value("VOMITING")
+    at.text_area(key="corr_reason").input("Miscoded at entry")
+    at.button(key="corr_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "from Headache to Vomiting" in at.success[0].value
+    terms = load_reference().ae_terms
+    assert event_row(case_db)[1:3] == ("VOMITING", terms.at["VOMITING", "body_system_en"])
+
+
+@pytest.fixture
+def meddra_case_db(case_db: CaseDb, tmp_path: Path) -> CaseDb:
+    """The case database with the synthetic MedDRA-layout dictionary loaded."""
+    db = Database(case_db.path, key_dir=case_db.path.parent / "keys")
+    seed_reference_safety(system_session(db, "test"))
+    load_fixture(db, tmp_path / "meddra")
+    return case_db
+
+
+def recode(at: AppTest, search: str, llt: int, reason: str) -> AppTest:
+    search_box = next(w for w in at.text_input if str(w.key).endswith("|query"))
+    search_box.input(search).run()
+    at.selectbox(key=str(search_box.key).removesuffix("|query")).set_value(llt).run()
+    at.text_area(key="corr_reason").input(reason)
+    at.button(key="corr_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    return at
+
+
+@pytest.mark.parametrize(
+    ("lang", "first", "then", "meningitis"),
+    [("en", "asep men", "vomit", "Aseptic meningitis"), ("ru", "асепт", "рвот", "Асептический")],
+)
+def test_with_meddra_the_term_is_recoded_through_the_llt_search(
+    monkeypatch: pytest.MonkeyPatch,
+    meddra_case_db: CaseDb,
+    lang: str,
+    first: str,
+    then: str,
+    meningitis: str,
+) -> None:
+    """A list-coded event is coded to an LLT, then recoded to another: the event carries
+    the new PT and primary SOC, the coding its LLT and version, both in one audited
+    correction with the reason; the page names the PT and never shows its code."""
+    at = signed_in(monkeypatch, meddra_case_db.path, "msk_neuro", lang)
+    open_in_app(at, meddra_case_db.subjects["MSK"])
+    at.switch_page(page_path("corrections.py")).run()
+    at = choose(at, "adverse_events", "coded_term")
+    at = recode(at, first, syn.llt_code(MENINGITIS, 0), "Coded with MedDRA")
+    assert meningitis in at.success[0].value and "PT:" not in at.success[0].value
+    ae_id, term, system, llt, version = event_row(meddra_case_db)
+    assert (term, llt, version) == (
+        f"PT:{syn.pt_code(MENINGITIS):08d}",
+        syn.llt_code(MENINGITIS, 0),
+        syn.VERSION,
+    )
+    assert str(system).startswith("SOC:")
+    shown = " ".join(c.value for c in at.caption) + " ".join(at.selectbox(key="corr_row").options)
+    assert meningitis in shown and "PT:" not in shown
+
+    at = recode(at, then, syn.llt_code(VOMITING, 0), "Source says vomiting")
+    assert event_row(meddra_case_db)[1] == f"PT:{syn.pt_code(VOMITING):08d}"
+    assert event_row(meddra_case_db)[3] == syn.llt_code(VOMITING, 0)
+    audit = query(
+        meddra_case_db.path,
+        "SELECT table_name, action, reason FROM audit_log WHERE row_key = ? ORDER BY seq",
+        [ae_id],
+    )
+    assert ("ae_meddra", "insert", "Coded with MedDRA") in audit
+    assert ("ae_meddra", "update", "Source says vomiting") in audit
+    assert ("adverse_events", "update", "Source says vomiting") in audit

@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from schemas import load_reference
 from tests.app_helpers import open_page
 from tests.case_page_fixtures import query
-from tests.warehouse_fixtures import make_demo
+from tests.warehouse_fixtures import make_demo, monitor
 from warehouse.capture.subjects_lookup import OpenSubject
+from warehouse.review import queries as q
 from warehouse.review.demo_setup import prepare_demo_review
 from warehouse.store.access import system_session
+from warehouse.store.db import Database
 from warehouse.ui.navigation import pages_for
 
 PASSWORD = "caseguard-demo"
@@ -118,7 +121,7 @@ def test_monitor_reads_a_correction_and_closes_the_query(
     chosen = str(corrected[0][0])
     at.selectbox(key="rev_query").set_value(chosen).run()
     assert not at.exception and not at.error
-    assert any(c.value.startswith("Correction of score:") for c in at.caption)
+    assert any(c.value.startswith("Correction of Score (unit of the scale):") for c in at.caption)
     at.text_input(key="rev_close_note").input("Accepted.").run()
     at.button(key="rev_close").click().run()
     assert not at.exception and f"Query {chosen} closed" in at.success[0].value
@@ -179,6 +182,38 @@ def test_site_user_answers_with_a_correction_that_carries_the_query(
         [row_key],
     )[0][0]
     assert reason == f"query {query_id}"
+    assert state_of(db_path, query_id) == "answered"
+
+
+def test_a_query_on_a_term_is_answered_with_a_term_and_its_body_system(
+    monkeypatch: pytest.MonkeyPatch, db_path: Path
+) -> None:
+    """A corrected term brings its body system, in the same audited change as the answer."""
+    ae_id, subject, term = query(
+        db_path,
+        "SELECT a.ae_id, a.subject_id, a.coded_term FROM adverse_events a JOIN subjects s "
+        "USING (subject_id) WHERE s.site_code = 'NNV' ORDER BY a.ae_id LIMIT 1",
+    )[0]
+    terms = load_reference().ae_terms
+    other = next(
+        x for x in terms.index if terms.at[x, "body_system_en"] != terms.at[term, "body_system_en"]
+    )
+    db = Database(db_path, key_dir=db_path.parent / "keys")
+    query_id = q.open_query(
+        monitor(db),
+        q.Target(str(subject), "adverse_events", str(ae_id), "coded_term"),
+        "Does the source support this term?",
+    )
+    at = open_page(monkeypatch, db_path, "queries.py", user="nnv_neuro")
+    at.selectbox(key="qry_query").set_value(query_id).run()
+    at.checkbox(key=f"qry_correct|{query_id}").check().run()
+    at.selectbox(key=f"qry_value|{query_id}").set_value(other).run()
+    at.button(key="qry_send").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert terms.at[other, "term_en"] in at.success[0].value
+    assert query(
+        db_path, "SELECT coded_term, body_system FROM adverse_events WHERE ae_id = ?", [ae_id]
+    ) == [(other, terms.at[other, "body_system_en"])]
     assert state_of(db_path, query_id) == "answered"
 
 

@@ -10,12 +10,15 @@ is scanned by the scrubber first and refused if it looks identifying.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anonymise.pseudonym import shift_date
 from schemas import TABLES, Case
 from schemas.common import REF
+from schemas.errors import CaseguardError
+from warehouse.capture.ae_entry import LltChoice
 from warehouse.capture.real_dates import refuse_future
 from warehouse.capture.subjects_lookup import OpenSubject
 from warehouse.export.dictionary import label
@@ -23,13 +26,23 @@ from warehouse.review.soft_checks import checks_after_save
 from warehouse.store.access import Session
 from warehouse.store.cases import Change, update_rows, withdraw_consent
 
+if TYPE_CHECKING:
+    import duckdb
+
+    from warehouse.store.audit import Event
+
+    # Writes what a correction changes in another room's tables (an event's MedDRA
+    # coding) inside the correction's transaction: (connection, audit events).
+    Finish = Callable[[duckdb.DuckDBPyConnection, list[Event]], None]
+
 # Never edited here: row identity and bookkeeping, JSON cells, and values that
 # have their own workflow (consent withdrawal, the narrative page with scrubbing).
 FIXED = frozenset({"subject_id", "site_code", "created_at", "created_by"})
 NOT_EDITABLE = {
     "subjects": frozenset({"status", "genetics"}),
     "consents": frozenset({"withdrawn_date", "processing"}),
-    "adverse_events": frozenset({"seriousness"}),
+    # the body system follows the coded term (as on the AE form): set with it, never alone
+    "adverse_events": frozenset({"seriousness", "body_system"}),
     "narratives": frozenset({"text_scrubbed", "redaction_counts", "language"}),
 }
 # A column shown next to the key to tell rows apart.
@@ -80,18 +93,30 @@ _VOCABULARY = {
 }
 
 
-def value_label(spec: FieldSpec, value: Any, lang: str) -> str:
-    """A stored code as the user reads it ("female" -> "Женский"); other values as text."""
+def value_label(
+    spec: FieldSpec, value: Any, lang: str, names: Mapping[str, str] | None = None
+) -> str:
+    """A stored code as the user reads it ("female" -> "Женский"); other values as text.
+    ``names`` names MedDRA codes (``PT:…``, as ``meddra_names`` gives them)."""
+    return column_label(spec.name, value, lang, names)
+
+
+def column_label(column: str, value: Any, lang: str, names: Mapping[str, str] | None = None) -> str:
+    """A stored value of ``column`` as the user reads it (see :func:`value_label`)."""
+    if isinstance(value, LltChoice):
+        value = value.coded_term
     code = str(value)
-    if spec.name in _VOCABULARY:
-        return REF.label(_VOCABULARY[spec.name], code, lang)
-    if spec.name == "coded_term" and code in REF.ae_terms.index:
+    if column in _VOCABULARY:
+        return REF.label(_VOCABULARY[column], code, lang)
+    if column == "coded_term" and code in REF.ae_terms.index:
         return str(REF.ae_terms.at[code, f"term_{'ru' if lang == 'ru' else 'en'}"])
-    if spec.name == "disease_subtype":
+    if column == "coded_term" and names and code in names:
+        return names[code]
+    if column == "disease_subtype":
         for disease in REF.diseases.values():
             if code in disease.subtypes:
                 return str(getattr(disease.subtypes[code], f"name_{lang}"))
-    if spec.name == "product_id" and code in REF.products.index:
+    if column == "product_id" and code in REF.products.index:
         from warehouse.capture.regimens import product_label
 
         return product_label(code, lang)
@@ -181,8 +206,15 @@ def stored_value(spec: FieldSpec, value: Any, date_shift_days: int) -> Any:
     return value
 
 
-def rows_of(case: Case, table: str, date_shift_days: int) -> list[RowChoice]:
-    """The subject's rows of ``table``, each with its key and a short label."""
+def rows_of(
+    case: Case,
+    table: str,
+    date_shift_days: int,
+    lang: str = "en",
+    names: Mapping[str, str] | None = None,
+) -> list[RowChoice]:
+    """The subject's rows of ``table``, each with its key and a short label (the telling
+    column's code named in ``lang``; MedDRA codes named by ``names``)."""
     key_columns = TABLES[table].key
     hint = ROW_HINT.get(table)
     choices = []
@@ -192,8 +224,9 @@ def rows_of(case: Case, table: str, date_shift_days: int) -> list[RowChoice]:
         if hint and row.get(hint) is not None:
             value = row[hint]
             if isinstance(value, dt.date):
-                value = shift_date(value, -date_shift_days)
-            parts.append(str(value))
+                parts.append(str(shift_date(value, -date_shift_days)))
+            else:
+                parts.append(column_label(hint, value, lang, names))
         choices.append(RowChoice(key, " · ".join(parts)))
     return choices
 
@@ -252,6 +285,24 @@ def value_problem(spec: FieldSpec, value: Any) -> InputProblem | None:
     return None
 
 
+def term_values(term: str | LltChoice) -> dict[str, Any]:
+    """What a new coded term sets on its event: the term and the body system it derives
+    (a study-list term's body system, or the LLT's PT and primary SOC by code)."""
+    if isinstance(term, LltChoice):
+        return {"coded_term": term.coded_term, "body_system": term.body_system}
+    if term not in REF.ae_terms.index:
+        raise CaseguardError(f"{term!r} is not a term of the study's list")
+    return {"coded_term": term, "body_system": str(REF.ae_terms.at[term, "body_system_en"])}
+
+
+def changed_values(spec: FieldSpec, stored: Any) -> dict[str, Any]:
+    """The columns a correction of ``spec`` to the stored value writes (a term brings
+    its body system with it)."""
+    if spec.table == "adverse_events" and spec.name == "coded_term":
+        return term_values(stored)
+    return {spec.name: stored}
+
+
 def correct(
     session: Session,
     subject: OpenSubject,
@@ -259,13 +310,17 @@ def correct(
     key: dict[str, Any],
     entered: Any,
     reason: str,
+    finish: Finish | None = None,
 ) -> Any:
     """Store a corrected value (validated, audited with the reason, atomic); returns it.
-    A corrected date after today is refused before it is shifted."""
+    A corrected date after today is refused before it is shifted. ``finish`` writes
+    what goes with the value in another room (an event's MedDRA coding) in the same
+    transaction."""
     if spec.kind == "date":
         refuse_future([(spec.table, 0, spec.name, entered)])
     value = stored_value(spec, entered, subject.date_shift_days)
-    update_rows(session, subject.subject_id, [Change(spec.table, key, {spec.name: value})], reason)
+    change = Change(spec.table, key, changed_values(spec, value))
+    update_rows(session, subject.subject_id, [change], reason, finish=finish)
     checks_after_save(session.db, [subject.subject_id])
     return value
 

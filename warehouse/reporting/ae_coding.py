@@ -19,7 +19,13 @@ import duckdb
 
 from warehouse.reporting.expectedness import expected_terms, is_expected
 from warehouse.reporting.llt_search import LltHit, LltIndex, build_index, dictionary_signature
-from warehouse.reporting.meddra import Coding, code_event, coding_for, latest_version
+from warehouse.reporting.meddra import (
+    Coding,
+    code_event,
+    coding_for,
+    latest_version,
+    uncode_event,
+)
 from warehouse.reporting.rules import load_rules
 from warehouse.reporting.sae import category, site_settings
 from warehouse.reporting.sae_records import write_aware_date
@@ -166,5 +172,22 @@ def reporting_writer(
             code_event(conn, events, session.username, ae_id, llt[0], llt[1])
         if aware_date is not None:
             write_aware_date(conn, events, session.username, ae_id, aware_date)
+
+    return record
+
+
+def recoding_writer(
+    session: Session, site_code: str, ae_id: str, llt: tuple[int, str] | None
+) -> Callable[[duckdb.DuckDBPyConnection, list[Event]], None]:
+    """A function that records, inside a correction's transaction, the LLT (code,
+    version) an event's term was corrected to, or forgets its coding when the new term is
+    one of the study's list (what the corrections and queries pages pass on)."""
+    require(session, WRITE_CLINICAL, site_code, "code an adverse event")
+
+    def record(conn: duckdb.DuckDBPyConnection, events: list[Event]) -> None:
+        if llt is None:
+            uncode_event(conn, events, ae_id)
+        else:
+            code_event(conn, events, session.username, ae_id, llt[0], llt[1])
 
     return record

@@ -256,6 +256,26 @@ def code_event(
     return coding
 
 
+def uncode_event(conn: duckdb.DuckDBPyConnection, events: list[Event], ae_id: str) -> None:
+    """Forget (inside the caller's audited transaction) the LLT that coded ``ae_id``, when
+    its term is corrected to one of the study's list: a coding must never outlive its term."""
+    before = conn.execute(
+        "SELECT llt_code, meddra_version FROM ae_meddra WHERE ae_id = ?", [ae_id]
+    ).fetchall()
+    if not before:
+        return
+    conn.execute("DELETE FROM ae_meddra WHERE ae_id = ?", [ae_id])
+    events.append(
+        Event(
+            "delete",
+            "ae_meddra",
+            ae_id,
+            before={"llt_code": before[0][0], "meddra_version": before[0][1]},
+            after=None,
+        )
+    )
+
+
 def recode_candidates(session: Session) -> pd.DataFrame:
     """Events coded with an older version whose LLT is non-current (or gone) in the newest.
 

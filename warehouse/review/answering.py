@@ -4,6 +4,7 @@ then run again for the subject (a corrected value may close a system query)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -30,10 +31,15 @@ def answer_with_correction(
     text: str,
     new_value: Any,
     scrub: Scrub | None = None,
+    with_values: dict[str, Any] | None = None,
+    finish: Callable[[duckdb.DuckDBPyConnection, list[Event]], None] | None = None,
 ) -> None:
     """Correct the queried value (given as stored, e.g. a date already shifted) and answer
     the query, in one transaction: the correction's reason names the query. Needs the
-    right to write clinical values at the query's centre (a monitor has none)."""
+    right to write clinical values at the query's centre (a monitor has none).
+    ``with_values`` are other columns of the row the value brings with it (a term's
+    body system); ``finish`` writes, in the same transaction, what goes with it in
+    another room (an event's MedDRA coding)."""
     query = get_query(session, query_id)
     require(session, ANSWER_QUERY, query.site_code, f"answer query {query_id}")
     if query.state != OPEN:
@@ -43,6 +49,8 @@ def answer_with_correction(
     reason = f"query {query_id}: {answer}" if answer else f"query {query_id}"
 
     def record_answer(conn: duckdb.DuckDBPyConnection, events: list[Event]) -> None:
+        if finish is not None:
+            finish(conn, events)
         update = next(e for e in events if e.action == "update" and e.table == target.table)
         correction = {
             "field": target.field,
@@ -63,7 +71,9 @@ def answer_with_correction(
         )
 
     change = Change(
-        target.table, key_values(target.table, target.row_key), {target.field: new_value}
+        target.table,
+        key_values(target.table, target.row_key),
+        {**(with_values or {}), target.field: new_value},
     )
     update_rows(session, target.subject_id, [change], reason, finish=record_answer)
     checks_after_save(session.db, [target.subject_id])

@@ -27,6 +27,8 @@ from warehouse.store.frames import insert, key_of, records, select
 from warehouse.store.review_marks import clear_after_changes
 from warehouse.store.upsert import upsert_cases
 
+ROW_ACTIONS = frozenset({"insert", "update", "delete"})
+
 Progress = Callable[[int, int], None]
 
 
@@ -275,7 +277,15 @@ def update_rows(
             )
         events.extend(clear_after_changes(conn, events))
         if finish is not None:
+            written = len(events)
             finish(conn, events)
+            # a row another room changes with the correction is changed for its reason
+            events[written:] = [
+                replace(e, reason=reason.strip())
+                if e.action in ROW_ACTIONS and e.reason is None
+                else e
+                for e in events[written:]
+            ]
 
 
 def withdraw_consent(session: Session, subject_id: str, withdrawn_date: Any, reason: str) -> None:

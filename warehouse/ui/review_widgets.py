@@ -17,6 +17,7 @@ from warehouse.review import queries as q
 from warehouse.review.signoff import SignatureStatus
 from warehouse.review.soft_checks import question_text
 from warehouse.store.access import Session
+from warehouse.store.meddra_names import meddra_names
 from warehouse.ui.layout import lang, show_error, t
 
 QUERY_COLUMNS = [
@@ -66,7 +67,8 @@ def queries_table(frame: pd.DataFrame) -> pd.DataFrame:
     return shown.rename(columns={c: t(f"rev_col_{c}") for c in QUERY_COLUMNS})
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, column: str, names: dict[str, str]) -> str:
+    """A corrected value as the thread tells it (stored as JSON: dates as ISO text)."""
     if value is None or value == "":
         return t("corr_empty_value")
     if isinstance(value, bool):  # a ticked box, as the form says it
@@ -76,12 +78,13 @@ def _shown(value: Any) -> str:
             return date_text(dt.date.fromisoformat(value), lang())
         except ValueError:
             return value
-    return str(value)
+    return corr.column_label(column, value, lang(), names)
 
 
 def show_thread(session: Session, query_id: str) -> None:
     """A query's steps, oldest first, with who wrote them and when (UTC)."""
     thread = q.messages(session, query_id)
+    table = q.get_query(session, query_id).target.table
     steps: list[Any] = list(thread.itertuples(index=False))
     for step in steps:
         stamp = pd.Timestamp(step.written_at)
@@ -94,12 +97,14 @@ def show_thread(session: Session, query_id: str) -> None:
                 st.text(body)
             if isinstance(step.correction, str):  # NULL reads as None or NaN
                 change = json.loads(step.correction)
+                column = str(change.get("field"))
+                names = meddra_names(session, lang())
                 st.caption(
                     t(
                         "rev_correction",
-                        field=change.get("field"),
-                        before=_shown(change.get("before")),
-                        after=_shown(change.get("after")),
+                        field=field_name(table, column),
+                        before=_shown(change.get("before"), column, names),
+                        after=_shown(change.get("after"), column, names),
                     )
                 )
 

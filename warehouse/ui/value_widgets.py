@@ -1,5 +1,9 @@
 """One saved value, as the user reads it and as the widget that changes it: shared by the
-corrections page and a query answered with a correction."""
+corrections page and a query answered with a correction.
+
+An event's coded term is changed the way it was entered: with a MedDRA dictionary
+loaded, through the LLT search (the new LLT then codes the event, in the correction's
+transaction: :func:`coding_finish`); without one, from the study's list."""
 
 from __future__ import annotations
 
@@ -10,23 +14,102 @@ import streamlit as st
 
 from schemas.formats import date_text
 from warehouse.capture import corrections as corr
+from warehouse.capture.ae_entry import LltChoice
+from warehouse.reporting.ae_coding import recoding_writer, term_lookup
+from warehouse.store.meddra_names import meddra_names
+from warehouse.ui.app_state import session
 from warehouse.ui.layout import date_field, lang, t
+
+
+def is_term(spec: corr.FieldSpec) -> bool:
+    """True for an adverse event's coded term (changed with its coding, not alone)."""
+    return spec.table == "adverse_events" and spec.name == "coded_term"
 
 
 def value_text(value: Any, spec: corr.FieldSpec | None = None) -> str:
     """A saved value in the reader's words: empty, yes/no, a date in the page's format,
-    a code by its label."""
+    a code by its label (a MedDRA-coded term by its PT's name)."""
     if value is None or value == "":
         return t("corr_empty_value")
     if isinstance(value, bool):
         return t("corr_yes") if value else t("corr_no")
     if isinstance(value, dt.date):
         return date_text(value, lang())
-    return corr.value_label(spec, value, lang()) if spec is not None else str(value)
+    if spec is None:
+        return str(value)
+    names = meddra_names(session(), lang()) if is_term(spec) else None
+    return corr.value_label(spec, value, lang(), names)
+
+
+def term_input(key: str, label: str) -> LltChoice | None:
+    """The LLT search of the loaded MedDRA dictionary (None until an LLT is picked);
+    without a dictionary, None (the caller offers the study's list instead)."""
+    query_key = f"{key}|query"
+    st.session_state.setdefault(query_key, "")
+    chosen = st.session_state.get(key)
+    lookup = term_lookup(
+        session(),
+        str(st.session_state[query_key]),
+        chosen if isinstance(chosen, int) else None,
+        lang(),
+    )
+    st.text_input(
+        t("ae_term_search"),
+        max_chars=100,
+        placeholder=t("ae_term_search_placeholder"),
+        help=t("ae_term_search_help", version=lookup.version),
+        key=query_key,
+    )
+    names = {h.llt_code: f"{h.name} · PT {h.pt_name}" for h in lookup.hits}
+    coding = lookup.chosen
+    if coding is not None and coding.llt_code not in names:  # kept while searching on
+        names = {coding.llt_code: f"{coding.llt_name} · PT {coding.pt_name}", **names}
+    if st.session_state[query_key] and not lookup.hits:
+        st.caption(t("ae_term_no_hits"))
+    st.selectbox(
+        label,
+        list(names),
+        index=None,
+        format_func=names.__getitem__,
+        placeholder=t("ae_term_pick_placeholder" if names else "ae_term_type_first"),
+        key=key,
+    )
+    if coding is None or lookup.version is None:
+        return None
+    st.caption(
+        t(
+            "ae_meddra_path",
+            llt=coding.llt_name,
+            pt=coding.pt_name,
+            hlt=coding.hlt_name,
+            hlgt=coding.hlgt_name,
+            soc=coding.soc_name,
+            version=coding.version,
+        )
+    )
+    return LltChoice(coding.llt_code, coding.version, coding.pt_code, coding.soc_code)
+
+
+def meddra_loaded() -> bool:
+    """True when a MedDRA dictionary is loaded (terms are then coded through it)."""
+    return term_lookup(session(), "", None, lang()).version is not None
+
+
+def coding_finish(spec: corr.FieldSpec, site_code: str, key: dict[str, Any], new: Any) -> Any:
+    """What a correction of ``spec`` writes with it in the reporting tables: the new LLT
+    of a coded term, or forgetting the LLT when the term is one of the study's list.
+    None for every other field."""
+    if not is_term(spec):
+        return None
+    llt = (new.llt_code, new.version) if isinstance(new, LltChoice) else None
+    return recoding_writer(session(), site_code, str(key["ae_id"]), llt)
 
 
 def value_input(spec: corr.FieldSpec, shown: Any, key: str, label: str) -> Any:
-    """The input widget for one field kind, prefilled with the saved value."""
+    """The input widget for one field kind, prefilled with the saved value (a coded
+    term, while a MedDRA dictionary is loaded, through the LLT search)."""
+    if is_term(spec) and meddra_loaded():
+        return term_input(key, label)
     if spec.kind == "date":
         st.session_state.setdefault(key, shown)
         return date_field(label, key, help=t("corr_date_help"))

@@ -14,10 +14,11 @@ from warehouse.capture import corrections as corr
 from warehouse.review.queries import field_queries
 from warehouse.review.soft_checks import question_text
 from warehouse.store.cases import load_case
+from warehouse.store.meddra_names import meddra_names
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
 from warehouse.ui.subject_state import current_subject
-from warehouse.ui.value_widgets import value_input, value_text
+from warehouse.ui.value_widgets import coding_finish, value_input, value_text
 
 SAVED, REASON = "corr_saved", "corr_reason"
 WD_DATE, WD_REASON, WD_CONFIRM = "corr_wd_date", "corr_wd_reason", "corr_wd_confirm"
@@ -68,7 +69,8 @@ else:
         key="corr_table",
         format_func={x: t(f"corr_table_{x}") for x in tables}.__getitem__,
     )
-    rows = {choice.label: choice for choice in corr.rows_of(case, table, shift)}
+    names = meddra_names(session(), lang())
+    rows = {choice.label: choice for choice in corr.rows_of(case, table, shift, lang(), names)}
     row_label = st.selectbox(t("corr_row"), list(rows), key="corr_row")
     specs = {spec.name: spec for spec in corr.editable_fields(case, table)}
     field = st.selectbox(
@@ -105,7 +107,8 @@ else:
             if new_value == current:
                 value_slot.info(t("corr_unchanged"))
                 st.stop()
-            corr.correct(session(), subject, spec, row.key, new_value, reason)
+            finish = coding_finish(spec, subject.site_code, row.key, new_value)
+            corr.correct(session(), subject, spec, row.key, new_value, reason, finish)
         except ScrubberUnavailable:
             reason_slot.error(t("corr_scrubber_unavailable"))
         except ValidationFailed as exc:

@@ -17,7 +17,7 @@ from warehouse.review import queries as q
 from warehouse.review.answering import answer_with_correction
 from warehouse.store.cases import load_case
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import lang, show_error, show_problems, t
+from warehouse.ui.layout import show_error, show_problems, t
 from warehouse.ui.review_widgets import (
     field_name,
     queries_table,
@@ -26,7 +26,7 @@ from warehouse.ui.review_widgets import (
     text_refused,
 )
 from warehouse.ui.subject_state import current_subject
-from warehouse.ui.value_widgets import value_input
+from warehouse.ui.value_widgets import coding_finish, value_input, value_text
 
 DONE = "qry_done"
 
@@ -57,14 +57,6 @@ if picked["state"] != q.OPEN:
     st.stop()
 
 
-def _shown(value: Any, spec: corr.FieldSpec) -> str:
-    if value is None or value == "":
-        return t("corr_empty_value")
-    if isinstance(value, bool):
-        return t("corr_yes") if value else t("corr_no")
-    return corr.value_label(spec, value, lang())
-
-
 table, column, subject_id = picked["table_name"], picked["field"], picked["subject_id"]
 case = load_case(current, subject_id)
 specs = {spec.name: spec for spec in corr.editable_fields(case, table)}
@@ -85,7 +77,7 @@ elif spec.kind == "date" and shift is None:
 else:
     correcting = st.checkbox(t("qry_correct"), key=f"qry_correct|{chosen}")
     shown = corr.shown_value(spec, stored, shift or 0)
-    st.caption(t("qry_current", value=_shown(shown, spec)))
+    st.caption(t("qry_current", value=value_text(shown, spec)))
     if correcting:
         new_value = value_input(spec, shown, f"qry_value|{chosen}", t("qry_new_value"))
 value_slot = st.empty()
@@ -103,15 +95,21 @@ if st.button(t("qry_send"), key="qry_send", type="primary"):
                 st.stop()
             if spec.kind == "date" and isinstance(new_value, dt.date):
                 refuse_future([(table, 0, column, new_value)])
+            values = corr.changed_values(spec, corr.stored_value(spec, new_value, shift or 0))
             answer_with_correction(
-                current, chosen, answer, corr.stored_value(spec, new_value, shift or 0)
+                current,
+                chosen,
+                answer,
+                values.pop(column),
+                with_values=values,
+                finish=coding_finish(spec, str(picked["site_code"]), key, new_value),
             )
             message = t(
                 "qry_sent_corrected",
                 query=chosen,
                 field=field_name(table, column),
-                old=_shown(shown, spec),
-                new=_shown(new_value, spec),
+                old=value_text(shown, spec),
+                new=value_text(new_value, spec),
             )
         else:
             if not answer.strip():

@@ -8,8 +8,6 @@ clinical value whatever this page shows.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -22,6 +20,7 @@ from warehouse.review import metrics, sdv, signoff
 from warehouse.review import queries as q
 from warehouse.store.admin import list_sites
 from warehouse.store.cases import list_subjects, load_case
+from warehouse.store.meddra_names import meddra_names
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import lang, show_error, t
 from warehouse.ui.review_widgets import (
@@ -32,6 +31,7 @@ from warehouse.ui.review_widgets import (
     signature_line,
     text_refused,
 )
+from warehouse.ui.value_widgets import value_text
 
 DONE = "rev_done"
 
@@ -147,7 +147,8 @@ with tab_raise:
             key="rev_raise_table",
             format_func={x: t(f"corr_table_{x}") for x in tables}.__getitem__,
         )
-        rows = {choice.label: choice for choice in corr.rows_of(case, table, 0)}
+        names = meddra_names(current, lang())
+        rows = {choice.label: choice for choice in corr.rows_of(case, table, 0, lang(), names)}
         row_label = st.selectbox(t("rev_row"), list(rows), key="rev_raise_row")
         specs = {spec.name: spec for spec in corr.editable_fields(case, table)}
         fields = list(specs)
@@ -159,16 +160,8 @@ with tab_raise:
         )
         key = rows[row_label].key
         value = corr.current_value(case, table, key, column)
-        shown = (
-            t("corr_empty_value")
-            if value is None
-            else corr.value_label(specs[column], value, lang())
-            if isinstance(value, str)
-            else date_text(value, lang())
-            if isinstance(value, dt.date)
-            else value
-        )
-        st.caption(t("rev_value", value=shown))
+        # the monitor reads the value as the site sees it
+        st.caption(t("rev_value", value=value_text(value, specs[column])))
         question = st.text_area(
             t("rev_question"), key="rev_question", height=100, help=t("rev_question_help")
         )
