@@ -22,10 +22,12 @@ from schemas.labels import text
 from tests.browser import SCREENSHOTS
 from tests.browser.wizard import TIMEOUT, settle, type_date
 from tests.conftest import choose_option, serve_app, sign_in_browser
-from tests.reporting.fixtures import schema_dir
+from tests.reporting.fixtures import schema_dir, term_index
 from tests.warehouse_fixtures import make_demo, site_user
 from warehouse.capture.ae_entry import product_label, suspect_products
+from warehouse.capture.corrections import field_label
 from warehouse.capture.subjects_lookup import open_subject
+from warehouse.reporting import synthetic_meddra as syn
 from warehouse.reporting.demo_setup import prepare_demo_reporting
 from warehouse.reporting.e2b import validate
 from warehouse.store.access import system_session
@@ -176,3 +178,38 @@ def test_site_user_codes_a_serious_event_and_its_clock_appears(
     assert pt in cells and date_text(day0 + dt.timedelta(days=15), lang) in cells
     assert text("rep_state_due", lang) in cells
     assert page.get_by_test_id("stException").count() == 0
+
+    # the source says otherwise: the event is recoded on the corrections page, through
+    # the same LLT search, and its clock follows the new term
+    page.get_by_role("link", name=text("corr_page_title", lang), exact=True).click()
+    page.get_by_text(text("corr_edit_title", lang)).first.wait_for(state="visible", timeout=TIMEOUT)
+    choose_option(page, text("corr_table", lang), text("corr_table_adverse_events", lang))
+    settle(page)
+    choose_option(page, text("corr_row", lang), f"{ae_id} · {pt}")
+    settle(page)
+    choose_option(page, text("corr_field", lang), field_label("adverse_events", "coded_term", lang))
+    settle(page)
+    search = page.get_by_label(text("ae_term_search", lang), exact=True)
+    search.fill("гидроц" if lang == "ru" else "hydroc")
+    search.press("Enter")
+    settle(page)
+    other = REF.ae_terms.at["HYDROCEPHALUS", f"term_{lang}"]  # unexpected: the clock runs on
+    choose_option(page, text("corr_new_value", lang), f"{other} · PT {other}")
+    page.get_by_text("→ PT " + other).first.wait_for(state="visible", timeout=TIMEOUT)
+    reason = page.get_by_label(text("corr_reason", lang), exact=True)
+    reason.fill("по первичной документации" if lang == "ru" else "as in the source document")
+    reason.press("Control+Enter")
+    page.get_by_role("button", name=text("corr_save", lang)).click()
+    saved = page.get_by_test_id("stAlertContentSuccess").filter(has_text=other)
+    saved.first.wait_for(state="visible", timeout=TIMEOUT)
+    assert page.get_by_test_id("stException").count() == 0
+    with db.connect(read_only=True) as conn:
+        (term,) = conn.execute(
+            "SELECT coded_term FROM adverse_events WHERE ae_id = ?", [ae_id]
+        ).fetchone()
+    assert term == f"PT:{syn.pt_code(term_index('HYDROCEPHALUS')):08d}"
+    page.get_by_role("link", name=text("page_reporting", lang), exact=True).click()
+    page.get_by_text(text("rep_title", lang)).first.wait_for(state="visible", timeout=TIMEOUT)
+    row = page.locator("[role=row]", has=page.locator("[role=gridcell]", has_text=ae_id))
+    row.first.wait_for(state="attached", timeout=TIMEOUT)
+    assert other in row.first.inner_text()
