@@ -14,7 +14,14 @@ from schemas import load_reference
 from warehouse.store.admin import list_sites
 from warehouse.ui.app_state import database, set_session
 from warehouse.ui.auth import current_session, login_page, sidebar
-from warehouse.ui.layout import guarded, lang, language_switch, t, translate_frontend
+from warehouse.ui.layout import (
+    apply_resets,
+    guarded,
+    lang,
+    language_switch,
+    t,
+    translate_frontend,
+)
 from warehouse.ui.navigation import pages_for
 
 st.set_page_config(page_title="caseguard", page_icon=":material/shield:", layout="wide")
@@ -36,4 +43,5 @@ else:
         st.Page(str(p.path), title=t(p.title_key), icon=p.icon, url_path=p.url)
         for p in pages_for(session.role)
     ]
+    apply_resets()
     guarded(st.navigation(pages).run)

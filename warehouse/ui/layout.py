@@ -91,6 +91,24 @@ def show_error(exc: CaseguardError) -> None:
     st.error(f"{exc.title}: {exc}")
 
 
+RESETS = "_cg_reset_next_run"
+
+
+def reset_next_run(**values: Any) -> None:
+    """Give these widgets (by key) these values on the next run, before they are drawn.
+
+    Deleting a widget's key instead would leave the browser showing the old text (a
+    saved reason, a sent question) in a box the server thinks is empty."""
+    st.session_state[RESETS] = {**st.session_state.get(RESETS, {}), **values}
+
+
+def apply_resets() -> None:
+    """Set the values :func:`reset_next_run` asked for (the router calls this before a
+    page runs)."""
+    for key, value in st.session_state.pop(RESETS, {}).items():
+        st.session_state[key] = value
+
+
 def guarded(run: Callable[[], None]) -> None:
     """Run a page; an unexpected error becomes one calm message, never a traceback.
 

@@ -16,7 +16,7 @@ from warehouse.review.soft_checks import question_text
 from warehouse.store.cases import load_case
 from warehouse.store.meddra_names import meddra_names
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
+from warehouse.ui.layout import date_field, lang, reset_next_run, show_error, show_problems, t
 from warehouse.ui.subject_state import current_subject
 from warehouse.ui.value_widgets import coding_finish, value_input, value_text
 
@@ -117,7 +117,7 @@ else:
         except CaseguardError as exc:
             show_error(exc)
         else:
-            st.session_state.pop(REASON, None)
+            reset_next_run(**{REASON: ""})
             st.session_state[SAVED] = t(
                 "corr_saved",
                 field=corr.field_label(table, field, lang()),
@@ -154,8 +154,7 @@ with st.container(border=True):
         except CaseguardError as exc:
             show_error(exc)
         else:
-            for key in (WD_REASON, WD_CONFIRM):
-                st.session_state.pop(key, None)
+            reset_next_run(**{WD_REASON: "", WD_CONFIRM: False})
             st.session_state[SAVED] = t(
                 "corr_withdrawn", subject=subject.subject_id, date=value_text(on)
             )

@@ -13,7 +13,7 @@ from warehouse.capture.regimens import product_label
 from warehouse.linkage.review import decide, decision_history, review_queue, timelines, undo
 from warehouse.linkage.run import run_linkage
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import lang, show_error, t
+from warehouse.ui.layout import lang, reset_next_run, show_error, t
 
 FLASH, PICK, REASON = "dup_flash", "dup_pick", "dup_reason_text"
 
@@ -76,7 +76,7 @@ def _decide(row: pd.Series) -> None:
                 return
             undo(cur, str(row["decision_id"]), reason)
             st.session_state[FLASH] = t("dup_undone", a=a, b=b)
-            st.session_state.pop(REASON, None)
+            reset_next_run(**{REASON: ""})
             st.rerun()
         return
     same, different = st.columns(2)
@@ -94,7 +94,7 @@ def _decide(row: pd.Series) -> None:
             st.session_state[FLASH] = t(
                 "dup_decided", a=a, b=b, decision=t(f"dup_decision_{decision}")
             )
-            st.session_state.pop(REASON, None)
+            reset_next_run(**{REASON: ""})
             st.rerun()
 
 

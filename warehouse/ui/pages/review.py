@@ -22,7 +22,7 @@ from warehouse.store.admin import list_sites
 from warehouse.store.cases import list_subjects, load_case
 from warehouse.store.meddra_names import meddra_names
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import lang, show_error, t
+from warehouse.ui.layout import lang, reset_next_run, show_error, t
 from warehouse.ui.review_widgets import (
     field_name,
     queries_table,
@@ -96,7 +96,7 @@ with tab_queries:
                         raise
                 else:
                     st.session_state[DONE] = t("rev_closed_ok", query=chosen)
-                    st.session_state.pop("rev_close_note", None)
+                    reset_next_run(rev_close_note="")
                     st.rerun()
         if picked["state"] in (q.ANSWERED, q.CLOSED):
             follow_up = st.text_area(t("rev_reopen_text"), key="rev_reopen_text", height=80)
@@ -109,7 +109,7 @@ with tab_queries:
                         raise
                 else:
                     st.session_state[DONE] = t("rev_reopened_ok", query=chosen)
-                    st.session_state.pop("rev_reopen_text", None)
+                    reset_next_run(rev_reopen_text="")
                     st.rerun()
 
 
@@ -181,7 +181,7 @@ with tab_raise:
                 st.session_state[DONE] = t(
                     "rev_raised", query=query_id, site=site_code, text=stored
                 )
-                st.session_state.pop("rev_question", None)
+                reset_next_run(rev_question="")
                 st.rerun()
 
 # --- source-data verification -------------------------------------------------------
@@ -230,7 +230,7 @@ with tab_sdv:
                     show_error(exc)
                 else:
                     st.session_state[DONE] = t("rev_sdv_done", count=count)
-                    st.session_state.pop("rev_sdv_pick", None)
+                    reset_next_run(rev_sdv_pick=[])
                     st.rerun()
         case = load_case(current, subject_id)
         visits = sorted(
