@@ -168,6 +168,10 @@ def test_site_user_answers_with_a_correction_that_carries_the_query(
     query_id, subject, row_key = manual_open_query(db_path, "NNV")
     at = open_page(monkeypatch, db_path, "queries.py", user="nnv_neuro")
     at.selectbox(key="qry_query").set_value(query_id).run()
+    # the site user is told which record and scale the question is about
+    scale = query(db_path, "SELECT scale FROM assessments WHERE assessment_id = ?", [row_key])
+    about = " ".join(m.value for m in at.markdown)
+    assert f"{row_key} · {load_reference().scales.at[scale[0][0], 'name_en']}" in about
     at.checkbox(key=f"qry_correct|{query_id}").check().run()
     old = query(db_path, "SELECT score FROM assessments WHERE assessment_id = ?", [row_key])[0][0]
     at.number_input(key=f"qry_value|{query_id}").set_value(float(old) + 2).run()

@@ -112,6 +112,9 @@ def column_label(column: str, value: Any, lang: str, names: Mapping[str, str] | 
         return str(REF.ae_terms.at[code, f"term_{'ru' if lang == 'ru' else 'en'}"])
     if column == "coded_term" and names and code in names:
         return names[code]
+    named = {"scale": REF.scales, "test": REF.lab_tests}.get(column)
+    if named is not None and code in named.index:
+        return str(named.at[code, f"name_{'ru' if lang == 'ru' else 'en'}"])
     if column == "disease_subtype":
         for disease in REF.diseases.values():
             if code in disease.subtypes:

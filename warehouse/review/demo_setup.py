@@ -76,7 +76,7 @@ def prepare_demo_review(system: Session) -> DemoReview:
 
     msk, prm, nnv = (_subjects(db, s, 8) for s in ("MSK", "PRM", "NNV"))
     wanted = [
-        (msk, 0, "CHOP INTEND fell sharply since the visit before; please check the source."),
+        (msk, 0, "This score moved sharply since the visit before; please check the source."),
         (msk, 1, "Please confirm this score against the clinic's assessment sheet."),
         (msk, 2, "Score higher than expected for the motor function recorded; please confirm."),
         (prm, 0, "Please confirm this score against the source document."),
