@@ -186,7 +186,8 @@ def test_query_raised_answered_with_a_correction_closed_and_resigned(
     pick_typed(monitor, text("rev_state", lang), text("rev_state_answered", lang))
     choose_query(monitor, text("rev_pick_query", lang), query_id)
     settle(monitor)
-    correction = text("rev_correction", lang, field="score", before="", after="").split(":")[0]
+    score = field_label("assessments", "score", lang)  # the field named, not its column
+    correction = text("rev_correction", lang, field=score, before="", after="").split(":")[0]
     wait_text(monitor, correction)  # the answer's correction, shown in the thread
     monitor.get_by_role("button", name=text("rev_close", lang)).click()
     wait_text(monitor, text("rev_closed_ok", lang, query=query_id))
