@@ -17,6 +17,7 @@ from warehouse.review import queries as q
 from warehouse.review.signoff import SignatureStatus
 from warehouse.review.soft_checks import question_text
 from warehouse.store.access import Session
+from warehouse.store.cases import load_case
 from warehouse.store.meddra_names import meddra_names
 from warehouse.ui.layout import lang, show_error, t
 
@@ -82,9 +83,16 @@ def _shown(value: Any, column: str, names: dict[str, str]) -> str:
 
 
 def show_thread(session: Session, query_id: str) -> None:
-    """A query's steps, oldest first, with who wrote them and when (UTC)."""
+    """What a query is about (record and field), then its steps, oldest first, with who
+    wrote them and when (UTC)."""
     thread = q.messages(session, query_id)
-    table = q.get_query(session, query_id).target.table
+    target = q.get_query(session, query_id).target
+    table = target.table
+    names = meddra_names(session, lang())
+    key = q.key_values(table, target.row_key)
+    rows = corr.rows_of(load_case(session, target.subject_id), table, 0, lang(), names)
+    record = next((r.label for r in rows if r.key == key), target.row_key)
+    st.markdown(t("qry_record", record=record, field=field_name(table, target.field)))
     steps: list[Any] = list(thread.itertuples(index=False))
     for step in steps:
         stamp = pd.Timestamp(step.written_at)

@@ -16,9 +16,8 @@ from warehouse.capture.real_dates import refuse_future
 from warehouse.review import queries as q
 from warehouse.review.answering import answer_with_correction
 from warehouse.store.cases import load_case
-from warehouse.store.meddra_names import meddra_names
 from warehouse.ui.app_state import session
-from warehouse.ui.layout import lang, show_error, show_problems, t
+from warehouse.ui.layout import show_error, show_problems, t
 from warehouse.ui.review_widgets import (
     field_name,
     queries_table,
@@ -66,12 +65,6 @@ opened = current_subject()
 shift = opened.date_shift_days if opened is not None and opened.subject_id == subject_id else None
 key = q.key_values(table, picked["row_key"])
 stored = corr.current_value(case, table, key, column)
-names = meddra_names(current, lang())
-record = next(
-    (r.label for r in corr.rows_of(case, table, shift or 0, lang(), names) if r.key == key),
-    picked["row_key"],
-)
-st.markdown(t("qry_record", record=record, field=field_name(table, column)))
 
 answer = st.text_area(t("qry_answer"), key=f"qry_answer|{chosen}", height=100)
 answer_slot = st.empty()
