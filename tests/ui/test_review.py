@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from schemas import load_reference
+from schemas.labels import text
 from tests.app_helpers import open_page
 from tests.case_page_fixtures import query
 from tests.warehouse_fixtures import make_demo, monitor
@@ -281,3 +282,20 @@ def test_a_site_user_who_is_no_investigator_cannot_sign(
     at = open_page(monkeypatch, db_path, "signoff.py", user="msk_neuro", subject=opened)
     assert "not an investigator" in at.warning[0].value
     assert not [b for b in at.button if b.key == "sig_sign"]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_standing_signature_reads_in_the_readers_language(
+    monkeypatch: pytest.MonkeyPatch, db_path: Path, lang: str
+) -> None:
+    """The demo signs the study's statement in English; a Russian investigator reads the
+    same statement in Russian (a wording of one's own would be shown as signed)."""
+    subject = query(
+        db_path,
+        "SELECT subject_id FROM signatures WHERE site_code = 'MSK' AND broken_at IS NULL",
+    )[0][0]
+    opened = OpenSubject(str(subject), "MSK", 0, True)
+    at = open_page(monkeypatch, db_path, "signoff.py", user="msk_neuro", lang=lang, subject=opened)
+    standing = at.success[0].value
+    assert text("sig_meaning", lang) in standing
+    assert text("sig_meaning", "en" if lang == "ru" else "ru") not in standing

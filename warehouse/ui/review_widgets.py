@@ -12,6 +12,7 @@ import streamlit as st
 from anonymise.errors import ScrubberUnavailable
 from schemas.errors import CaseguardError
 from schemas.formats import date_text
+from schemas.labels import LANGUAGES, text
 from warehouse.capture import corrections as corr
 from warehouse.review import queries as q
 from warehouse.review.signoff import SignatureStatus
@@ -141,8 +142,12 @@ def signature_line(status: SignatureStatus) -> None:
         if isinstance(status.signed_at, dt.datetime)
         else ""
     )
+    # The study's standard statement, signed in either language, is read in the reader's;
+    # any other wording is shown as it was signed.
+    standard = {text("sig_meaning", language) for language in LANGUAGES}
+    meaning = t("sig_meaning") if status.meaning in standard else status.meaning
     if status.valid:
-        st.success(t("rev_sig_valid", user=status.username, when=when, meaning=status.meaning))
+        st.success(t("rev_sig_valid", user=status.username, when=when, meaning=meaning))
     else:
         st.error(
             t("rev_sig_broken", user=status.username, when=when, change=status.broken_by or "—")
