@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 
 from anonymise import offline
-from anonymise.clinical_terms import ClinicalTerms
+from anonymise.clinical_terms import ClinicalTerms, merge_spans
 from anonymise.config import EngineConfig, load_config
 from anonymise.errors import ScrubInputError
 from anonymise.language import detect_language, secondary_language
@@ -40,6 +40,7 @@ from presidio_anonymizer.entities import OperatorConfig, RecognizerResult  # noq
 
 from anonymise.date_shift import shift_date_text  # noqa: E402
 from anonymise.nlp_engine import CaseguardNlpEngine  # noqa: E402
+from anonymise.recognizers.initials import post_nominal_spans  # noqa: E402
 
 MAX_SHIFT_DAYS = 3650
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -233,7 +234,8 @@ class Scrubber:
     ) -> ScrubResult:
         found = self._analyze(text, language, nlp_artifacts, secondary)
         found = [f for f in found if f.score >= self.config.score_threshold]
-        protected = self.terms.spans(text)
+        # A clinician's degrees ("A. Smith, MB ChB, MRCPCH") are kept like clinical terms.
+        protected = merge_spans([*self.terms.spans(text), *post_nominal_spans(text)])
         found = remove_clinical(text, found, protected)
         found = drop_implausible_names(text, found)
         if self.config.propagate_names:
