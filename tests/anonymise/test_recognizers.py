@@ -377,6 +377,47 @@ def test_place_adjectives(text: str, expected: Expected) -> None:
     assert merged(text, results) == want
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # adjectives of two-word towns, regular and shortened
+        ("Осмотр в нижегородском центре.", "нижегородском"),  # Нижний Новгород
+        ("из великолукской ЦРБ", "великолукской"),  # Великие Луки
+        ("в старооскольскую больницу", "старооскольскую"),  # Старый Оскол
+        ("набережночелнинские врачи", "набережночелнинские"),  # Набережные Челны
+        ("в сергиево-посадском филиале", "сергиево-посадском"),  # Сергиев Посад
+        ("нижнетагильским неврологом", "нижнетагильским"),  # Нижний Тагил
+        ("в старорусской больнице", "старорусской"),  # Старая Русса: -сс- + -ск-
+        ("минераловодского санатория", "минераловодского"),  # Минеральные Воды
+        # near misses: compound and ordinary adjectives that are no town's
+        ("древнерусский и старославянский тексты", None),
+        ("северо-западный округ; железнодорожная больница", None),
+        ("в городской клинической больнице; новогодние праздники", None),
+        ("в советское время; в английской школе", None),
+    ],
+)
+def test_adjectives_of_two_word_towns(text: str, expected: Expected) -> None:
+    results = LocalityRecognizer("ru").analyze(text, [])
+    assert merged(text, results) == ([] if expected is None else [expected])
+
+
+@given(
+    st.sampled_from(["нижегородский", "великолукский", "старооскольский", "нижнетагильский"]),
+    st.sampled_from(["nomn", "gent", "datv", "accs", "ablt", "loct"]),
+    st.sampled_from(["masc", "femn", "neut", "plur"]),
+)
+def test_a_two_word_towns_adjective_is_found_in_every_case_and_gender(
+    adjective: str, case: str, gender: str
+) -> None:
+    from anonymise.recognizers.morphology import analyzer
+
+    parse = analyzer().parse(adjective)[0]
+    form = parse.inflect({case, gender} if gender != "plur" else {case, "plur"})
+    assert form is not None
+    text = f"Наблюдается в {form.word} центре."
+    assert merged(text, LocalityRecognizer("ru").analyze(text, [])) == [form.word]
+
+
 # --- phones of every region (phonenumbers) -----------------------------------------
 
 
