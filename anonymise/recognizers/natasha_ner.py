@@ -18,7 +18,7 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any
 
-from razdel import tokenize
+from razdel.segmenters.tokenize import ATOM
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import filter_spans
@@ -52,8 +52,13 @@ def tag_texts(tagger: Any, texts: list[str], batch_size: int) -> list[Any]:
 
 
 def _has_token(text: str) -> bool:
-    """True if razdel (Natasha's tokenizer) finds at least one token in ``text``."""
-    return next(iter(tokenize(text)), None) is not None
+    """True if razdel (Natasha's tokenizer) finds at least one token in ``text``.
+
+    razdel makes a token of every atom its ``ATOM`` pattern matches, so searching
+    for one atom answers the same; ``tokenize`` splits the whole text into atoms
+    before yielding the first token, which cost as much as Natasha's own pass.
+    """
+    return ATOM.search(text) is not None
 
 
 class NatashaComponent:
