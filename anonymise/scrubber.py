@@ -31,7 +31,7 @@ from anonymise.postprocess import (
 
 offline.enforce()
 
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry  # noqa: E402
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry  # noqa: E402
 from presidio_analyzer import RecognizerResult as AnalyzerResult  # noqa: E402
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer  # noqa: E402
 from presidio_analyzer.nlp_engine import NlpArtifacts  # noqa: E402
@@ -108,6 +108,35 @@ class NoContextEnhancer(ContextAwareEnhancer):
         return raw_results
 
 
+class CaseguardAnalyzerEngine(AnalyzerEngine):
+    """Presidio's analyzer without the per-recognizer context pass when none can act.
+
+    ``AnalyzerEngine._enhance_using_context`` splits the results by recognizer
+    (two list scans per recognizer per text) to call each recognizer's own
+    ``enhance_using_context``, then the engine-wide enhancer. With the
+    :class:`NoContextEnhancer` and no recognizer overriding the per-recognizer
+    hook (both return the results they get), the pass only regroups results by
+    recognizer, and they already come grouped in recognizer order: it is skipped.
+    """
+
+    def _enhance_using_context(
+        self,
+        text: str,
+        raw_results: list[AnalyzerResult],
+        nlp_artifacts: NlpArtifacts,
+        recognizers: list[EntityRecognizer],
+        context: list[str] | None = None,
+    ) -> list[AnalyzerResult]:
+        if isinstance(self.context_aware_enhancer, NoContextEnhancer) and all(
+            type(r).enhance_using_context is EntityRecognizer.enhance_using_context
+            for r in recognizers
+        ):
+            return raw_results
+        return super()._enhance_using_context(
+            text, raw_results, nlp_artifacts, recognizers, context
+        )
+
+
 class Scrubber:
     """Presidio engines configured for caseguard; thread-safe for reading."""
 
@@ -120,7 +149,7 @@ class Scrubber:
             cls = spec.load_class()
             for language in spec.languages:
                 registry.add_recognizer(cls(supported_language=language))
-        self.analyzer = AnalyzerEngine(
+        self.analyzer = CaseguardAnalyzerEngine(
             registry=registry,
             nlp_engine=self.nlp_engine,
             supported_languages=self.config.supported_languages,

@@ -79,8 +79,10 @@ class NatashaComponent:
         while batch := list(islice(iterator, size)):
             # slovnet fails on a batch without a single token (whitespace, \v\f only),
             # so texts with no token skip the tagger: they have no entities anyway
-            tagged = [_has_token(d.text) for d in batch]
-            texts = [d.text for d, has in zip(batch, tagged, strict=True) if has]
+            # Doc.text joins every token's text: read it once per document
+            every_text = [d.text for d in batch]
+            tagged = [_has_token(text) for text in every_text]
+            texts = [text for text, has in zip(every_text, tagged, strict=True) if has]
             markups = iter(tag_texts(self.tagger, texts, size))
             for doc, has in zip(batch, tagged, strict=True):
                 spans = []
