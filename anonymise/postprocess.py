@@ -199,9 +199,7 @@ def propagate_names(text: str, found: list[Found], protected: list[tuple[int, in
                 words.add(word)
     if not words:
         return found
-    folded = text.lower()
-    if len(folded) != len(text):  # a few characters change length when lowered
-        folded = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+    folded = _lower_same_length(text)
     extra = []
     for word in sorted(words, key=len, reverse=True):
         for start, end in _mentions(text, folded, word):
@@ -225,7 +223,8 @@ def _mentions(text: str, folded: str, word: str) -> list[tuple[int, int]]:
         stem = word[:-2] if len(word) >= 6 else word[:-1] if len(word) >= 4 else word
     else:
         stem = word
-    stem = stem.lower()
+    # lowered as the text was: "İşcan" must meet "İşcan", not "i̇şcan" (i + a dot)
+    stem = _lower_same_length(stem)
     spans = []
     at = folded.find(stem)
     while at >= 0:
@@ -239,6 +238,14 @@ def _mentions(text: str, folded: str, word: str) -> list[tuple[int, int]]:
             spans.append((at, end))
         at = folded.find(stem, at + 1)
     return spans
+
+
+def _lower_same_length(text: str) -> str:
+    """``text`` lower-cased, except characters whose lower case is longer ("İ")."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
 
 
 _CYRILLIC_LOWER = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")

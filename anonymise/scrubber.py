@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 
 from anonymise import offline
-from anonymise.clinical_terms import ClinicalTerms
+from anonymise.clinical_terms import ClinicalTerms, merge_spans
 from anonymise.config import EngineConfig, load_config
 from anonymise.errors import ScrubInputError
 from anonymise.language import detect_language, secondary_language
@@ -31,7 +31,7 @@ from anonymise.postprocess import (
 
 offline.enforce()
 
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry  # noqa: E402
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry  # noqa: E402
 from presidio_analyzer import RecognizerResult as AnalyzerResult  # noqa: E402
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer  # noqa: E402
 from presidio_analyzer.nlp_engine import NlpArtifacts  # noqa: E402
@@ -40,6 +40,7 @@ from presidio_anonymizer.entities import OperatorConfig, RecognizerResult  # noq
 
 from anonymise.date_shift import shift_date_text  # noqa: E402
 from anonymise.nlp_engine import CaseguardNlpEngine  # noqa: E402
+from anonymise.recognizers.initials import post_nominal_spans  # noqa: E402
 
 MAX_SHIFT_DAYS = 3650
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -107,6 +108,35 @@ class NoContextEnhancer(ContextAwareEnhancer):
         return raw_results
 
 
+class CaseguardAnalyzerEngine(AnalyzerEngine):
+    """Presidio's analyzer without the per-recognizer context pass when none can act.
+
+    ``AnalyzerEngine._enhance_using_context`` splits the results by recognizer
+    (two list scans per recognizer per text) to call each recognizer's own
+    ``enhance_using_context``, then the engine-wide enhancer. With the
+    :class:`NoContextEnhancer` and no recognizer overriding the per-recognizer
+    hook (both return the results they get), the pass only regroups results by
+    recognizer, and they already come grouped in recognizer order: it is skipped.
+    """
+
+    def _enhance_using_context(
+        self,
+        text: str,
+        raw_results: list[AnalyzerResult],
+        nlp_artifacts: NlpArtifacts,
+        recognizers: list[EntityRecognizer],
+        context: list[str] | None = None,
+    ) -> list[AnalyzerResult]:
+        if isinstance(self.context_aware_enhancer, NoContextEnhancer) and all(
+            type(r).enhance_using_context is EntityRecognizer.enhance_using_context
+            for r in recognizers
+        ):
+            return raw_results
+        return super()._enhance_using_context(
+            text, raw_results, nlp_artifacts, recognizers, context
+        )
+
+
 class Scrubber:
     """Presidio engines configured for caseguard; thread-safe for reading."""
 
@@ -119,7 +149,7 @@ class Scrubber:
             cls = spec.load_class()
             for language in spec.languages:
                 registry.add_recognizer(cls(supported_language=language))
-        self.analyzer = AnalyzerEngine(
+        self.analyzer = CaseguardAnalyzerEngine(
             registry=registry,
             nlp_engine=self.nlp_engine,
             supported_languages=self.config.supported_languages,
@@ -233,7 +263,8 @@ class Scrubber:
     ) -> ScrubResult:
         found = self._analyze(text, language, nlp_artifacts, secondary)
         found = [f for f in found if f.score >= self.config.score_threshold]
-        protected = self.terms.spans(text)
+        # A clinician's degrees ("A. Smith, MB ChB, MRCPCH") are kept like clinical terms.
+        protected = merge_spans([*self.terms.spans(text), *post_nominal_spans(text)])
         found = remove_clinical(text, found, protected)
         found = drop_implausible_names(text, found)
         if self.config.propagate_names:

@@ -44,7 +44,8 @@ class EnglishAddressRecognizer(RegexRecognizer):
         # Any street word, when the address ends in a city and a postcode or ZIP code.
         rule(
             "number_street_city_code",
-            rf"(?<![\w])(?P<value>{_FLAT}\d+[A-Za-z]?,?\s(?:[A-Z][a-z'’\-]+\s?){{1,4}},\s(?:(?:Apt\.?|Apartment|Suite|Unit|Flat)\s\w+,\s)?"
+            # the look-ahead: the first letter of _FLAT's words or the house number
+            rf"(?<![\w])(?=[FASU\d])(?P<value>{_FLAT}\d+[A-Za-z]?,?\s(?:[A-Z][a-z'’\-]+\s?){{1,4}},\s(?:(?:Apt\.?|Apartment|Suite|Unit|Flat)\s\w+,\s)?"
             rf"(?:(?:St\.\s|[A-Z][a-z'’\-]+\s?|upon\s|on\s){{1,4}})"
             rf"(?:,\s)?(?:{UK_POSTCODE}|{US_ZIP}|\d{{6}}))(?![\w])",
             0.85,

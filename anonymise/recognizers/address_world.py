@@ -33,11 +33,12 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from anonymise.recognizers.base import CaseguardRecognizer
+from anonymise.recognizers.latin import LATIN_LOWER, LATIN_UPPER
 
 CONF = Path(__file__).parent.parent / "conf" / "addresses.yaml"
 
-_UPPER = "A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁ"
-_LOWER = "a-zß-öø-ÿā-žа-яё"
+_UPPER = f"{LATIN_UPPER}А-ЯЁ"
+_LOWER = f"{LATIN_LOWER}а-яё"
 _CAP = rf"(?:Mc|Mac|O['’]|D['’])?[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}]?[{_LOWER}'’]+)*"
 _PARTICLE = r"(?:de|da|do|dos|das|del|della|di|du|des|la|le|van|von|der|den|am|an|op|upon|on|in|im|sur|St\.?|Ste\.?)"
 _NAME = rf"(?:{_PARTICLE}(?=[ \-])|{_CAP})"

@@ -25,11 +25,12 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from anonymise.recognizers.base import CaseguardRecognizer
+from anonymise.recognizers.latin import LATIN_LOWER, LATIN_UPPER
 from anonymise.recognizers.morphology import ENGLISH_NON_NAMES, proper_name_tags
 from anonymise.recognizers.person_lexicon import is_given_name
 
-_UPPER = "A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ"
-_LOWER = "a-zß-öø-ÿā-žа-яёіїєґ"
+_UPPER = f"{LATIN_UPPER}А-ЯЁІЇЄҐ"
+_LOWER = f"{LATIN_LOWER}а-яёіїєґ"
 _CASELESS = "\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u3040-\u30ff\u4e00-\u9fff"
 _WORD = rf"(?:[{_UPPER}][{_LOWER}{_UPPER}'’\-]*|[{_CASELESS}]+)"
 _DATE = r"\d{1,4}[./\-]\d{1,2}[./\-]\d{2,4}"

@@ -30,6 +30,8 @@ import yaml
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from anonymise.recognizers.latin import LATIN_LOWER, LATIN_UPPER
+
 CONF = Path(__file__).parent.parent / "conf" / "fields.yaml"
 ENTITIES = ["PERSON", "DATE", "LOCATION", "PHONE", "EMAIL", "ID"]
 
@@ -82,8 +84,8 @@ def _label_pattern(section: str = "labels") -> re.Pattern[str]:
     )
 
 
-_UPPER = "A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ"
-_LOWER = "a-zß-öø-ÿā-žа-яёіїєґ"
+_UPPER = f"{LATIN_UPPER}А-ЯЁІЇЄҐ"
+_LOWER = f"{LATIN_LOWER}а-яёіїєґ"
 _CASELESS = "\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u3040-\u30ff\u4e00-\u9fff"
 # A word of a name: an initial ("J.", "J.T.", "A"), a capitalised word or one in
 # capitals ("Hollins", "O'Neill", "TEVETOĞLU"), or a word of a script without case

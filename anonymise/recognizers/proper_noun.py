@@ -20,12 +20,12 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.tokens import Doc, Token
 
 from anonymise.recognizers.base import CaseguardRecognizer
+from anonymise.recognizers.latin import LATIN_LOWER as _L
+from anonymise.recognizers.latin import LATIN_UPPER as _U
 from anonymise.recognizers.morphology import ENGLISH_NON_NAMES
 
 # Latin letters with diacritics too: "Zülgarni's PEG", "Åsa could sit".
-_NAME_SHAPE = re.compile(
-    r"(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž]+(?:[\-'’][A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž]+)?"
-)
+_NAME_SHAPE = re.compile(rf"(?:Mc|Mac|O['’])?[{_U}][{_L}]+(?:[\-'’][{_U}][{_L}]+)?")
 _MONTHS = "January February March April May June July August September October November December"
 _CALENDAR = frozenset(
     [*_MONTHS.split(), *(m[:3] for m in _MONTHS.split()), "Sept"]

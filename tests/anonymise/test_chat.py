@@ -25,6 +25,11 @@ def found(text: str) -> list[str]:
         ("09:15 Jeremy: ok, will call", ["Jeremy"]),
         ("[10:00] راما: ok", ["راما"]),
         ("[9:05 PM] Dara: she says all fine", ["Dara"]),
+        # Latin letters of every alphabet: Vietnamese, Turkish, Romanian, Polish
+        ("[08:12] Nguyễn Thị Ánh: đã gọi lại", ["Nguyễn Thị Ánh"]),
+        ("[08:30] İşcan Yıldırım: tamam", ["İşcan Yıldırım"]),
+        ("[09:02] Ștefan Țurcanu: ok", ["Ștefan Țurcanu"]),
+        ("[09:10] Łucja Ździebło: dzięki", ["Łucja Ździebło"]),
     ],
 )
 def test_senders_are_found(text: str, expected: list[str]) -> None:

@@ -1,11 +1,16 @@
-"""The de-identification targets, measured on the labelled corpora in bench/data.
+"""The de-identification targets, measured on the labelled corpora.
 
-``narratives.jsonl`` (640 synthetic notes, half Russian, half English) carries the
-issue's targets: identifier recall >= 0.99 per language (PERSON, DATE, LOCATION,
-PHONE, EMAIL, ID, URL, ORGANIZATION together), no verbatim leaks, clinical keep
-rate >= 0.99 and precision >= 0.95 per language. ``hard_cases.jsonl`` (132
-hand-written traps) has softer thresholds: recall >= 0.90, precision >= 0.90,
-keep rate >= 0.95.
+``bench/data/narratives.jsonl`` (640 synthetic notes, half Russian, half English)
+carries the first targets: identifier recall >= 0.99 per language (PERSON, DATE,
+LOCATION, PHONE, EMAIL, ID, URL, ORGANIZATION together), no verbatim leaks,
+clinical keep rate >= 0.99 and precision >= 0.95 per language.
+``bench/data/hard_cases.jsonl`` (132 hand-written traps) has softer thresholds:
+recall >= 0.90, precision >= 0.90, keep rate >= 0.95.
+
+``tests/data/independent/clinical_notes.jsonl`` (440 bilingual case notes written
+apart from the rules, issue 20) carries the issue's clinical targets: recall >=
+0.99 per language, zero verbatim leaks, clinical vocabulary kept >= 0.98,
+precision >= 0.90. It is held out: a rule is never tuned to one of its strings.
 
 The scrubber is still being tuned: a target it misses today is marked xfail
 (not strict) with the figure measured when the test was written, so the suite
@@ -23,6 +28,7 @@ from anonymise.evaluation import Evaluation, evaluate, load_gold
 pytestmark = pytest.mark.slow
 
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
+INDEPENDENT = Path(__file__).resolve().parents[1] / "data" / "independent"
 IDENTIFIER_TYPES = {"PERSON", "DATE", "LOCATION", "PHONE", "EMAIL", "ID", "URL", "ORGANIZATION"}
 
 
@@ -34,6 +40,11 @@ def narratives() -> Evaluation:
 @pytest.fixture(scope="module")
 def hard_cases() -> Evaluation:
     return evaluate(load_gold(DATA / "hard_cases.jsonl"))
+
+
+@pytest.fixture(scope="module")
+def clinical_notes() -> Evaluation:
+    return evaluate(load_gold(INDEPENDENT / "clinical_notes.jsonl"))
 
 
 def identifier_recall(result: Evaluation, language: str) -> tuple[float, int, int]:
@@ -122,6 +133,42 @@ def test_hard_cases_keep_clinical_terms(hard_cases: Evaluation, language: str) -
     assert tally.rate >= 0.95, f"{language} keep {tally.rate:.4f} ({tally.found}/{tally.total})"
 
 
-@pytest.mark.xfail(strict=False, reason="measured 7 verbatim leaks in the hard cases")
+@pytest.mark.xfail(
+    strict=False,
+    reason="measured 4 verbatim leaks in the hard cases: 'Машу' (a name that is also a common"
+    " word's form), 'иванова м.с.' in lower case, 'Will' (also a modal), 'jess o'neill'",
+)
 def test_hard_cases_have_no_verbatim_leaks(hard_cases: Evaluation) -> None:
     assert hard_cases.leaks == 0, sorted(set(hard_cases.leaked_ids))
+
+
+# --- independent clinical notes: the issue's clinical targets ----------------------
+
+
+def test_clinical_notes_cover_both_languages(clinical_notes: Evaluation) -> None:
+    assert clinical_notes.texts == 440
+    assert clinical_notes.languages() == ["en", "ru"]
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_clinical_notes_recall_per_language(clinical_notes: Evaluation, language: str) -> None:
+    rate, found, total = identifier_recall(clinical_notes, language)
+    assert rate >= 0.99, (f"{language} recall {rate:.4f} ({found}/{total})",)
+
+
+def test_clinical_notes_have_no_verbatim_leaks(clinical_notes: Evaluation) -> None:
+    assert clinical_notes.leaks == 0, sorted(set(clinical_notes.leaked_ids))[:20]
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_clinical_notes_keep_clinical_terms(clinical_notes: Evaluation, language: str) -> None:
+    tally = clinical_notes.keep_rate(language)
+    assert tally.total > 0
+    assert tally.rate >= 0.98, f"{language} keep {tally.rate:.4f} ({tally.found}/{tally.total})"
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_clinical_notes_precision_per_language(clinical_notes: Evaluation, language: str) -> None:
+    tally = clinical_notes.overall("precision", language)
+    assert tally.total > 0
+    assert tally.rate >= 0.90, f"{language} precision {tally.rate:.4f}"

@@ -69,3 +69,55 @@ def test_doses_and_units_are_never_initials(dose: str) -> None:
 def test_every_listed_abbreviation_is_left_alone() -> None:
     for abbreviation in not_initials():
         assert found(f"see {abbreviation} below") == [], abbreviation
+
+
+# --- degrees are initials too: context decides --------------------------------------
+
+DOTTED_DEGREES = ["M.D.", "M.A.", "B.A.", "Ch.B.", "B.Ch.", "M.B.", "B.S.", "D.O.", "R.N.", "J.R."]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Letter signed by A. Smith, M.B. Ch.B., M.R.C.P.C.H.",
+        "Dr Jane Roe, M.D., reviewed the MRI.",
+        "Signed: P. Kaur MB, Ch.B.; consultant paediatric neurologist.",
+        "Reviewed by Mary-Ann O'Neil, M.A., B.Ch. (clinical psychologist)",
+        "Ch.B., M.R.C.P. (Lond) after her name on the letterhead.",
+        "The family asked to see an M.D. before the next dose.",
+    ],
+)
+def test_degrees_where_a_degree_is_written_are_left_alone(text: str) -> None:
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Safety listing row: Ch.B. | MAR 17, 2015 | Lantesens | lot 8K45B", "Ch.B."),
+        ("Subject M.D. (6 yrs) had a post-LP headache.", "M.D."),
+        ("M.A. Jones was seen with her father.", "M.A."),
+        ("reporter Jones, M.D.", "M.D."),  # "Surname, initials": the inverted name
+        ("Ch.B. was reviewed in clinic.", "Ch.B."),
+        ("Seen at Clinic, R.N. reviewed", "R.N."),  # a single capitalised word is no full name
+    ],
+)
+def test_degree_shaped_initials_elsewhere_are_found(text: str, expected: str) -> None:
+    assert found(text) == [expected]
+
+
+NAME = st.from_regex(r"[A-Z][a-z]{2,9}", fullmatch=True)
+
+
+@given(st.sampled_from(DOTTED_DEGREES), NAME, NAME, st.sampled_from(["Dr ", "Prof ", ""]))
+def test_a_degree_after_a_full_name_and_comma_is_never_initials(
+    degree: str, given_name: str, surname: str, title: str
+) -> None:
+    assert found(f"Letter from {title}{given_name} {surname}, {degree} today.") == []
+    assert found(f"Signed {given_name[0]}. {surname}, MB, {degree}") == []
+
+
+@given(st.sampled_from(DOTTED_DEGREES), st.sampled_from(["| ", "subject ", "(", "row: "]))
+def test_a_degree_shaped_run_alone_is_found_as_initials(degree: str, before: str) -> None:
+    text = f"{before}{degree} | 7 yrs | risdiplam"
+    assert found(text) == [degree]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from anonymise import scrub_text
+from anonymise.recognizers.latin import fold_name, has_foreign_letters
 from anonymise.recognizers.person_lexicon import GivenNameRecognizer
 
 
@@ -90,3 +91,60 @@ def test_a_capitalised_word_after_a_lower_case_kinship_word_is_a_name() -> None:
     assert found("Mother Consultant review") == []
     assert found("mum Consultant review") == []
     assert found("seen with mum in March") == []
+
+
+# --- names spelled with letters English lacks ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the lexicon has neither; letters outside a-z place them as names
+        ("thank you for bringing İşcan to the clinic on 4th March.", ["İşcan"]),
+        ("Thank you for bringing Nguyễn to clinic.", ["Nguyễn"]),
+        ("She came with Żaneta and her aunt.", ["Żaneta"]),
+        # lexicon names looked up whatever the case and diacritics
+        ("emailed ayse yilmaz about the letter", ["ayse yilmaz"]),  # lexicon: Ayşe
+        ("Contact İsmail on 0532 123 45 67.", ["İsmail"]),  # İ lower-cases to i + a dot
+        ("Reviewed with father Łukasz today.", ["Łukasz"]),
+    ],
+)
+def test_names_with_non_english_latin_letters(text: str, expected: list[str]) -> None:
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # near misses: diacritics where no person stands, and English words in the place
+        "Seen at the Café Nero meeting room on Ward 3.",
+        "Positive Gowers sign; Trendelenburg gait noted.",
+        "Infusion given with Spinraza 12 mg; lot 8K45B.",
+        "naïve to treatment; the rôle of physio discussed",
+    ],
+)
+def test_words_with_diacritics_elsewhere_are_left(text: str) -> None:
+    assert found(text) == []
+
+
+_TURKISH_POLISH_VIETNAMESE = "İıŞşĞğÇçÖöÜüŁłŻżŹźŚśĆćŃńĄąĘęŠšŽžČčŘřŤťĎďĂăƠơƯưỄễỘộĐđ"
+
+
+@given(
+    st.text(alphabet=_TURKISH_POLISH_VIETNAMESE, min_size=1, max_size=2),
+    st.from_regex(r"[a-z]{2,6}", fullmatch=True),
+    st.sampled_from(["bringing", "with", "for", "contact", "about"]),
+)
+def test_a_capitalised_word_with_foreign_letters_where_a_person_stands_is_found(
+    letters: str, rest: str, introducer: str
+) -> None:
+    word = letters[0].upper() + letters[1:].lower() + rest
+    # "ı" capitalises to an English "I": no letter English lacks is left
+    assume(has_foreign_letters(word) and len(word) == len(letters) + len(rest))
+    text = f"Thank you for {introducer} {word} to clinic."
+    assert word in found(text)
+
+
+@given(st.text(alphabet="abcçdefgğhıijklmnoöprsştuüvyz", min_size=3, max_size=8))
+def test_folding_makes_case_and_diacritics_irrelevant(word: str) -> None:
+    assert fold_name(word.upper()) == fold_name(word) == fold_name(word.capitalize())

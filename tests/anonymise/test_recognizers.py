@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import phonenumbers
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from presidio_analyzer import RecognizerResult
 from stdnum import luhn
 from stdnum.gb import nhs
@@ -237,7 +240,17 @@ def test_birth_certificate(text: str, expected: Expected) -> None:
         ("(617) 555-0123", "(617) 555-0123"),
         ("call 617-555-0173 after 5 pm", "617-555-0173"),
         ("mobile: 07700 900123", "07700 900123"),
+        # a country code and phone layout, although phonenumbers' plan rejects the area
+        ("Callback +90(461)312-4329x442.", "+90(461)312-4329x442"),
+        ("Tel +90 461 312 43 29 ext. 12", "+90 461 312 43 29 ext. 12"),
+        ("(613) 555-0143 ext 4", "(613) 555-0143 ext 4"),
+        ("callback 0461 312 4329", "0461 312 4329"),
+        ("перезвонить 0461 312 43 29, доб. 5", "0461 312 43 29, доб. 5"),
         # near misses
+        ("Ring back 14.03.2021 to book the next dose.", None),
+        ("Dose x3; callback in 2 weeks; lot 8K45B; +2 SD", None),
+        ("Nusinersen 12 mg x4 loading doses, 5 ml", None),
+        ("troponin-I 96 U/L, CK 1200-1400 U/L x2", None),
         ("12.03.2019", None),
         ("HFMSE 34", None),
         ("серия 1234567", None),
@@ -362,6 +375,47 @@ def test_place_adjectives(text: str, expected: Expected) -> None:
     results = [r for r in LocalityRecognizer("ru").analyze(text, []) if r.entity_type]
     want = [] if expected is None else [expected]
     assert merged(text, results) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # adjectives of two-word towns, regular and shortened
+        ("Осмотр в нижегородском центре.", "нижегородском"),  # Нижний Новгород
+        ("из великолукской ЦРБ", "великолукской"),  # Великие Луки
+        ("в старооскольскую больницу", "старооскольскую"),  # Старый Оскол
+        ("набережночелнинские врачи", "набережночелнинские"),  # Набережные Челны
+        ("в сергиево-посадском филиале", "сергиево-посадском"),  # Сергиев Посад
+        ("нижнетагильским неврологом", "нижнетагильским"),  # Нижний Тагил
+        ("в старорусской больнице", "старорусской"),  # Старая Русса: -сс- + -ск-
+        ("минераловодского санатория", "минераловодского"),  # Минеральные Воды
+        # near misses: compound and ordinary adjectives that are no town's
+        ("древнерусский и старославянский тексты", None),
+        ("северо-западный округ; железнодорожная больница", None),
+        ("в городской клинической больнице; новогодние праздники", None),
+        ("в советское время; в английской школе", None),
+    ],
+)
+def test_adjectives_of_two_word_towns(text: str, expected: Expected) -> None:
+    results = LocalityRecognizer("ru").analyze(text, [])
+    assert merged(text, results) == ([] if expected is None else [expected])
+
+
+@given(
+    st.sampled_from(["нижегородский", "великолукский", "старооскольский", "нижнетагильский"]),
+    st.sampled_from(["nomn", "gent", "datv", "accs", "ablt", "loct"]),
+    st.sampled_from(["masc", "femn", "neut", "plur"]),
+)
+def test_a_two_word_towns_adjective_is_found_in_every_case_and_gender(
+    adjective: str, case: str, gender: str
+) -> None:
+    from anonymise.recognizers.morphology import analyzer
+
+    parse = analyzer().parse(adjective)[0]
+    form = parse.inflect({case, gender} if gender != "plur" else {case, "plur"})
+    assert form is not None
+    text = f"Наблюдается в {form.word} центре."
+    assert merged(text, LocalityRecognizer("ru").analyze(text, [])) == [form.word]
 
 
 # --- phones of every region (phonenumbers) -----------------------------------------
@@ -949,3 +1003,30 @@ def test_ner_recognizers_map_people_and_places(
     places = recognizer.analyze(text, ["LOCATION"], artifacts)
     assert place in [text[r.start : r.end] for r in places]
     assert all(r.entity_type == "LOCATION" for r in places)
+
+
+# --- a phone in a phone's layout is a phone, whatever the numbering plan says -------
+
+
+@given(
+    st.sampled_from(sorted(c for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE if c)),
+    st.lists(st.from_regex(r"[0-9]{2,4}", fullmatch=True), min_size=3, max_size=4),
+    st.sampled_from(["", "x442", " ext. 12", " x 7"]),
+    st.sampled_from(["({})", "{}"]),
+)
+def test_any_international_number_in_phone_layout_is_found_whole(
+    country: int, groups: list[str], extension: str, area: str
+) -> None:
+    national = [area.format(groups[0]), *groups[1:]]
+    count = len(str(country)) + sum(len(g) for g in groups)
+    if not 9 <= count <= 15:
+        return
+    number = f"+{country} " + " ".join(national) + extension
+    check(PhoneRecognizer("en"), f"Callback {number}.", number, "PHONE")
+
+
+@given(
+    st.from_regex(r"[0-9]{1,4}(?:\.[0-9])? ?(?:mg|ml|mg/kg|U/L|mmol/L) x ?[0-9]", fullmatch=True)
+)
+def test_doses_with_repeats_are_never_phones(dose: str) -> None:
+    check(PhoneRecognizer("en"), f"Given {dose}; lot 8K45B.", None, "PHONE")

@@ -675,3 +675,34 @@ def test_russian_text_without_a_single_token_scrubs_to_itself(text: str) -> None
     """Found by the hostile-input drill: Natasha's tagger crashed (IndexError) on a
     text of vertical tabs and form feeds, which its tokenizer reads as no token."""
     assert scrub_text(text, "ru").text == text
+
+
+# --- a clinician's degrees are kept; degree-shaped initials are not ----------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "degrees"),
+    [
+        ("Signed by A. Smith, M.B. Ch.B., M.R.C.P.C.H.", "Smith", "M.B. Ch.B., M.R.C.P.C.H."),
+        ("Signed John Smith, MB ChB, MRCPCH (Lond)", "John Smith", "MB ChB, MRCPCH"),
+        ("Dr Jane Roe, MD, FRCPCH reviewed the scan.", "Jane Roe", "MD, FRCPCH"),
+        ("Yours sincerely, Priya Kaur, PhD", "Priya Kaur", "PhD"),
+    ],
+)
+def test_degrees_after_a_clinicians_name_are_kept(text: str, name: str, degrees: str) -> None:
+    result = scrub_text(text, "en")
+    assert name not in result.text
+    assert degrees in result.text
+
+
+@pytest.mark.parametrize(
+    ("text", "initials"),
+    [
+        ("Safety listing row: Ch.B. | MAR 17, 2015 | Lantesens | lot 8K45B", "Ch.B."),
+        ("reporter Jones, M.D. (6 yrs old subject)", "M.D."),
+        ("Baltimore, MD 21201 is the family's address.", "MD"),
+    ],
+)
+def test_degree_shaped_initials_and_states_are_removed(text: str, initials: str) -> None:
+    result = scrub_text(text, "en")
+    assert initials not in result.text, result.text
