@@ -156,23 +156,26 @@ def touched_subjects(
 
 # --- re-deriving the touched subjects ---------------------------------------------------
 
-_TOUCHED = "(SELECT subject_id FROM _cg_touched)"
-_NARROWED = {
-    **{
-        table: f"(SELECT * FROM {table} WHERE subject_id IN {_TOUCHED})" for table in SUBJECT_TABLES
-    },
-    **{
-        table: f"(SELECT * FROM {table} WHERE ae_id IN "
-        f"(SELECT ae_id FROM adverse_events WHERE subject_id IN {_TOUCHED}))"
-        for table in EVENT_TABLES
-    },
-}
-_SOURCE = re.compile(r"\b(FROM|JOIN)\s+(" + "|".join(_NARROWED) + r")\b")
+def _listed(column: str, values: Iterable[str]) -> str:
+    """SQL condition: ``column`` is one of ``values``, written out as literals (DuckDB
+    then reads the rows through the column's index instead of scanning the table)."""
+    literals = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values))
+    return f"{column} IN ({literals})" if literals else "FALSE"
 
 
-def narrowed(statement: str) -> str:
-    """A build statement reading only the rows of the subjects in ``_cg_touched``."""
-    return _SOURCE.sub(lambda m: f"{m.group(1)} {_NARROWED[m.group(2)]}", statement)
+def narrowed(statement: str, subjects: Iterable[str], events: Iterable[str]) -> str:
+    """A build statement reading only the clinical rows of ``subjects`` (and of their
+    adverse events ``events``)."""
+    by_subject = _listed("subject_id", subjects)
+    by_event = _listed("ae_id", events)
+    sources = {
+        **{t: f"(SELECT * FROM {t} WHERE {by_subject})" for t in SUBJECT_TABLES},
+        **{t: f"(SELECT * FROM {t} WHERE {by_event})" for t in EVENT_TABLES},
+    }
+    return _SOURCE.sub(lambda m: f"{m.group(1)} {sources[m.group(2)]}", statement)
+
+
+_SOURCE = re.compile(r"\b(FROM|JOIN)\s+(" + "|".join([*SUBJECT_TABLES, *EVENT_TABLES]) + r")\b")
 
 
 # Snapshot tables keyed by ``sid`` (others: _cg_sae by ae_id, _cg_products global).
@@ -197,17 +200,19 @@ def refresh_subjects(
     persons = {people.get(s, s) for s in touched}
     touched = touched | {s for s, p in people.items() if p in persons}
     ids = pd.DataFrame({"subject_id": sorted(touched)}, dtype="string")
-    conn.register("_cg_touched", ids)
-    try:
-        for statement in BUILD + BUILD_DETAILS:
-            conn.execute(narrowed(statement))
-        incoming = {
-            name: conn.sql(f"SELECT {columns} FROM {name}").to_arrow_table()
-            for name, columns in SNAPSHOT_TABLES.items()
-            if name not in GLOBAL_TABLES
-        }
-    finally:
-        conn.unregister("_cg_touched")
+    events = [
+        str(r[0])
+        for r in conn.execute(
+            f"SELECT ae_id FROM adverse_events WHERE {_listed('subject_id', touched)}"
+        ).fetchall()
+    ]
+    for statement in BUILD + BUILD_DETAILS:
+        conn.execute(narrowed(statement, touched, events))
+    incoming = {
+        name: conn.sql(f"SELECT {columns} FROM {name}").to_arrow_table()
+        for name, columns in SNAPSHOT_TABLES.items()
+        if name not in GLOBAL_TABLES
+    }
     cursor = memory.cursor()
     try:
         cursor.execute("BEGIN TRANSACTION")
