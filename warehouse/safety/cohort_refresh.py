@@ -156,6 +156,7 @@ def touched_subjects(
 
 # --- re-deriving the touched subjects ---------------------------------------------------
 
+
 def _listed(column: str, values: Iterable[str]) -> str:
     """SQL condition: ``column`` is one of ``values``, written out as literals (DuckDB
     then reads the rows through the column's index instead of scanning the table)."""
