@@ -354,7 +354,7 @@ def main() -> None:
             note(
                 f"| pooled export, k=5, scrubber loaded: **{args.peer.name} (peer) "
                 f"{vs['peer']:.1f} s, this branch {vs['ours']:.1f} s, "
-                f"{vs['peer'] / vs['ours']:.2f}x faster** (target < 4 s) | medians of "
+                f"peer/this {vs['peer'] / vs['ours']:.2f}x** (target < 4 s) | medians of "
                 f"{args.peer_runs} runs each, alternated (peer "
                 f"{', '.join(f'{s:.1f}' for s in vs['peer_all'])}; this "
                 f"{', '.join(f'{s:.1f}' for s in vs['ours_all'])}); output with one id key: "

@@ -294,7 +294,7 @@ def table(results: list[dict[str, Any]]) -> list[str]:
             "| first dashboard page after a save: this code (refreshes the touched subject) | "
             + " | ".join(
                 f"**{r['after_save']['ours']:,.0f} ms** "
-                f"({r['after_save']['peer'] / r['after_save']['ours']:.1f}x faster)"
+                f"(peer/this {r['after_save']['peer'] / r['after_save']['ours']:.1f}x)"
                 for r in results
             )
             + " |"
@@ -345,7 +345,7 @@ def after_save_note(args: argparse.Namespace, results: list[dict[str, Any]]) -> 
         f"`{args.peer.name}` (each in a child process on its own copy of the database, "
         f"peer - this - peer). The peer rebuilds the whole snapshot after any write; this "
         f"code re-derives the touched subjects' rows and their strata's totals "
-        f"(`warehouse/safety/cohort_refresh.py`; more than max(500, 5% of the cohort) "
+        f"(`warehouse/safety/cohort_refresh.py`; more than max(500, 2% of the cohort) "
         f"touched subjects, or a change to products, MedDRA or links between subjects, "
         f"rebuild it whole). Load (1/5 min) during these runs: {loads}."
     ]

@@ -294,7 +294,7 @@ def test_writes_beyond_single_subjects_rebuild_the_snapshot(demo: Database, writ
 
 def test_the_refresh_limit_grows_with_the_cohort() -> None:
     assert refresh_limit(100) == 500
-    assert refresh_limit(100_000) == 5_000
+    assert refresh_limit(100_000) == 2_000
 
 
 def test_narrowed_statements_read_only_the_touched_subjects() -> None:

@@ -135,11 +135,22 @@ def _select(table: str, salt_sql: str) -> str:
     return ", ".join(parts)
 
 
+OWNER = "_owner"  # the export id of a row's subject, in tables that have no subject_id
+
+
 def read_table(
-    conn: duckdb.DuckDBPyConnection, table: str, salt: str, order: str | None = None
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    salt: str,
+    order: str | None = None,
+    owner: bool = False,
 ) -> pd.DataFrame:
-    """Rows of ``table`` for the released subjects (registered as ``_released``)."""
+    """Rows of ``table`` for the released subjects (registered as ``_released``); with
+    ``owner``, a table without a subject_id gets its rows' subjects' export ids as a
+    last column :data:`OWNER`."""
     columns = _select(table, "$salt")
+    if owner and "subject_id" not in TABLES[table].columns:
+        columns += f", r.export_id AS {OWNER}"
     if table == "ae_causality":
         source = (
             "ae_causality t JOIN adverse_events a USING (ae_id) "

@@ -144,6 +144,9 @@ def _review_figures(session: Session, released: pd.DataFrame) -> dict[str, int]:
 def _read_tables(
     session: Session, released: pd.DataFrame, salt_hex: str
 ) -> dict[str, pd.DataFrame]:
+    """Every exported table's rows of the subjects in ``released`` (subject_id,
+    export_id), sorted by export id; tables without a subject_id carry
+    :data:`pooled.OWNER`."""
     frames: dict[str, pd.DataFrame] = {}
     with session.db.connect(read_only=True) as conn:
         # large Arrow strings: pandas keeps its text columns in them, so none is copied
@@ -151,10 +154,20 @@ def _read_tables(
         conn.register("_released", released[["subject_id", "export_id"]])
         try:
             for table in pooled.EXPORT_TABLES[1:]:
-                frames[table] = pooled.read_table(conn, table, salt_hex)
+                frames[table] = pooled.read_table(conn, table, salt_hex, owner=True)
         finally:
             conn.unregister("_released")
     return frames
+
+
+def _released_rows(frames: dict[str, pd.DataFrame], released: set[str]) -> dict[str, pd.DataFrame]:
+    """The rows of released subjects only (in their order), without the owner column."""
+    kept = {}
+    for table, frame in frames.items():
+        owner = pooled.OWNER if pooled.OWNER in frame.columns else "subject_id"
+        rows = frame[frame[owner].isin(released)].reset_index(drop=True)
+        kept[table] = rows.drop(columns=[pooled.OWNER], errors="ignore")
+    return kept
 
 
 def _audit(session: Session, action: str, details: dict[str, Any], key: str | None) -> None:
@@ -253,16 +266,25 @@ def export_pooled(
     step = stages(progress, STAGES)
     excluded, eligible = _read(session, options.verified_only)
     step("read")
-    result = anonymise(eligible, options)
+    salt, salt_hex = pooled.new_salt()
+    ids = pd.DataFrame({"subject_id": eligible["subject_id"].astype(str)})
+    ids["export_id"] = pooled.export_ids(ids["subject_id"], salt, "S")
+    # The eligible subjects' rows are read (in the database, on its threads) while
+    # disclosure control decides who is released; the suppressed are dropped after.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(_read_tables, session, ids, salt_hex)
+        result = anonymise(eligible, options)
+        read = reading.result()
     report = {**result.report, "forced": bool(result.refused and options.force)}
     if result.refused and not options.force:
         _refuse(session, options, report)
     step("disclosure")
-    salt, salt_hex = pooled.new_salt()
     released = result.released.copy()
-    released["export_id"] = pooled.export_ids(released["subject_id"], salt, "S")
+    released["export_id"] = released["subject_id"].map(
+        dict(zip(ids["subject_id"], ids["export_id"], strict=True))
+    )
     frames = {"subjects": _subjects_table(eligible, released)}
-    frames.update(_read_tables(session, released, salt_hex))
+    frames.update(_released_rows(read, set(released["export_id"])))
     step("free text")
     scrubbed = sum(
         pooled.scrub_free_text(frames[t], cols, pooled.default_scrub)
