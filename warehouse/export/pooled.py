@@ -18,7 +18,6 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from schemas import TABLES, load_reference
 from schemas.common import as_dict
@@ -136,28 +135,11 @@ def _select(table: str, salt_sql: str) -> str:
     return ", ".join(parts)
 
 
-OWNER = "_owner"  # the export id of a row's subject, in tables that have no subject_id
-
-
 def read_table(
     conn: duckdb.DuckDBPyConnection, table: str, salt: str, order: str | None = None
 ) -> pd.DataFrame:
     """Rows of ``table`` for the released subjects (registered as ``_released``)."""
-    return read_arrow(conn, table, salt, order).to_pandas(date_as_object=False)
-
-
-def read_arrow(
-    conn: duckdb.DuckDBPyConnection,
-    table: str,
-    salt: str,
-    order: str | None = None,
-    owner: bool = False,
-) -> pa.Table:
-    """:func:`read_table` as an Arrow table; with ``owner``, a table without a
-    subject_id gets its rows' subjects' export ids as a last column :data:`OWNER`."""
     columns = _select(table, "$salt")
-    if owner and "subject_id" not in TABLES[table].columns:
-        columns += f", r.export_id AS {OWNER}"
     if table == "ae_causality":
         source = (
             "ae_causality t JOIN adverse_events a USING (ae_id) "
@@ -169,7 +151,7 @@ def read_arrow(
     sql = f"SELECT {columns} FROM {source} ORDER BY {order or 'r.export_id'}, {key}"
     try:
         relation = conn.sql(sql, params={"salt": salt} if "$salt" in sql else {})
-        return relation.to_arrow_table()
+        return relation.to_arrow_table().to_pandas(date_as_object=False)
     except duckdb.Error as exc:
         raise CaseguardError(f"cannot read {table} for the export: {exc}") from exc
 

@@ -21,10 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from schemas.errors import CaseguardError
 from warehouse.export import disclosure, pooled, sdtm
@@ -144,42 +141,19 @@ def _review_figures(session: Session, released: pd.DataFrame) -> dict[str, int]:
         return review_counts(conn, list(released["subject_id"]))
 
 
-def _read_tables(session: Session, released: pd.DataFrame, salt_hex: str) -> dict[str, pa.Table]:
-    """Every exported table's rows of the subjects in ``released`` (subject_id,
-    export_id), sorted by export id, as Arrow tables; tables without a subject_id carry
-    :data:`pooled.OWNER`."""
-    frames: dict[str, pa.Table] = {}
+def _read_tables(
+    session: Session, released: pd.DataFrame, salt_hex: str
+) -> dict[str, pd.DataFrame]:
+    frames: dict[str, pd.DataFrame] = {}
     with session.db.connect(read_only=True) as conn:
         # large Arrow strings: pandas keeps its text columns in them, so none is copied
         conn.execute("SET arrow_large_buffer_size = true")
         conn.register("_released", released[["subject_id", "export_id"]])
         try:
             for table in pooled.EXPORT_TABLES[1:]:
-                frames[table] = pooled.read_arrow(conn, table, salt_hex, owner=True)
+                frames[table] = pooled.read_table(conn, table, salt_hex)
         finally:
             conn.unregister("_released")
-    return frames
-
-
-def _released_rows(tables: dict[str, pa.Table], released: set[str]) -> dict[str, pd.DataFrame]:
-    """The rows of released subjects only (in their order), without the owner column.
-
-    Rows are sorted by subject, so a suppressed subject's rows are one run: the kept
-    runs are sliced out (no copy) rather than every row filtered."""
-    keep = pa.array(sorted(released), type=pa.large_string())
-    frames = {}
-    for name, table in tables.items():
-        owner = pooled.OWNER if pooled.OWNER in table.column_names else "subject_id"
-        kept = pc.is_in(table[owner], value_set=keep).to_numpy(zero_copy_only=False)
-        edges = np.flatnonzero(np.diff(np.concatenate(([False], kept, [False])).astype(np.int8)))
-        runs = [
-            table.slice(start, end - start)
-            for start, end in zip(edges[::2], edges[1::2], strict=True)
-        ]
-        rows = pa.concat_tables(runs) if runs else table.slice(0, 0)
-        if pooled.OWNER in rows.column_names:
-            rows = rows.drop_columns([pooled.OWNER])
-        frames[name] = rows.to_pandas(date_as_object=False)
     return frames
 
 
@@ -279,25 +253,16 @@ def export_pooled(
     step = stages(progress, STAGES)
     excluded, eligible = _read(session, options.verified_only)
     step("read")
-    salt, salt_hex = pooled.new_salt()
-    ids = pd.DataFrame({"subject_id": eligible["subject_id"].astype(str)})
-    ids["export_id"] = pooled.export_ids(ids["subject_id"], salt, "S")
-    # The eligible subjects' rows are read (in the database, on its threads) while
-    # disclosure control decides who is released; the suppressed are dropped after.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        reading = pool.submit(_read_tables, session, ids, salt_hex)
-        result = anonymise(eligible, options)
-        read = reading.result()
+    result = anonymise(eligible, options)
     report = {**result.report, "forced": bool(result.refused and options.force)}
     if result.refused and not options.force:
         _refuse(session, options, report)
     step("disclosure")
+    salt, salt_hex = pooled.new_salt()
     released = result.released.copy()
-    released["export_id"] = released["subject_id"].map(
-        dict(zip(ids["subject_id"], ids["export_id"], strict=True))
-    )
+    released["export_id"] = pooled.export_ids(released["subject_id"], salt, "S")
     frames = {"subjects": _subjects_table(eligible, released)}
-    frames.update(_released_rows(read, set(released["export_id"])))
+    frames.update(_read_tables(session, released, salt_hex))
     step("free text")
     scrubbed = sum(
         pooled.scrub_free_text(frames[t], cols, pooled.default_scrub)
