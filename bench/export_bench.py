@@ -443,7 +443,10 @@ def _pooled_only_section(args: argparse.Namespace, lines: list[str]) -> str:
         f"{args.base:,} demo subjects copied {args.copies} times ({warehouse.strip('| ')}); "
         "the other rows are from the full run above."
     )
-    return "\n".join([*kept[:at], *rows, *kept[at:], "", note, ""])
+    rest = kept[at:]
+    while rest and not rest[-1].strip():
+        rest.pop()
+    return "\n".join([*kept[:at], *rows, *rest, "", note, ""])
 
 
 def _record(args: argparse.Namespace, lines: list[str]) -> None:
