@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import random
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -202,6 +205,85 @@ def legacy_workbook(path: Path, rows: int, seed: int = 5) -> int:
     return total
 
 
+# Run in a child process with PYTHONPATH set to a checkout (this one or the peer), so
+# both codes export the same database: the scrubber is loaded first (as in the app),
+# export ids are keyed by a fixed salt (so the two outputs can be compared byte for
+# byte), and each run's seconds are printed as JSON.
+EXPORT_CHILD = """
+import json, sys, time
+from pathlib import Path
+from warehouse.export import pooled
+from warehouse.export.release import ExportOptions, export_pooled
+from warehouse.store.access import system_session
+from warehouse.store.db import Database
+db_path, key_dir, out, runs = sys.argv[1], sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
+pooled.default_scrub(["warm-up text"])
+pooled.new_salt = lambda: (bytes(range(16)), bytes(range(16)).hex())
+session = system_session(Database(db_path, key_dir=key_dir), "bench")
+seconds = []
+for run in range(runs):
+    start = time.perf_counter()
+    export_pooled(session, out / f"run{run}", ExportOptions(fmt="parquet", k=5))
+    seconds.append(time.perf_counter() - start)
+print(json.dumps({"seconds": seconds, "code": pooled.__file__}))
+"""
+
+
+def child_exports(checkout: Path, db: Database, out: Path, runs: int) -> list[float]:
+    """Seconds of ``runs`` warm pooled exports (k=5) of ``db`` by the code in ``checkout``."""
+    env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", EXPORT_CHILD, db.path, str(db.keys.directory), str(out), str(runs)],
+        env=env,
+        cwd=out.parent,  # not a checkout: the child imports from PYTHONPATH only
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if not str(result["code"]).startswith(str(checkout)):
+        raise RuntimeError(f"the child ran {result['code']}, not the code in {checkout}")
+    return [float(s) for s in result["seconds"]]
+
+
+def same_output(first: Path, second: Path) -> list[str]:
+    """Files that differ between two exports (the manifest compared without its creation
+    time and code version, which differ by design)."""
+    differ = []
+    names = sorted(p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file())
+    if names != sorted(p.relative_to(second).as_posix() for p in second.rglob("*") if p.is_file()):
+        return ["(the lists of files)"]
+    for name in names:
+        a, b = (first / name).read_bytes(), (second / name).read_bytes()
+        if name == "manifest.json":
+            a_doc, b_doc = json.loads(a), json.loads(b)
+            for doc in (a_doc, b_doc):
+                doc.pop("created_utc"), doc.pop("code_version")
+            a, b = json.dumps(a_doc).encode(), json.dumps(b_doc).encode()
+        if a != b:
+            differ.append(name)
+    return differ
+
+
+def versus_peer(peer: Path, db: Database, work: Path, runs: int) -> dict[str, Any]:
+    """The peer's and this checkout's warm exports of one database, alternated (peer,
+    this, peer, this ...) so load on the shared machine falls on both alike."""
+    load = os.getloadavg()
+    peer_s: list[float] = []
+    ours_s: list[float] = []
+    for run in range(runs):
+        peer_s += child_exports(peer, db, work / f"peer{run}", 1)
+        ours_s += child_exports(ROOT, db, work / f"ours{run}", 1)
+    return {
+        "peer": statistics.median(peer_s),
+        "ours": statistics.median(ours_s),
+        "peer_all": peer_s,
+        "ours_all": ours_s,
+        "differ": same_output(work / "peer0" / "run0", work / "ours0" / "run0"),
+        "load": (load, os.getloadavg()),
+    }
+
+
 def timed(func: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
     start = time.perf_counter()
     result = func(*args, **kwargs)
@@ -235,6 +317,17 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=20)
     parser.add_argument("--legacy-rows", type=int, default=10_000)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--peer",
+        type=Path,
+        help="a checkout (e.g. main's) whose pooled export is timed beside this one",
+    )
+    parser.add_argument("--peer-runs", type=int, default=3)
+    parser.add_argument(
+        "--only-pooled",
+        action="store_true",
+        help="time the pooled export only (no bundles, legacy)",
+    )
     args = parser.parse_args()
     lines: list[str] = []
 
@@ -255,6 +348,27 @@ def main() -> None:
             f"treatments | demo {args.base:,} in {demo_s:.0f} s, x{args.copies} by SQL in "
             f"{multiply_s:.0f} s |"
         )
+        if args.peer:
+            vs = versus_peer(args.peer.resolve(), db, work, args.peer_runs)
+            (before, after) = vs["load"]
+            note(
+                f"| pooled export, k=5, scrubber loaded: **{args.peer.name} (peer) "
+                f"{vs['peer']:.1f} s, this branch {vs['ours']:.1f} s, "
+                f"peer/this {vs['peer'] / vs['ours']:.2f}x** (target < 4 s) | medians of "
+                f"{args.peer_runs} runs each, alternated (peer "
+                f"{', '.join(f'{s:.1f}' for s in vs['peer_all'])}; this "
+                f"{', '.join(f'{s:.1f}' for s in vs['ours_all'])}); output with one id key: "
+                + (
+                    "byte-identical"
+                    if not vs["differ"]
+                    else f"DIFFERS in {', '.join(vs['differ'])}"
+                )
+                + f"; load {before[0]:.1f}/{before[1]:.1f} before, "
+                f"{after[0]:.1f}/{after[1]:.1f} after (1/5 min) |"
+            )
+        if args.only_pooled:
+            _record(args, lines)
+            return
         load = os.getloadavg()[0]
         session = system_session(db, "bench")
         result, export_s = timed(
@@ -304,6 +418,45 @@ def main() -> None:
             f"(target < 60 s) | load {load:.1f} |"
         )
         assert sum(imported.inserted.values()) == rows
+    _record(args, lines)
+
+
+PEER_ROW = "| pooled export, k=5, scrubber loaded: "
+
+
+def _pooled_only_section(args: argparse.Namespace, lines: list[str]) -> str:
+    """The recorded section with its peer row replaced by this run's (the other rows
+    stay, from the full run they name), and a note of this run's warehouse and date."""
+    text = report.BENCHMARKS.read_text(encoding="utf-8")
+    start = text.index(SECTION)
+    end = text.find("\n## ", start + 1)
+    kept = [
+        line
+        for line in text[start : end if end != -1 else len(text)].rstrip("\n").splitlines()
+        if not line.startswith(PEER_ROW) and not line.startswith("Peer row: ")
+    ]
+    at = kept.index("|---|---|---|") + 1
+    rows = [line for line in lines if line.startswith(PEER_ROW)]
+    warehouse = next(line for line in lines if line.startswith("| warehouse |"))
+    note = (
+        f"Peer row: measured {dt.date.today()} with `--peer {args.peer.name} --only-pooled` on "
+        f"{args.base:,} demo subjects copied {args.copies} times ({warehouse.strip('| ')}); "
+        "the other rows are from the full run above."
+    )
+    rest = kept[at:]
+    while rest and not rest[-1].strip():
+        rest.pop()
+    return "\n".join([*kept[:at], *rows, *rest, "", note, ""])
+
+
+def _record(args: argparse.Namespace, lines: list[str]) -> None:
+    """Print the section and write it to docs/BENCHMARKS.md (unless --no-write)."""
+    if args.only_pooled:
+        section = _pooled_only_section(args, lines)
+        if not args.no_write:
+            report.write_section(SECTION, section)
+        print(section)
+        return
     section = "\n".join(
         [
             SECTION,

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -177,6 +179,83 @@ def bench_size(path: Path, repeat: int) -> dict[str, Any]:
     }
 
 
+# Run in a child process with PYTHONPATH set to a checkout (this one or the peer): the
+# page is built once (cold), then each round corrects one adverse event's grade, as a
+# site user does, and times the first dashboard page after it (snapshot brought up to
+# date + the page's queries); prints the seconds as JSON.
+AFTER_SAVE_CHILD = """
+import json, sys, time
+from warehouse.safety import dashboard
+from warehouse.safety.metrics import ALL
+from warehouse.store.access import Session
+from warehouse.store.cases import Change, update_rows
+from warehouse.store.db import Database
+db = Database(sys.argv[1], key_dir=sys.argv[2])
+rounds = int(sys.argv[3])
+monitor = Session(db, "monitor", "monitor")
+def page():
+    board = dashboard.load_dashboard(monitor)
+    dashboard.breakdown(monitor, ALL, "ctcae_grade", board.products)
+page()
+with db.connect(read_only=True) as conn:
+    events = conn.execute(
+        "SELECT a.ae_id, a.subject_id, s.site_code, a.ctcae_grade FROM adverse_events a "
+        "JOIN subjects s USING (subject_id) WHERE NOT contains(a.subject_id, 'x') "
+        "ORDER BY hash(a.ae_id) LIMIT ?", [rounds]).fetchall()
+seconds = []
+for ae_id, subject, site, grade in events:
+    user = Session(db, site.lower() + "_neuro", "site_user", site)
+    change = Change("adverse_events", {"ae_id": ae_id}, {"ctcae_grade": 1 + grade % 3})
+    update_rows(user, subject, [change], "bench: grade corrected")
+    start = time.perf_counter()
+    page()
+    seconds.append(time.perf_counter() - start)
+print(json.dumps({"seconds": seconds, "code": dashboard.__file__}))
+"""
+
+
+def after_save_seconds(checkout: Path, path: Path, rounds: int) -> list[float]:
+    """Seconds of the first dashboard page after each of ``rounds`` saves, by the code in
+    ``checkout``, on a copy of the database at ``path``."""
+    work = path.parent / f"after-save-{checkout.name}"
+    work.mkdir(exist_ok=True)
+    copy = work / path.name
+    shutil.copy(path, copy)
+    shutil.copytree(path.parent / "keys", work / "keys", dirs_exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONDONTWRITEBYTECODE": "1"}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", AFTER_SAVE_CHILD, str(copy), str(work / "keys"), str(rounds)],
+            env=env,
+            cwd=work,  # not a checkout: the child imports from PYTHONPATH only
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        shutil.rmtree(work)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if not str(result["code"]).startswith(str(checkout)):
+        raise RuntimeError(f"the child ran {result['code']}, not the code in {checkout}")
+    return [float(s) for s in result["seconds"]]
+
+
+def after_save(peer: Path, path: Path, rounds: int) -> dict[str, Any]:
+    """The first page after a save, by the peer's code and this one's (peer first, then
+    this, then the peer again: load on the shared machine falls on both alike)."""
+    load = os.getloadavg()
+    half = max(1, rounds // 2)
+    peer_s = after_save_seconds(peer, path, half)
+    ours_s = after_save_seconds(ROOT, path, rounds)
+    peer_s += after_save_seconds(peer, path, rounds - half)
+    return {
+        "peer": statistics.median(peer_s) * 1000,
+        "ours": statistics.median(ours_s) * 1000,
+        "rounds": rounds,
+        "load": (load, os.getloadavg()),
+    }
+
+
 def machine() -> str:
     """CPU model, cores, RAM and Python version."""
     cpu = platform.machine()
@@ -205,6 +284,21 @@ def table(results: list[dict[str, Any]]) -> list[str]:
         + " | ".join(f"{r['cold_ms']:,.0f} ms" for r in results)
         + " |",
     ]
+    if all("after_save" in r for r in results):
+        lines.append(
+            "| first dashboard page after a save: peer (rebuilds the snapshot) | "
+            + " | ".join(f"{r['after_save']['peer']:,.0f} ms" for r in results)
+            + " |"
+        )
+        lines.append(
+            "| first dashboard page after a save: this code (refreshes the touched subject) | "
+            + " | ".join(
+                f"**{r['after_save']['ours']:,.0f} ms** "
+                f"(peer/this {r['after_save']['peer'] / r['after_save']['ours']:.1f}x)"
+                for r in results
+            )
+            + " |"
+        )
     for name in results[0]["queries"]:
         cells = []
         for r in results:
@@ -236,6 +330,27 @@ def growth(results: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+def after_save_note(args: argparse.Namespace, results: list[dict[str, Any]]) -> list[str]:
+    """How the after-a-save rows were measured, with the load of each size's run."""
+    loads = "; ".join(
+        f"{r['subjects']:,} subjects: {b[0]:.1f}/{b[1]:.1f} before, {a[0]:.1f}/{a[1]:.1f} after"
+        for r in results
+        for b, a in [r["after_save"]["load"]]
+    )
+    return [
+        f"First dashboard page after a save: a site user corrects one adverse event's grade "
+        f"(`update_rows`), then the monitor's dashboard page loads (the cohort snapshot "
+        f"brought up to date, then the page's queries, whose kept results the write made "
+        f"stale); median of {args.saves} saves by this code and of {args.saves} by the peer "
+        f"`{args.peer.name}` (each in a child process on its own copy of the database, "
+        f"peer - this - peer). The peer rebuilds the whole snapshot after any write; this "
+        f"code re-derives the touched subjects' rows and their strata's totals "
+        f"(`warehouse/safety/cohort_refresh.py`; more than max(500, 2% of the cohort) "
+        f"touched subjects, or a change to products, MedDRA or links between subjects, "
+        f"rebuild it whole). Load (1/5 min) during these runs: {loads}."
+    ]
+
+
 def main() -> None:
     """Build the databases, time them, print and record the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -243,6 +358,10 @@ def main() -> None:
     parser.add_argument("--base", type=int, default=2_000, help="generated demo subjects")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-write", action="store_true", help="do not update docs/BENCHMARKS.md")
+    parser.add_argument(
+        "--peer", type=Path, help="a checkout (e.g. main's): first page after a save timed alike"
+    )
+    parser.add_argument("--saves", type=int, default=4, help="saves timed per code (--peer)")
     args = parser.parse_args()
     if any(size % args.base for size in args.sizes):
         parser.error("every size must be a multiple of --base")
@@ -259,6 +378,9 @@ def main() -> None:
             took = time.perf_counter() - start
             print(f"{size:,} subjects copied in {took:.0f} s; timing ...", file=sys.stderr)
             results.append(bench_size(path, args.repeat))
+            if args.peer:
+                print("first page after a save: peer and this code ...", file=sys.stderr)
+                results[-1]["after_save"] = after_save(args.peer.resolve(), path, args.saves)
             path.unlink()
     load_after = os.getloadavg()
     section = "\n".join(
@@ -282,6 +404,7 @@ def main() -> None:
             "the next query look into the audit log. "
             f"Targets: a query < {QUERY_TARGET_MS} ms, a page's data < {PAGE_TARGET_MS} ms "
             "(⚠ = missed).",
+            *([""] + after_save_note(args, results) if args.peer else []),
             "",
             *table(results),
             "",

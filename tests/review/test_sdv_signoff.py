@@ -23,7 +23,7 @@ from warehouse.store.accounts import AccountLocked, LoginFailed
 from warehouse.store.admin import add_user
 from warehouse.store.cases import Change, add_records, save_case, update_rows
 from warehouse.store.db import Database
-from warehouse.store.review_marks import review_counts
+from warehouse.store.review_marks import review_counts, verified_signed_rows
 
 PASSWORD = "investigator-pass-1"
 
@@ -161,3 +161,29 @@ def test_wrong_passwords_count_toward_the_lockout(db: Database) -> None:
     with pytest.raises(AccountLocked):
         signoff.sign_casebook(pi(db), subject, PASSWORD, "I approve", digest)
     assert signoff.signature_status(monitor(db), subject).signature_id is None
+
+
+def test_review_counts_count_what_the_row_listing_shows(db: Database) -> None:
+    """The counts an export records (summed in the database) equal those of the per-row
+    listing: one casebook whole (every row verified, signed), one partly verified."""
+    whole, partial = sid(db), sid(db, "PRM")
+    with db.connect(read_only=True) as conn:
+        listing = verified_signed_rows(conn, [whole])
+    rows = list(zip(listing["table_name"], listing["row_key"], strict=True))
+    sdv.mark_verified(monitor(db), whole, rows)
+    sdv.mark_verified(monitor(db), partial, [("subjects", partial)])
+    _, digest = signoff.casebook(pi(db), whole)
+    signoff.sign_casebook(pi(db), whole, PASSWORD, "I approve this casebook", digest)
+    with db.connect(read_only=True) as conn:
+        counted = review_counts(conn, [whole, partial])
+        frame = verified_signed_rows(conn, [whole, partial])
+    per_subject = frame.groupby("subject_id")[["verified", "signed"]].all()
+    assert counted == {
+        "rows": len(frame),
+        "rows_verified": int(frame["verified"].sum()),
+        "rows_signed": int(frame["signed"].sum()),
+        "subjects_verified_signed": int((per_subject["verified"] & per_subject["signed"]).sum()),
+    }
+    assert counted["subjects_verified_signed"] == 1
+    assert counted["rows_verified"] == len(rows) + 1 < counted["rows"]
+    assert counted["rows_signed"] == len(rows)

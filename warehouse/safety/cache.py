@@ -27,18 +27,18 @@ from warehouse.store.access import Session
 MAX_RESULTS = 256  # per database
 
 _lock = threading.Lock()
-# id(Database) -> (the Database, its snapshot when checked, results); holding the
-# Database keeps its id from being reused by another one.
-_results: dict[int, tuple[object, object, OrderedDict[Hashable, pd.DataFrame]]] = {}
+# id(Database) -> (the Database, its snapshot and the snapshot's generation when
+# checked, results); holding the Database keeps its id from being reused by another one.
+_results: dict[int, tuple[object, tuple[object, int], OrderedDict[Hashable, pd.DataFrame]]] = {}
 
 
 def refresh(session: Session) -> None:
-    """Check the snapshot once; forget results if it changed."""
+    """Check the snapshot once; forget results if it changed (rebuilt or refreshed)."""
     snap = current(session.db)
     with _lock:
         kept = _results.get(id(session.db))
-        if kept is None or kept[1] is not snap:
-            _results[id(session.db)] = (session.db, snap, OrderedDict())
+        if kept is None or kept[1][0] is not snap or kept[1][1] != snap.generation:
+            _results[id(session.db)] = (session.db, (snap, snap.generation), OrderedDict())
 
 
 def cached(

@@ -7,9 +7,12 @@ DuckDB database of small, ``sid``-keyed tables, so a dashboard query aggregates
 those instead of re-deriving follow-up from every clinical table, and never opens
 the database file. The snapshot is keyed by the database id and checked before use
 against the audit log, which records every write in the same transaction as the
-write: an entry newer than the snapshot, other than a read-only one (a viewed
-listing, a refusal), or a history that differs from the one seen (a restored copy of
-the file), rebuilds it. Between checks, an unchanged file (same size, modification
+write: entries newer than the snapshot that changed clinical rows of a few subjects
+refresh just those subjects' rows and their strata's totals
+(:mod:`warehouse.safety.cohort_refresh`); any other change (reference tables, links
+between subjects, many subjects at once), or a history that differs from the one seen
+(a restored copy of the file), rebuilds it whole. Read-only entries (a viewed listing,
+a refusal) change nothing. Between checks, an unchanged file (same size, modification
 time and inode, and the same for its write-ahead log) needs no look inside.
 """
 
@@ -29,10 +32,17 @@ import duckdb
 import pandas as pd
 
 from schemas.errors import CaseguardError
+from warehouse.safety.cohort_refresh import (
+    READ_ONLY_AUDIT_ACTIONS,
+    refresh_limit,
+    refresh_subjects,
+    touched_subjects,
+)
 from warehouse.safety.cohort_tables import (
     AGE_BANDS,
     BUILD,
     BUILD_DETAILS,
+    BUILD_GLOBAL,
     DERIVE,
     SCRATCH,
     SNAPSHOT_TABLES,
@@ -44,7 +54,6 @@ from warehouse.store.audit import Event, audited_transaction
 from warehouse.store.db import Database, one
 from warehouse.store.person_links import person_ids
 
-READ_ONLY_AUDIT_ACTIONS = ("view_listing", "access_denied")
 KEEP = 2  # snapshots kept (one per database)
 _MEMORY_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "autoinstall_known_extensions": "false",
@@ -58,14 +67,17 @@ FileState = tuple[tuple[int, int, int] | None, ...]
 @dataclass
 class Snapshot:
     """The derived cohort tables of one database (an in-memory DuckDB database), valid
-    up to audit entry ``seen_seq`` (whose hash, ``seen_hash``, pins the history before it)."""
+    up to audit entry ``seen_seq`` (whose hash, ``seen_hash``, pins the history before it).
+    ``generation`` counts the refreshes made in place since it was built."""
 
     db_id: str
     migrations: int
     seen_seq: int
     seen_hash: str | None
     conn: duckdb.DuckDBPyConnection
+    subjects: int = 0
     file_state: FileState | None = None
+    generation: int = 0
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A connection of its own to the snapshot database (one per thread and query)."""
@@ -116,10 +128,10 @@ def _identity(conn: duckdb.DuckDBPyConnection) -> tuple[str, int]:
     return str(db_id[0]), int(migrations[0])
 
 
-def _build(conn: duckdb.DuckDBPyConnection, db_id: str, migrations: int) -> Snapshot:
-    head, digest, _ = _audit_tail(conn, 0)
-    memory = duckdb.connect(":memory:", config=_MEMORY_CONFIG)
-    people = person_ids(conn)
+@contextmanager
+def _scratch(conn: duckdb.DuckDBPyConnection, people: dict[str, str]) -> Iterator[None]:
+    """The person map registered for the build statements; their temporary tables
+    dropped afterwards."""
     conn.register(
         "_cg_person_map",
         pd.DataFrame(
@@ -127,30 +139,45 @@ def _build(conn: duckdb.DuckDBPyConnection, db_id: str, migrations: int) -> Snap
         ),
     )
     try:
-        for statement in BUILD + BUILD_DETAILS:
-            conn.execute(statement)
-        for name, columns in SNAPSHOT_TABLES.items():
-            incoming = conn.sql(f"SELECT {columns} FROM {name}").to_arrow_table()
-            memory.register("_incoming", incoming)
-            memory.execute(f"CREATE TABLE {name} AS SELECT * FROM _incoming")
-            memory.unregister("_incoming")
-        memory.register("_incoming_thresholds", thresholds())
-        for statement in DERIVE:
-            memory.execute(statement)
-        memory.unregister("_incoming_thresholds")
-    except BaseException:
-        memory.close()
-        raise
+        yield
     finally:
         conn.unregister("_cg_person_map")
         for name in SCRATCH:
             with contextlib.suppress(duckdb.Error):  # an aborted transaction refuses it
                 conn.execute(f"DROP TABLE IF EXISTS {name}")
-    return Snapshot(db_id, migrations, head or 0, digest, memory)
 
 
-def _still_valid(conn: duckdb.DuckDBPyConnection, cached: Snapshot, migrations: int) -> bool:
-    """True if nothing but reads happened since the snapshot (advancing its mark).
+def _build(conn: duckdb.DuckDBPyConnection, db_id: str, migrations: int) -> Snapshot:
+    head, digest, _ = _audit_tail(conn, 0)
+    memory = duckdb.connect(":memory:", config=_MEMORY_CONFIG)
+    try:
+        with _scratch(conn, person_ids(conn)):
+            for statement in BUILD + BUILD_DETAILS + BUILD_GLOBAL:
+                conn.execute(statement)
+            clash = one(conn, "SELECT count(*) - count(DISTINCT sid) FROM _cg_subjects")
+            if clash and clash[0]:
+                raise CaseguardError("two subjects share a cohort snapshot key; report this")
+            for name, columns in SNAPSHOT_TABLES.items():
+                incoming = conn.sql(f"SELECT {columns} FROM {name}").to_arrow_table()
+                memory.register("_incoming", incoming)
+                memory.execute(f"CREATE TABLE {name} AS SELECT * FROM _incoming")
+                memory.unregister("_incoming")
+        memory.register("_incoming_thresholds", thresholds())
+        for statement in DERIVE:
+            memory.execute(statement)
+        memory.unregister("_incoming_thresholds")
+        subjects = one(memory, "SELECT count(*) FROM _cg_subjects")
+    except BaseException:
+        memory.close()
+        raise
+    count = int(subjects[0]) if subjects else 0
+    return Snapshot(db_id, migrations, head or 0, digest, memory, count)
+
+
+def _brought_up_to_date(conn: duckdb.DuckDBPyConnection, cached: Snapshot, migrations: int) -> bool:
+    """True if the snapshot now reflects the database: nothing but reads happened since
+    it was made, or the subjects that writes touched were refreshed in it (advancing its
+    mark); False if it must be rebuilt whole.
 
     The hash check catches a copied or restored file with the same database id whose
     history differs (or stops) at the entry the snapshot had seen.
@@ -162,7 +189,16 @@ def _still_valid(conn: duckdb.DuckDBPyConnection, cached: Snapshot, migrations: 
         return False
     newest, digest, changed = _audit_tail(conn, cached.seen_seq)
     if changed is not None:
-        return False
+        touched = touched_subjects(conn, cached.seen_seq, refresh_limit(cached.subjects))
+        if touched is None:
+            return False
+        if touched:
+            people = person_ids(conn)
+            with _scratch(conn, people):
+                refresh_subjects(conn, cached.conn, touched, people)
+            counted = one(cached.conn, "SELECT count(*) FROM _cg_subjects")
+            cached.subjects = int(counted[0]) if counted else 0
+        cached.generation += 1  # results kept from it are forgotten after any write
     if newest is not None:
         cached.seen_seq, cached.seen_hash = newest, digest
     return True
@@ -173,7 +209,7 @@ def snapshot(conn: duckdb.DuckDBPyConnection) -> Snapshot:
     db_id, migrations = _identity(conn)
     with _lock:
         cached = _cache.get(db_id)
-        if cached is not None and _still_valid(conn, cached, migrations):
+        if cached is not None and _brought_up_to_date(conn, cached, migrations):
             return cached
         fresh = _build(conn, db_id, migrations)
         old = _cache.pop(db_id, None)
@@ -332,18 +368,22 @@ def one_read(session: Session) -> Iterator[None]:
     """Run every :func:`run` of this thread inside the block on one snapshot.
 
     A page asks eight or more questions of the same data: they all see the same
-    snapshot, checked once, through one cursor.
+    snapshot, checked once, through one cursor, in one read transaction (a refresh of
+    the snapshot committed meanwhile is not seen half-way).
     """
     if getattr(_shared, "cursor", None) is not None:  # already inside one: reuse it
         yield
         return
     snap = current(session.db)
     cursor = snap.cursor()
+    cursor.execute("BEGIN TRANSACTION")
     _shared.cursor, _shared.db = cursor, session.db
     try:
         yield
     finally:
         _shared.cursor = _shared.db = None
+        with contextlib.suppress(duckdb.Error):
+            cursor.execute("ROLLBACK")
         cursor.close()
 
 

@@ -126,9 +126,8 @@ BUILD = (
         GROUP BY subject_id
     ),
     firsts AS (SELECT subject_id, min(ep_start) AS first_dose FROM _cg_ep0 GROUP BY 1)
-    SELECT row_number() OVER (ORDER BY s.subject_id)::INTEGER AS sid,
-           dense_rank() OVER (ORDER BY coalesce(m.person_id, s.subject_id))::INTEGER
-               AS person_sid, s.subject_id,
+    SELECT hash(s.subject_id) AS sid,
+           hash(coalesce(m.person_id, s.subject_id)) AS person_sid, s.subject_id,
            s.site_code, s.disease, s.disease_subtype, s.status,
            {_AGE_BAND_SQL} AS age_band, s.genetics IS NOT NULL AS has_genetics,
            s.age_at_index_months IS NOT NULL AS has_age, c.subject_id IS NOT NULL AS has_consent,
@@ -291,8 +290,10 @@ BUILD_DETAILS = (
     """CREATE OR REPLACE TEMP TABLE _cg_fatal_causality AS
     SELECT c.ae_id, c.product_id, c.causality
     FROM ae_causality c JOIN _cg_events x USING (ae_id) WHERE x.fatal""",
-    "CREATE OR REPLACE TEMP TABLE _cg_products AS SELECT * FROM products",
 )
+# Built from reference tables, not per subject: a change to them rebuilds the snapshot.
+BUILD_GLOBAL = ("CREATE OR REPLACE TEMP TABLE _cg_products AS SELECT * FROM products",)
+GLOBAL_TABLES = ("_cg_products",)
 SCRATCH = (
     "_cg_ep0",
     "_cg_fu",
@@ -360,16 +361,19 @@ SUBJECT_SUMS = f"""count(*) AS subjects, count(first_dose) AS treated,
     count(*) FILTER (WHERE max_gap <= {ON_SCHEDULE_DAYS}) AS on_schedule"""
 
 
-def _rates_table(dimension: str | None) -> str:
+def _in_scope(column: str, scope: str | None) -> str:
+    """SQL condition: ``column`` (a ``sid``) is in the scope table (TRUE: no scope)."""
+    return f"{column} IN (SELECT sid FROM {scope})" if scope else "TRUE"
+
+
+def _rates_select(dimension: str | None) -> str:
     """Per stratum, product (and category): subjects with an on-treatment event, events,
     and the days of exposure lost to each subject's first event (time at risk is
     censored there). A subject's lost days are its days on the product less the days
     before its first event; the days before an onset never decrease with the onset,
     so the smallest ``days_before`` of the subject's events is the first event's."""
-    suffix = dimension or "any"
     dim = f", {dimension}" if dimension else ""
-    return f"""CREATE TABLE _cg_rates_{suffix} AS
-    WITH per AS (
+    return f"""WITH per AS (
         SELECT sid, product_id{dim}, count(*) AS n, min(days_before) AS kept
         FROM _cg_event_risk GROUP BY ALL
     )
@@ -380,74 +384,109 @@ def _rates_table(dimension: str | None) -> str:
     GROUP BY ALL"""
 
 
-# Run in the in-memory snapshot database, over the copied tables: the whole-follow-up
-# aggregates that the dashboard's queries use when no period is chosen. Summed per
-# stratum of the subject filters (site, disease, age band), so any subject filter is
-# a sum over strata.
-DERIVE = (
-    "CREATE TABLE _cg_thresholds AS SELECT * FROM _incoming_thresholds",
-    """CREATE TABLE _cg_exposure AS
-    SELECT sid, product_id, any_value(person_sid) AS person_sid,
+def subject_derived(scope: str | None) -> dict[str, str]:
+    """Derived tables with rows per subject: table -> the SELECT of its rows for the
+    subjects whose ``sid`` is in the table ``scope`` (all when None). Run in the
+    in-memory snapshot database after the copied tables, before :func:`strata_derived`."""
+    return {
+        "_cg_exposure": f"""SELECT sid, product_id, any_value(person_sid) AS person_sid,
            any_value(site_code) AS site_code, any_value(disease) AS disease,
            any_value(age_band) AS age_band, sum(ep_end - ep_start) AS days
-    FROM _cg_episodes GROUP BY sid, product_id""",
-    f"""CREATE TABLE _cg_exposure_strata AS
-    SELECT {STRATA}, product_id, count(*) AS subjects, sum(days) AS days
-    FROM _cg_exposure GROUP BY ALL""",
-    # Each on-treatment AE with the subject's days on its product before the onset.
-    f"""CREATE TABLE _cg_event_risk AS
-    SELECT a.sid, a.product_id, {", ".join(f"a.{d}" for d in EVENT_DIMENSIONS)},
+        FROM _cg_episodes WHERE {_in_scope("sid", scope)} GROUP BY sid, product_id""",
+        # One row per treated subject who died: the earliest fatal AE, its attributed
+        # product (else the subject's last product) and that product's causality.
+        "_cg_deaths": f"""WITH fatal AS (
+            SELECT sid, arg_min(ae_id, (onset_date, ae_id)) AS ae_id FROM _cg_events
+            WHERE fatal AND {_in_scope("sid", scope)} GROUP BY sid
+        ),
+        d AS (
+            SELECT s.subject_id, s.site_code, s.disease, s.disease_subtype, s.age_band,
+                   s.status, coalesce(x.product_id, s.last_product) AS product_id,
+                   s.death_date, s.death_date - s.first_dose AS death_day, x.ae_id,
+                   x.coded_term AS cause_term, x.ctcae_grade, x.onset_day
+            FROM _cg_subjects s LEFT JOIN fatal USING (sid)
+            LEFT JOIN _cg_events x ON x.ae_id = fatal.ae_id
+            WHERE s.first_dose IS NOT NULL AND (s.death_date IS NOT NULL OR s.status = 'died')
+                AND {_in_scope("s.sid", scope)}
+        )
+        SELECT d.*, c.causality
+        FROM d LEFT JOIN _cg_fatal_causality c
+            ON c.ae_id = d.ae_id AND c.product_id = d.product_id""",
+    }
+
+
+def event_risk(scope: str | None) -> str:
+    """The SELECT of each on-treatment AE (of subjects in ``scope``) with the subject's
+    days on its product before the onset: the input of the rate tables."""
+    dims = ", ".join(f"a.{d}" for d in EVENT_DIMENSIONS)
+    return f"""SELECT a.sid, a.product_id, {dims},
            sum(greatest(0, least(x.ep_end, a.onset_date) - x.ep_start)) AS days_before
     FROM _cg_events a JOIN _cg_episodes x ON x.sid = a.sid AND x.product_id = a.product_id
-    WHERE a.period = 'on-treatment'
-    GROUP BY a.ae_id, a.sid, a.product_id, {", ".join(f"a.{d}" for d in EVENT_DIMENSIONS)}""",
-    _rates_table(None),
-    *(_rates_table(d) for d in EVENT_DIMENSIONS),
-    # Motor change in the default windows, one assessment per subject, scale and window
-    # (the one nearest the window's centre; of two as near, the earlier), grouped by the
-    # product the subject started on; then summed per stratum (n, sum and sum of
-    # squares of the changes, and how many reached the scale's meaningful change).
-    f"""CREATE TABLE _cg_motor_strata AS
-    WITH windows AS (
-        SELECT sid, scale, month, any_value(first_product) AS product_id,
-               arg_min(change, 2 * abs(day - month * {MONTH_DAYS}::DOUBLE)
-                               + (day > month * {MONTH_DAYS}::DOUBLE)::INTEGER) AS change
-        FROM (SELECT *, round(day / {MONTH_DAYS}::DOUBLE / {MOTOR_WINDOW_MONTHS})
-                        * {MOTOR_WINDOW_MONTHS} AS month FROM _cg_motor)
-        WHERE month >= {MOTOR_WINDOW_MONTHS}
-        GROUP BY sid, scale, month
+    WHERE a.period = 'on-treatment' AND {_in_scope("a.sid", scope)}
+    GROUP BY a.ae_id, a.sid, a.product_id, {dims}"""
+
+
+def strata_derived(scope: str | None) -> dict[str, str]:
+    """The whole-follow-up aggregates that the dashboard's queries use when no period
+    is chosen, summed per stratum of the subject filters (site, disease, age band), so
+    any subject filter is a sum over strata: table -> the SELECT of its rows from the
+    subjects in the table ``scope`` (all when None; a scope holds whole strata). Needs
+    ``_cg_event_risk`` (:func:`event_risk`) of the same scope."""
+    tables = {
+        "_cg_exposure_strata": f"""SELECT {STRATA}, product_id, count(*) AS subjects,
+            sum(days) AS days
+        FROM _cg_exposure WHERE {_in_scope("sid", scope)} GROUP BY ALL""",
+        "_cg_rates_any": _rates_select(None),
+        **{f"_cg_rates_{d}": _rates_select(d) for d in EVENT_DIMENSIONS},
+        # Motor change in the default windows, one assessment per subject, scale and
+        # window (the one nearest the window's centre; of two as near, the earlier),
+        # grouped by the product the subject started on; then summed per stratum (n, sum
+        # and sum of squares of the changes, and how many reached the scale's meaningful
+        # change).
+        "_cg_motor_strata": f"""WITH windows AS (
+            SELECT sid, scale, month, any_value(first_product) AS product_id,
+                   arg_min(change, 2 * abs(day - month * {MONTH_DAYS}::DOUBLE)
+                                   + (day > month * {MONTH_DAYS}::DOUBLE)::INTEGER) AS change
+            FROM (SELECT *, round(day / {MONTH_DAYS}::DOUBLE / {MOTOR_WINDOW_MONTHS})
+                            * {MOTOR_WINDOW_MONTHS} AS month FROM _cg_motor
+                  WHERE {_in_scope("sid", scope)})
+            WHERE month >= {MOTOR_WINDOW_MONTHS}
+            GROUP BY sid, scale, month
+        )
+        SELECT s.site_code, s.disease, s.age_band, w.product_id, w.scale, w.month,
+               count(*) AS n, sum(w.change) AS sum_change, sum(w.change * w.change) AS sum_sq,
+               count(*) FILTER (WHERE w.change * t.sign >= t.threshold) AS n_meaningful
+        FROM windows w JOIN _cg_subjects s USING (sid)
+        LEFT JOIN _cg_thresholds t USING (scale)
+        GROUP BY ALL""",
+        # On-treatment AEs per stratum, product and day since the product's first dose:
+        # time-to-onset distributions without a period are read from these counts.
+        "_cg_onset_strata": f"""SELECT {STRATA}, product_id, product_day, count(*) AS n
+        FROM _cg_events WHERE period = 'on-treatment' AND {_in_scope("sid", scope)}
+        GROUP BY ALL""",
+        "_cg_completeness_strata": f"""SELECT {STRATA}, {SUBJECT_SUMS}
+        FROM _cg_subjects WHERE {_in_scope("sid", scope)} GROUP BY ALL""",
+    }
+    return tables
+
+
+# Derived tables with rows per subject (``sid``) and per stratum; what an incremental
+# refresh (:mod:`warehouse.safety.cohort_refresh`) replaces for the subjects a write touched.
+SUBJECT_DERIVED = tuple(subject_derived(None))
+STRATA_DERIVED = tuple(strata_derived(None))
+
+
+def derive_statements() -> tuple[str, ...]:
+    """Run in the in-memory snapshot database over the copied tables (and
+    ``_incoming_thresholds``): every derived table, built for all subjects."""
+    return (
+        "CREATE TABLE _cg_thresholds AS SELECT * FROM _incoming_thresholds",
+        *(f"CREATE TABLE {t} AS {sql}" for t, sql in subject_derived(None).items()),
+        "DROP TABLE _cg_fatal_causality",
+        f"CREATE TEMP TABLE _cg_event_risk AS {event_risk(None)}",
+        *(f"CREATE TABLE {t} AS {sql}" for t, sql in strata_derived(None).items()),
+        "DROP TABLE _cg_event_risk",
     )
-    SELECT s.site_code, s.disease, s.age_band, w.product_id, w.scale, w.month,
-           count(*) AS n, sum(w.change) AS sum_change, sum(w.change * w.change) AS sum_sq,
-           count(*) FILTER (WHERE w.change * t.sign >= t.threshold) AS n_meaningful
-    FROM windows w JOIN _cg_subjects s USING (sid)
-    LEFT JOIN _cg_thresholds t USING (scale)
-    GROUP BY ALL""",
-    # On-treatment AEs per stratum, product and day since the product's first dose:
-    # time-to-onset distributions without a period are read from these counts.
-    f"""CREATE TABLE _cg_onset_strata AS
-    SELECT {STRATA}, product_id, product_day, count(*) AS n
-    FROM _cg_events WHERE period = 'on-treatment' GROUP BY ALL""",
-    # One row per treated subject who died: the earliest fatal AE, its attributed
-    # product (else the subject's last product) and that product's causality.
-    """CREATE TABLE _cg_deaths AS
-    WITH fatal AS (
-        SELECT sid, arg_min(ae_id, (onset_date, ae_id)) AS ae_id FROM _cg_events
-        WHERE fatal GROUP BY sid
-    ),
-    d AS (
-        SELECT s.subject_id, s.site_code, s.disease, s.disease_subtype, s.age_band, s.status,
-               coalesce(x.product_id, s.last_product) AS product_id, s.death_date,
-               s.death_date - s.first_dose AS death_day, x.ae_id, x.coded_term AS cause_term,
-               x.ctcae_grade, x.onset_day
-        FROM _cg_subjects s LEFT JOIN fatal USING (sid)
-        LEFT JOIN _cg_events x ON x.ae_id = fatal.ae_id
-        WHERE s.first_dose IS NOT NULL AND (s.death_date IS NOT NULL OR s.status = 'died')
-    )
-    SELECT d.*, c.causality
-    FROM d LEFT JOIN _cg_fatal_causality c ON c.ae_id = d.ae_id AND c.product_id = d.product_id""",
-    "DROP TABLE _cg_fatal_causality",
-    f"CREATE TABLE _cg_completeness_strata AS SELECT {STRATA}, {SUBJECT_SUMS} "
-    "FROM _cg_subjects GROUP BY ALL",
-    "DROP TABLE _cg_event_risk",
-)
+
+
+DERIVE = derive_statements()
