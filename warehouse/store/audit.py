@@ -11,7 +11,6 @@ off the end is detected too.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import json
 import os
@@ -24,6 +23,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from schemas.errors import AuditChainBroken, CaseguardError
 from warehouse.store.db import Database, one
@@ -71,9 +71,7 @@ def canonical_json(value: dict[str, Any] | None) -> str | None:
     """Stable JSON text (sorted keys, ISO dates) used both for storage and hashing."""
     if value is None:
         return None
-    return json.dumps(
-        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain
-    )
+    return _CANONICAL.encode(value)
 
 
 def _plain(value: Any) -> Any:
@@ -86,16 +84,24 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+# One encoder each, built once: json.dumps builds a new one per call when given options,
+# and an import encodes two texts per row. Output is exactly json.dumps's.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain
+)
+_ENTRY = json.JSONEncoder(ensure_ascii=False, default=_plain)
+
+
 def entry_hash(key: bytes, prev_hash: str, fields: Sequence[Any]) -> str:
     """The HMAC of one entry: previous hash + the entry's fields (seq .. reason)."""
-    text = json.dumps([prev_hash, *fields], ensure_ascii=False, default=_plain)
+    text = _ENTRY.encode([prev_hash, *fields])
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate, e.g. in a reason passed to the library
         raise CaseguardError(
             "a value or reason contains characters that are not valid text"
         ) from None
-    return hmac.new(key, data, hashlib.sha256).hexdigest()
+    return hmac.digest(key, data, "sha256").hex()  # one-shot: hmac.new(...).hexdigest()
 
 
 def _now() -> dt.datetime:
@@ -127,20 +133,45 @@ def append(
     last = one(conn, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
     seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
     key = db.keys.audit_key(create=last is None)
-    ts, rows = _now(), []
+    ts = _now()
+    first = seq + 1
+    # Column by column, straight into an Arrow table: an import appends one entry per
+    # row it writes (hundreds of thousands), in one INSERT.
+    columns: dict[str, list[Any]] = {c: [] for c in COLUMNS if c not in ("seq", "ts")}
     for event in events:
         seq += 1
         fields = _fields(seq, ts, actor, event)
         digest = entry_hash(key, prev, fields)
-        rows.append([*fields[:1], ts, *fields[2:], prev, digest])
+        for name, value in zip(_TEXT_COLUMNS, fields[2:], strict=True):
+            columns[name].append(value)
+        columns["prev_hash"].append(prev)
+        columns["hash"].append(digest)
         prev = digest
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    conn.register("_audit_rows", frame)
+    table = pa.table(
+        {
+            "seq": pa.array(range(first, seq + 1), pa.int64()),
+            "ts": pa.array([ts] * len(events), pa.timestamp("us")),
+            **{name: _text_array(values) for name, values in columns.items()},
+        }
+    )
+    conn.register("_audit_rows", table)
     try:
         conn.execute(f"INSERT INTO audit_log SELECT {', '.join(COLUMNS)} FROM _audit_rows")
     finally:
         conn.unregister("_audit_rows")
     return seq, prev
+
+
+_TEXT_COLUMNS = COLUMNS[2:11]  # username .. reason, in _fields order
+
+
+def _text_array(values: list[Any]) -> pa.Array:
+    """A text column for Arrow; a stray non-text value is stored as its text, as the
+    database's own cast would store it."""
+    try:
+        return pa.array(values, pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array([None if v is None else str(v) for v in values], pa.string())
 
 
 @contextmanager

@@ -26,16 +26,39 @@ def plain(value: Any) -> Any:
     return value
 
 
+# Cells that :func:`plain` returns unchanged, told by their exact type (a subclass, such
+# as pandas' Timestamp of datetime, still goes through plain).
+_AS_IS = frozenset({str, int, bool, dt.date, dt.datetime, type(None)})
+
+
 def _plain_column(series: pd.Series) -> list[Any]:
     """A column's cells as :func:`plain` gives them; NumPy numbers and booleans are
-    already plain once listed (only a float NaN becomes None), so only other columns
-    go through :func:`plain` cell by cell."""
+    already plain once listed (only a float NaN becomes None), dates and times are
+    converted for the whole column at once, and text cells are kept as they are, so
+    only other cells go through :func:`plain` one by one."""
+    kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else ""
+    if kind == "M":
+        return _plain_times(series)
     values = series.tolist()
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iub":
+    if kind in ("i", "u", "b"):
         return values
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind == "f":
+    if kind == "f":
         return [None if v != v else v for v in values]  # noqa: PLR0124 - v != v: NaN
-    return [plain(v) for v in values]
+    return [v if type(v) in _AS_IS else plain(v) for v in values]
+
+
+def _plain_times(series: pd.Series) -> list[Any]:
+    """A datetime64 column as :func:`plain` gives each Timestamp: a date at midnight,
+    else a datetime; NaT as None."""
+    times = series.dt
+    missing = series.isna().to_numpy()
+    midnight = (series == times.normalize()).to_numpy()
+    dates = times.date.tolist()
+    stamps = list(times.to_pydatetime())
+    return [
+        None if gone else day if whole else stamp
+        for gone, whole, day, stamp in zip(missing, midnight, dates, stamps, strict=True)
+    ]
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
