@@ -61,13 +61,21 @@ def _plain_times(series: pd.Series) -> list[Any]:
     ]
 
 
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def plain_columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
+    """A frame's columns as lists of plain values (what :func:`records` holds per row)."""
+    return {str(c): _plain_column(frame.iloc[:, i]) for i, c in enumerate(frame.columns)}
+
+
+def records(
+    frame: pd.DataFrame, columns: dict[str, list[Any]] | None = None
+) -> list[dict[str, Any]]:
     """A frame as a list of dicts of plain values (column by column: a bundle's tables
-    have hundreds of thousands of rows)."""
-    names = [str(c) for c in frame.columns]
-    columns = [_plain_column(frame.iloc[:, i]) for i in range(len(names))]
+    have hundreds of thousands of rows); ``columns``: its :func:`plain_columns`, when
+    the caller has them already."""
+    columns = plain_columns(frame) if columns is None else columns
+    names = list(columns)
     return (
-        [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+        [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
         if names
         else [{} for _ in range(len(frame))]
     )
