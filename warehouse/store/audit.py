@@ -192,7 +192,7 @@ def append(
     # columns are built a column at a time, their hashed texts from pieces encoded a
     # column at a time (who and when once: the same for all), then only the chain
     # itself - each hash covers the one before - runs entry by entry. One INSERT.
-    own = {
+    own: dict[str, list[Any]] = {
         "action": [e.action for e in events],
         "table_name": [e.table for e in events],
         "row_key": [e.key for e in events],
@@ -203,21 +203,24 @@ def append(
         "reason": [e.reason for e in events],
     }
     shared = _joined_texts([[ts.isoformat()], *([v] for v in _who(actor))])
-    tails = _joined_texts(list(own.values())) if shared is not None else None
     keyed = hmac.new(key, digestmod="sha256")
     prevs, digests = [], []
-    for i in range(len(events)):
-        seq += 1
-        if tails is not None and shared is not None:
-            text = "[" + encode_basestring(prev) + ", " + str(seq) + shared[0] + tails[i] + "]"
-        else:  # a value that is not text: the general encoder
-            row = [v[i] for v in own.values()]
-            text = entry_text(prev, [seq, ts.isoformat(), *_who(actor), *row])
-        mac = keyed.copy()
-        mac.update(_utf8(text))
-        prevs.append(prev)
-        prev = mac.hexdigest()
-        digests.append(prev)
+    for start in range(0, len(events), _TEXT_CHUNK):  # the texts of a chunk at a time
+        end = min(start + _TEXT_CHUNK, len(events))
+        tails = _joined_texts([v[start:end] for v in own.values()]) if shared is not None else None
+        for i in range(start, end):
+            seq += 1
+            if tails is not None and shared is not None:
+                tail = tails[i - start]
+                text = "[" + encode_basestring(prev) + ", " + str(seq) + shared[0] + tail + "]"
+            else:  # a value that is not text: the general encoder
+                row = [v[i] for v in own.values()]
+                text = entry_text(prev, [seq, ts.isoformat(), *_who(actor), *row])
+            mac = keyed.copy()
+            mac.update(_utf8(text))
+            prevs.append(prev)
+            prev = mac.hexdigest()
+            digests.append(prev)
     table = pa.table(
         {
             "seq": pa.array(np.arange(first, seq + 1, dtype=np.int64)),
@@ -237,6 +240,9 @@ def append(
     finally:
         conn.unregister("_audit_rows")
     return seq, prev
+
+
+_TEXT_CHUNK = 50_000  # entries whose hashed texts are held at once
 
 
 def _who(actor: Actor) -> list[Any]:
