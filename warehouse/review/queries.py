@@ -162,18 +162,9 @@ class NewQuery:
     rule_id: str | None = None
 
 
-def insert_queries(
-    conn: duckdb.DuckDBPyConnection, events: list[Event], new: Sequence[NewQuery]
-) -> list[str]:
-    """Write new open queries, each with its question as message 1, inside the caller's
-    transaction: one INSERT per table however many (the soft checks after a bulk import
-    open thousands). Their audit events are appended in the order given."""
-    if not new:
-        return []
-    now = _now()
-    ids = ["Q-" + uuid.uuid4().hex[:10].upper() for _ in new]
+def _new_query_table(new: Sequence[NewQuery], ids: list[str]) -> pa.Table:
     text = pa.string()
-    queries = pa.table(
+    return pa.table(
         {
             "query_id": pa.array(ids, text),
             "site_code": pa.array([q.site for q in new], text),
@@ -188,6 +179,24 @@ def insert_queries(
             "role": pa.array([q.actor.role for q in new], text),
         }
     )
+
+
+def insert_queries(
+    conn: duckdb.DuckDBPyConnection, events: list[Event], new: Sequence[NewQuery]
+) -> list[str]:
+    """Write new open queries, each with its question as message 1, inside the caller's
+    transaction: one INSERT per table however many (the soft checks after a bulk import
+    open thousands). Their audit events are appended in the order given."""
+    if not new:
+        return []
+    now = _now()
+    ids = ["Q-" + uuid.uuid4().hex[:10].upper() for _ in new]
+    try:
+        queries = _new_query_table(new, ids)
+    except UnicodeEncodeError:  # a lone surrogate, only possible through the library
+        raise CaseguardError(
+            "a value or reason contains characters that are not valid text"
+        ) from None
     conn.register("_new_queries", queries)
     try:
         conn.execute(
