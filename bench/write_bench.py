@@ -212,6 +212,76 @@ def peer_rows(db: Database, work: Path, args: argparse.Namespace, subjects: int)
     ]
 
 
+BUNDLE_SECTION = "## Bundle import (bench/write_bench.py --bundle-only)"
+
+
+def _centre(work: Path, db: Database, name: str) -> Database:
+    """An empty coordinating centre with the site MSK registered by its public key."""
+    centre = Database(work / name / "centre.duckdb", key_dir=work / name / "keys")
+    migrate(centre)
+    pem = public_pem(db.keys.signing_key("MSK"))
+    register_site(system_session(centre, "bench"), "MSK", pem, "Moscow", "Moscow")
+    shutil.copy(db.keys.site_key_path("MSK"), centre.keys.site_key_path("MSK"))
+    return centre
+
+
+def bundle_rows(db: Database, work: Path, args: argparse.Namespace) -> list[str]:
+    """MSK's bundle imported into an empty centre by this code and the peer tree, each
+    in its own process (peak RSS is the process's), alternating, order swapped each
+    round; every run on a fresh copy of the same empty centre."""
+    bundle = export_bundle(system_session(db, "bench"), "MSK", work / "msk.zip")
+    template = _centre(work, db, "centre-template")
+    trees = {"new": ROOT, "old": Path(args.peer).resolve()}
+    runs: dict[str, list[dict]] = {"new": [], "old": []}
+    loads = []
+    for round_no in range(args.rounds):
+        for name in ["new", "old"] if round_no % 2 == 0 else ["old", "new"]:
+            copy = work / f"centre-{name}"
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(Path(template.path).parent, copy)
+            loads.append(os.getloadavg()[0])
+            done = subprocess.run(  # noqa: S603 - our interpreter and our own script
+                [
+                    sys.executable,
+                    str(ROOT / "bench" / "write_probe.py"),
+                    str(trees[name]),
+                    "bundle",
+                    str(work / "msk.zip"),
+                    str(copy / "centre.duckdb"),
+                    str(copy / "keys"),
+                ],
+                capture_output=True,
+                text=True,
+                env=dict(os.environ, PYTHONPATH=str(trees[name])),
+                cwd=trees[name],
+                check=False,
+            )
+            if done.returncode:
+                raise RuntimeError(f"the {name} bundle probe failed:\n{done.stderr[-3000:]}")
+            runs[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
+            loads.append(os.getloadavg()[0])
+            print(name, runs[name][-1], flush=True)
+            shutil.rmtree(copy, ignore_errors=True)
+
+    def med(name: str, field: str) -> float:
+        return statistics.median(r[field] for r in runs[name])
+
+    rows = sum(bundle.rows.values())
+    old, new = med("old", "seconds"), med("new", "seconds")
+    return [
+        f"| bundle import into an empty centre, {rows:,} rows "
+        f"({bundle.rows['subjects']:,} subjects; same run, {args.rounds} round(s), medians) | "
+        f"{old:.1f} s, {rows / old:,.0f} rows/s, CPU {med('old', 'cpu'):.1f} s, peak RSS "
+        f"{med('old', 'rss_peak'):,.0f} MB (issue: {BUNDLE_BEFORE_S:.0f} s) | "
+        f"**{new:.1f} s, {rows / new:,.0f} rows/s**, CPU {med('new', 'cpu'):.1f} s, peak RSS "
+        f"{med('new', 'rss_peak'):,.0f} MB ({ratio(new, old)} wall, "
+        f"{ratio(med('new', 'cpu'), med('old', 'cpu'))} CPU, "
+        f"{ratio(med('new', 'rss_peak'), med('old', 'rss_peak'))} RSS; process before the "
+        f"import {med('new', 'rss_before'):,.0f} MB) | <= 15 s, >= 60,000 rows/s | "
+        f"{min(loads):.1f}-{max(loads):.1f} |"
+    ]
+
+
 def ratio(new: float, old: float) -> str:
     """new/old as 'x0.25'."""
     return f"x{new / old:.2f}"
@@ -228,6 +298,11 @@ def main() -> None:
     parser.add_argument("--peer", help="a code tree before the work (git archive), measured alike")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--bundle-only",
+        action="store_true",
+        help="only MSK's bundle import, this code against --peer (its own section)",
+    )
     args = parser.parse_args()
     lines: list[str] = []
 
@@ -235,6 +310,9 @@ def main() -> None:
         print(line, flush=True)
         lines.append(line)
 
+    if args.bundle_only:
+        bundle_only(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         small = Database(work / "small.duckdb", key_dir=work / "keys", keep_open=True)
@@ -318,6 +396,42 @@ def main() -> None:
     )
     if not args.no_write:
         report.write_section(SECTION, section)
+    print(section)
+
+
+def bundle_only(args: argparse.Namespace) -> None:
+    """The bundle import alone, beside the peer's, recorded in its own section."""
+    if not args.peer:
+        raise SystemExit("--bundle-only measures against a peer tree: give --peer TREE")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        db = Database(work / "big.duckdb", key_dir=work / "big-keys")
+        migrate(db)
+        at = load()
+        _, demo_s = timed(create_demo, db, args.base)
+        _, grow_s = timed(multiply, db, args.copies)
+        print(f"warehouse built in {demo_s + grow_s:.0f} s (load {at})", flush=True)
+        lines = bundle_rows(db, work, args)
+    section = "\n".join(
+        [
+            BUNDLE_SECTION,
+            "",
+            f"Measured {dt.date.today()} on {machine()}; other engineers' tests shared the "
+            "2 cores (1-minute load average before and after each run below). One site's "
+            f"bundle (MSK of a {args.base:,} x {args.copies} subject warehouse built as "
+            "bench/export_bench.py builds it) imported into an empty centre: all checks, "
+            "one transaction, one audit entry per row, then the soft checks. 'before' is "
+            "the peer tree (main before the bulk import), run in the same way in the same "
+            "run; ratios are new/old. Peak RSS is the importing process's.",
+            "",
+            "| what | before | now | target | load |",
+            "|---|---|---|---|---|",
+            *lines,
+            "",
+        ]
+    )
+    if not args.no_write:
+        report.write_section(BUNDLE_SECTION, section)
     print(section)
 
 

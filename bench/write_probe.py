@@ -4,7 +4,8 @@
 database: once with this checkout's code and once with the code before the work on
 writes (``--peer TREE``, a ``git archive`` of that commit), so both are measured in the
 same run at the same load. Prints one JSON object: saves (wall and CPU), the first
-dashboard view after a save, and a warm pooled export.
+dashboard view after a save, and a warm pooled export; or, with ``bundle``, one site
+bundle's import into a centre (wall, CPU, rows, peak RSS).
 """
 
 from __future__ import annotations
@@ -35,8 +36,42 @@ def _clock(func, *args):  # noqa: ANN001, ANN002, ANN202
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
+def bundle_import() -> None:
+    """``write_probe.py TREE bundle BUNDLE DB KEYS``: import the bundle into the centre
+    database DB (its site registered) with the tree's code; print seconds, CPU seconds,
+    rows written and this process's peak RSS (MB) before and after the import."""
+    import resource
+
+    from warehouse.exchange.bundles import import_bundle
+
+    bundle, db_path, key_dir = sys.argv[3:6]
+    db = Database(db_path, key_dir=key_dir)
+    session = system_session(db, "bench")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    wall, cpu = time.perf_counter(), time.process_time()
+    summary = import_bundle(session, Path(bundle))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    written = sum(summary.inserted.values()) + sum(summary.updated.values())
+    print(
+        json.dumps(
+            {
+                "seconds": wall,
+                "cpu": cpu,
+                "rows": sum(summary.rows.values()),
+                "written": written,
+                "rss_before": before,
+                "rss_peak": peak,
+            }
+        )
+    )
+
+
 def main() -> None:
     """Measure the tree in argv[1] on the database argv[2] (keys argv[3])."""
+    if sys.argv[2] == "bundle":
+        bundle_import()
+        return
     db_path, key_dir, out_dir, saves, seed = sys.argv[2:7]
     kwargs = {"keep_open": True} if "keep_open" in inspect.signature(Database).parameters else {}
     db = Database(db_path, key_dir=key_dir, **kwargs)

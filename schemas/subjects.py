@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import DateTime, Series
 
-from schemas.common import REF, SUBJECT_ID, as_dates, as_dict, this_year, vocab
+from schemas.common import REF, SUBJECT_ID, as_dates, as_dict, row_by_row, this_year, vocab
 
 
 def _subtype_fits(disease: str, subtype: str) -> bool:
@@ -73,20 +73,17 @@ class SubjectsModel(pa.DataFrameModel):
     @pa.dataframe_check(name="subtype_fits_disease")
     def subtype_fits_disease(cls, df: pd.DataFrame) -> pd.Series:
         """The subtype is one of the disease's subtypes."""
-        return df.apply(lambda r: _subtype_fits(r["disease"], r["disease_subtype"]), axis=1)
+        return row_by_row(_subtype_fits, df, "disease", "disease_subtype")
 
     @pa.dataframe_check(name="genetics_fit_disease")
     def genetics_fit_disease(cls, df: pd.DataFrame) -> pd.Series:
         """Genetic findings use the disease's markers and values; required ones are given."""
-        return df.apply(lambda r: _genetics_fit(r["disease"], r["genetics"]), axis=1)
+        return row_by_row(_genetics_fit, df, "disease", "genetics")
 
     @pa.dataframe_check(name="onset_fits_subtype")
     def onset_fits_subtype(cls, df: pd.DataFrame) -> pd.Series:
         """Age at onset lies in the subtype's range (none for presymptomatic)."""
-        return df.apply(
-            lambda r: _onset_fits(r["disease"], r["disease_subtype"], r["age_at_onset_months"]),
-            axis=1,
-        )  # noqa: E501
+        return row_by_row(_onset_fits, df, "disease", "disease_subtype", "age_at_onset_months")
 
     @pa.dataframe_check(name="onset_before_index")
     def onset_before_index(cls, df: pd.DataFrame) -> pd.Series:

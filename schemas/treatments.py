@@ -8,7 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import DateTime, Series
 
-from schemas.common import REF, ROW_ID, SUBJECT_ID, as_dates, vocab
+from schemas.common import REF, ROW_ID, SUBJECT_ID, as_dates, row_by_row, vocab
 
 # Coded reasons for a switch (no free text, so nothing identifying can be typed);
 # the stored value is the English phrase.
@@ -60,7 +60,7 @@ class TreatmentsModel(pa.DataFrameModel):
     @pa.dataframe_check(name="dose_fits_regimen")
     def dose_fits_regimen(cls, df: pd.DataFrame) -> pd.Series:
         """Nusinersen 12 mg, Zolgensma 1.1e14 vg/kg, risdiplam by age/weight band."""
-        return df.apply(lambda r: dose_fits(r["product_id"], r["dose"], r["dose_unit"]), axis=1)
+        return row_by_row(dose_fits, df, "product_id", "dose", "dose_unit")
 
     @pa.dataframe_check(name="route_fits_product")
     def route_fits_product(cls, df: pd.DataFrame) -> pd.Series:

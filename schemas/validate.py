@@ -8,6 +8,7 @@ fields they concern.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -70,8 +71,20 @@ def _strict_booleans(table: str, frame: pd.DataFrame) -> list[Problem]:
     return problems
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _has_lone_surrogate(value: Any) -> bool:
-    return isinstance(value, str) and any("\ud800" <= ch <= "\udfff" for ch in value)
+    # ASCII text cannot hold one; otherwise one regex scan in C, not a loop per character.
+    return isinstance(value, str) and not value.isascii() and bool(_SURROGATE.search(value))
+
+
+def _any_lone_surrogate(values: Iterable[Any]) -> bool:
+    """Whether any text among ``values`` holds a lone surrogate: one scan of all the
+    text at once (a bulk import has millions of cells; finding one is then done cell
+    by cell, to name it)."""
+    joined = "\n".join(v for v in values if isinstance(v, str))
+    return not joined.isascii() and _SURROGATE.search(joined) is not None
 
 
 def _arrow_text(dtype: Any) -> bool:
@@ -89,13 +102,15 @@ def _valid_text(
     if isinstance(rows, pd.DataFrame):
         text = rows.select_dtypes(include=["object", "str"])
         text = text[[c for c in text.columns if not _arrow_text(text[c].dtype)]]
-        if not any(_has_lone_surrogate(v) for column in text for v in text[column]):
+        if not _any_lone_surrogate(v for column in text for v in text[column]):
             return rows, []
         records: Iterable[Mapping[str, Any]] = [
             {str(k): v for k, v in r.items()} for r in rows.to_dict("records")
         ]
     else:
-        records = rows
+        records = list(rows)
+        if not _any_lone_surrogate(v for row in records for v in row.values()):
+            return [r if type(r) is dict else dict(r) for r in records], []
     problems: list[Problem] = []
     cleaned = []
     for i, row in enumerate(records):

@@ -27,6 +27,7 @@ from tests.warehouse_fixtures import (
     clone_db,
     coordinator,
     enrol,
+    make_case,
     make_db,
     site_user,
     table_counts,
@@ -37,7 +38,8 @@ from warehouse.exchange.bundles import TRAILER, BundleRejected, export_bundle, i
 from warehouse.exchange.limits import InputLimits, InputTooLarge
 from warehouse.store.access import system_session
 from warehouse.store.admin import add_site
-from warehouse.store.cases import Change, load_case, update_rows
+from warehouse.store.audit import verify
+from warehouse.store.cases import Change, load_case, save_case, update_rows
 from warehouse.store.db import Database
 from warehouse.store.migrations import migrate
 from warehouse.store.site_keys import fingerprint, public_pem, register_site
@@ -499,3 +501,58 @@ def test_roles(source: Database, tmp_path: Path) -> None:
     target = centre(tmp_path, source)
     with pytest.raises(AccessDenied):
         import_bundle(site_user(target, "MSK"), tmp_path / "x.zip")
+
+
+class _Boom(Exception):
+    """A failure injected part-way through an import's transaction."""
+
+
+def _fail_on_labs(real: object) -> object:
+    def insert(conn: object, table: str, frame: pd.DataFrame) -> int:
+        if table == "labs":  # subjects .. assessments are written by now
+            raise _Boom
+        return real(conn, table, frame)  # type: ignore[operator]
+
+    return insert
+
+
+@pytest.mark.parametrize("where", ["rows", "audit", "finish"])
+def test_a_failure_inside_the_import_leaves_the_database_as_it_was(
+    source: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """Half the rows written, the audit batch being built, or the bundle's own last
+    writes: whichever fails, nothing of the import stays (one transaction), and the
+    same bundle then imports whole."""
+    from warehouse.store import audit, upsert
+
+    export_bundle(coordinator(source), "MSK", tmp_path / "old.zip")
+    target = centre(tmp_path, source)
+    import_bundle(coordinator(target), tmp_path / "old.zip")
+    sid = str(load_case_ids(source)[0])
+    lab = load_case(coordinator(source), sid).labs[0]
+    change = Change("labs", {"lab_id": lab["lab_id"]}, {"value": lab["value"] + 2.0})
+    update_rows(coordinator(source), sid, [change], "lab re-read")
+    new_case = make_case(source, "MSK", "PAT-LATE")  # new rows in every table as well
+    assert new_case.labs
+    save_case(site_user(source, "MSK"), new_case)
+    export_bundle(coordinator(source), "MSK", tmp_path / "new.zip")
+    before, entries = table_counts(target), audit_rows(target)
+    with monkeypatch.context() as patch:
+        if where == "rows":
+            patch.setattr(upsert, "insert", _fail_on_labs(upsert.insert))
+        elif where == "audit":
+            patch.setattr(audit, "_text_array", lambda values: (_ for _ in ()).throw(_Boom()))
+        else:
+            patch.setattr(
+                bundles, "write_reporting_rows", lambda *a: (_ for _ in ()).throw(_Boom())
+            )
+        with pytest.raises(_Boom):
+            import_bundle(coordinator(target), tmp_path / "new.zip")
+    assert table_counts(target) == before
+    assert audit_rows(target) == entries
+    stored = load_case(coordinator(target), sid).labs
+    assert [r["value"] for r in stored if r["lab_id"] == lab["lab_id"]] == [lab["value"]]
+    verify(target)
+    result = import_bundle(coordinator(target), tmp_path / "new.zip")
+    assert result.updated["labs"] == 1 and result.inserted["labs"] == len(new_case.labs)
+    verify(target)

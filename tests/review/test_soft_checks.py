@@ -6,11 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from schemas.common import REF
 from schemas.errors import ReferenceDataError
 from tests.warehouse_fixtures import coordinator, file_db, make_case  # noqa: F401
 from warehouse.review import queries as q
+from warehouse.review import soft_checks as sc
 from warehouse.review.soft_checks import default_rules, parse_rules, question_text, run_soft_checks
 from warehouse.store.cases import Change, add_records, save_case, update_rows
 from warehouse.store.db import Database
@@ -248,3 +253,255 @@ def test_overdue_visit_is_measured_within_the_subjects_timeline(db: Database) ->
     )
     run_soft_checks(db, [sid], today=TODAY)
     assert [r[0] for r in rule_queries(db, sid)] == ["visit-overdue"]
+
+
+# --- the one-pass rules equal the row-by-row rules they replaced (issue 21) -----------
+# The reference is the rules as they were written before bulk imports: one frame filter
+# per lab, AE or subject group. Random frames mix subjects, dates on and off the rules'
+# limits, repeated dates, missing upper limits and terms of other tests.
+
+DAY0 = dt.date(2024, 1, 1)
+SUBJECTS = ("MSK-A", "MSK-B", "PRM-C")
+# Days on the rules' edges: 30 apart (the lab window), 122 +- 30 (nusinersen's 4-monthly
+# dose window), 240 (overdue: 180 + 60 days of grace) and 14 before "today" (day 300).
+EDGE_DAYS = (0, 1, 30, 31, 62, 92, 93, 122, 152, 153, 240, 241, 244, 285, 286, 300)
+DAYS_ST = st.sampled_from(EDGE_DAYS).map(lambda d: pd.Timestamp(DAY0 + dt.timedelta(days=d)))
+
+
+def _reference_score_change(rule: Any, f: dict[str, pd.DataFrame], site: dict[str, str]) -> list:
+    falls = {str(k): float(v) for k, v in (rule.params.get("max_decrease") or {}).items()}
+    rises = {str(k): float(v) for k, v in (rule.params.get("max_increase") or {}).items()}
+    out = []
+    frame = f["assessments"].sort_values(["subject_id", "scale", "visit_date", "assessment_id"])
+    for (sid, scale), group in frame.groupby(["subject_id", "scale"], sort=False):
+        scores, ids = group["score"].tolist(), group["assessment_id"].tolist()
+        for i in range(1, len(scores)):
+            change = float(scores[i]) - float(scores[i - 1])
+            limit = falls.get(str(scale)) if change < 0 else rises.get(str(scale))
+            if limit is not None and abs(change) > limit:
+                target = q.Target(str(sid), "assessments", str(ids[i]), "score")
+                values = {"scale": scale, "change": change, "limit": limit}
+                out.append(sc.Finding(rule.rule_id, site[str(sid)], target, values))
+    return out
+
+
+def _reference_lab_without_ae(rule: Any, f: dict[str, pd.DataFrame], site: dict[str, str]) -> list:
+    tests = rule.params.get("tests", {})
+    window = int(rule.params.get("window_days", 30))
+    aes = f["adverse_events"]
+    out = []
+    for lab in sc._tuples(f["labs"]):
+        spec = tests.get(lab.test)
+        if spec is None:
+            continue
+        upper = lab.upper if pd.notna(lab.upper) else REF.lab_tests.loc[lab.test, "upper"]
+        if (
+            not upper
+            or float(upper) <= 0
+            or float(lab.value) <= float(spec["times_upper"]) * float(upper)
+        ):
+            continue
+        mine = aes[(aes["subject_id"] == lab.subject_id) & aes["coded_term"].isin(spec["terms"])]
+        near = [abs(sc._days(onset, lab.date)) <= window for onset in mine["onset_date"]]
+        if any(near):
+            continue
+        values = {
+            "test": lab.test,
+            "value": float(lab.value),
+            "unit": lab.unit,
+            "multiple": float(lab.value) / float(upper),
+            "window": window,
+        }
+        target = q.Target(str(lab.subject_id), "labs", str(lab.lab_id), "value")
+        out.append(sc.Finding(rule.rule_id, site[str(lab.subject_id)], target, values))
+    return out
+
+
+def _reference_dose_window(rule: Any, f: dict[str, pd.DataFrame], site: dict[str, str]) -> list:
+    products = REF.products[REF.products["inn"] == rule.params.get("inn")]
+    tolerance = int(rule.params.get("tolerance_days", 30))
+    doses = f["treatments"][f["treatments"]["product_id"].isin(products.index)]
+    out = []
+    for sid, group in doses.sort_values(["subject_id", "start_date"]).groupby("subject_id"):
+        rows = sc._tuples(group)
+        for i, dose in enumerate(rows):
+            product = products.loc[dose.product_id]
+            loading = len(product["loading_days"] or [])
+            interval = product["maintenance_interval_months"]
+            if i < loading or not interval or pd.isna(interval):
+                continue
+            expected = round(float(interval) * sc.DAYS_PER_MONTH)
+            gap = sc._days(dose.start_date, rows[i - 1].start_date)
+            if abs(gap - expected) > tolerance:
+                values = {"gap": gap, "expected": expected, "tolerance": tolerance}
+                target = q.Target(str(sid), "treatments", str(dose.treatment_id), "start_date")
+                out.append(sc.Finding(rule.rule_id, site[str(sid)], target, values))
+    return out
+
+
+def _reference_visit_overdue(rule: Any, f: dict[str, pd.DataFrame], site: dict[str, str]) -> list:
+    interval = int(rule.params.get("interval_days", 180))
+    limit = interval + int(rule.params.get("grace_days", 0))
+    newest: dict[str, Any] = {}
+    for table, column in (
+        ("treatments", "start_date"),
+        ("labs", "date"),
+        ("adverse_events", "onset_date"),
+        ("narratives", "visit_date"),
+    ):
+        for sid, day in f[table].groupby("subject_id")[column].max().items():
+            newest[str(sid)] = max(newest.get(str(sid), day), day)
+    out = []
+    frame = f["assessments"].sort_values(["visit_date", "assessment_id"])
+    for sid, group in frame.groupby("subject_id"):
+        last = group.iloc[-1]
+        if str(sid) not in newest:
+            continue
+        days = sc._days(newest[str(sid)], last["visit_date"])
+        if days > limit:
+            target = q.Target(str(sid), "assessments", str(last["assessment_id"]), "visit_date")
+            values = {"days": days, "interval": interval}
+            out.append(sc.Finding(rule.rule_id, site[str(sid)], target, values))
+    return out
+
+
+def _reference_sae_without_narrative(
+    rule: Any, f: dict[str, pd.DataFrame], site: dict[str, str], today: dt.date
+) -> list:
+    limit = int(rule.params.get("days", 14))
+    known = dict(zip(f["known"]["ae_id"], f["known"]["known_date"], strict=True))
+    narratives = f["narratives"]
+    out = []
+    for ae in sc._tuples(f["adverse_events"][f["adverse_events"]["serious"]]):
+        since = known.get(ae.ae_id)
+        if since is None or pd.isna(since):
+            continue
+        days = sc._days(today, since)
+        mine = narratives[narratives["subject_id"] == ae.subject_id]["visit_date"]
+        if days > limit and not (pd.to_datetime(mine) >= pd.Timestamp(ae.onset_date)).any():
+            target = q.Target(str(ae.subject_id), "adverse_events", str(ae.ae_id), "serious")
+            out.append(sc.Finding(rule.rule_id, site[str(ae.subject_id)], target, {"days": days}))
+    return out
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in columns:
+        if column.endswith("date"):
+            frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+@st.composite
+def _check_frames(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
+    sid = st.sampled_from(SUBJECTS)
+    scales = st.sampled_from(["CHOP-INTEND", "HFMSE", "RULM", "OTHER"])
+    visits = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "subject_id": sid,
+                    "visit_date": DAYS_ST,
+                    "scale": scales,
+                    "score": st.integers(0, 16).map(lambda x: 4.0 * x),
+                }
+            ),
+            max_size=12,
+        )
+    )
+    for i, row in enumerate(visits):
+        row["assessment_id"] = f"AS-{i:03d}"
+    labs = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "subject_id": sid,
+                    "date": DAYS_ST,
+                    "test": st.sampled_from(["ALT", "AST", "TROP-I", "PLT"]),
+                    "value": st.sampled_from([0.0, 130.0, 200.0, 201.0, 600.0]),
+                    "unit": st.just("U/L"),
+                    "upper": st.one_of(st.none(), st.sampled_from([0.0, 26.0, 40.0])),
+                }
+            ),
+            max_size=10,
+        )
+    )
+    for i, row in enumerate(labs):
+        row["lab_id"] = f"LB-{i:03d}"
+    terms = st.sampled_from(["TRANSAMINASES-INCREASED", "TROPONIN-INCREASED", "PYREXIA"])
+    aes = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "subject_id": sid,
+                    "coded_term": terms,
+                    "onset_date": DAYS_ST,
+                    "serious": st.booleans(),
+                }
+            ),
+            max_size=8,
+        )
+    )
+    for i, row in enumerate(aes):
+        row["ae_id"] = f"AE-{i:03d}"
+    nusinersen = ["NUS-SPINRAZA", "NUS-LANTESENS"] * 3
+    doses = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "subject_id": st.sampled_from(SUBJECTS[:2]),
+                    "product_id": st.sampled_from([*nusinersen, *REF.products.index]),
+                    "start_date": DAYS_ST,
+                }
+            ),
+            max_size=16,
+        )
+    )
+    for i, row in enumerate(doses):
+        row["treatment_id"] = f"TR-{i:03d}"
+    notes = draw(
+        st.lists(st.fixed_dictionaries({"subject_id": sid, "visit_date": DAYS_ST}), max_size=6)
+    )
+    known = [
+        {"ae_id": ae["ae_id"], "known_date": draw(st.one_of(st.none(), DAYS_ST))}
+        for ae in aes
+        if ae["serious"]
+    ]
+    return {
+        "subjects": pd.DataFrame({"subject_id": SUBJECTS, "site_code": ["MSK", "MSK", "PRM"]}),
+        "assessments": _frame(
+            visits, ["assessment_id", "subject_id", "visit_date", "scale", "score"]
+        ),
+        "labs": _frame(labs, ["lab_id", "subject_id", "date", "test", "value", "unit", "upper"]),
+        "adverse_events": _frame(
+            aes, ["ae_id", "subject_id", "coded_term", "onset_date", "serious"]
+        ),
+        "treatments": _frame(doses, ["treatment_id", "subject_id", "product_id", "start_date"]),
+        "narratives": _frame(notes, ["subject_id", "visit_date"]),
+        "known": _frame(known, ["ae_id", "known_date"]),
+    }
+
+
+def _as_set(found: list[Any]) -> list[str]:
+    return sorted(repr(x) for x in found)
+
+
+@settings(max_examples=120, deadline=None)
+@given(_check_frames())
+def test_one_pass_rules_find_what_the_row_by_row_rules_found(f: dict[str, pd.DataFrame]) -> None:
+    site = dict(zip(f["subjects"]["subject_id"], f["subjects"]["site_code"], strict=True))
+    rules = {r.kind: r for r in default_rules()}
+    pairs = [
+        (sc._score_change, _reference_score_change),
+        (sc._lab_without_ae, _reference_lab_without_ae),
+        (sc._dose_window, _reference_dose_window),
+        (sc._visit_overdue, _reference_visit_overdue),
+    ]
+    for fast, slow in pairs:
+        rule = rules[fast.__name__.lstrip("_")]
+        assert _as_set(fast(rule, f, site)) == _as_set(slow(rule, f, site)), rule.kind
+    rule = rules["sae_without_narrative"]
+    today = DAY0 + dt.timedelta(days=300)
+    assert _as_set(sc._sae_without_narrative(rule, f, site, today)) == _as_set(
+        _reference_sae_without_narrative(rule, f, site, today)
+    )

@@ -7,12 +7,16 @@ only the database file would do it (caseguard keeps no connection open in betwee
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from schemas import CLINICAL_TABLES
 from schemas.errors import AuditChainBroken, CaseguardError
@@ -29,7 +33,8 @@ from tests.warehouse_fixtures import (
     site_user,
     table_counts,
 )
-from warehouse.store.audit import verify
+from warehouse.store import audit
+from warehouse.store.audit import Event, canonical_json, canonical_rows, entry_text, verify
 from warehouse.store.cases import Change, load_case, save_case, update_rows, withdraw_consent
 from warehouse.store.db import Database
 
@@ -292,3 +297,82 @@ def test_clean_writes_after_verification_keep_verifying(busy_db: Database) -> No
     verify(busy_db)
     save_case(site_user(busy_db, "PRM"), make_case(busy_db, "PRM", "PAT-901"))
     assert verify(busy_db).anchored_seq == audit_count(busy_db)
+
+
+# --- bulk appends hash exactly as the definition says (issue 21) ----------------------
+# The definition: the HMAC of json.dumps([prev_hash, *fields], ensure_ascii=False) and
+# canonical_json of each row's dict. The bulk path builds both from pieces.
+
+TEXT_OR_NONE = st.one_of(st.none(), st.text(max_size=30))
+CELL = st.one_of(
+    st.none(),
+    st.text(max_size=8),
+    st.integers(-(10**20), 10**20),
+    st.booleans(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.dates(),
+    st.datetimes(),
+    st.lists(st.one_of(st.text(max_size=3), st.integers(), st.none()), max_size=3),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=70), st.integers(1, 10**15), st.lists(TEXT_OR_NONE, min_size=10, max_size=10)
+)
+def test_an_entry_text_is_the_json_of_its_fields(prev: str, seq: int, fields: list) -> None:
+    want = json.dumps([prev, seq, *fields], ensure_ascii=False)
+    assert entry_text(prev, [seq, *fields]) == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(0, 5).flatmap(
+        lambda n: st.dictionaries(
+            st.text(max_size=6), st.lists(CELL, min_size=n, max_size=n), min_size=1, max_size=5
+        )
+    )
+)
+def test_row_texts_built_by_column_equal_each_rows_canonical_json(columns: dict) -> None:
+    rows = [
+        dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)
+    ]
+    assert canonical_rows(columns) == [canonical_json(row) for row in rows]
+
+
+def test_a_bulk_append_hashes_each_entry_as_defined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = make_db(tmp_path / "w.duckdb", tmp_path / "keys")
+    at = dt.datetime(2030, 5, 6, 7, 8, 9, 123456)
+    monkeypatch.setattr(audit, "_now", lambda: at)
+    cells = {
+        "subject_id": ["MSK-1", "MSK-2", "MSK-3"],
+        "note": ['quote " back\\slash \n\t\x00 \u2028 ёж', None, ""],
+        "n": [1.5, float("inf"), None],
+        "day": [dt.date(2020, 1, 2), None, dt.datetime(2021, 3, 4, 5, 6, 7)],
+        "items": [["a", 2], [], None],
+        "flag": [True, False, None],
+    }
+    rows = [dict(zip(cells, values, strict=True)) for values in zip(*cells.values(), strict=True)]
+    texts = canonical_rows(cells)  # as a bulk insert carries them
+    events = [
+        Event("insert", "labs", f"LB-{i}", after=row, reason="bundle ü", after_text=text)
+        for i, (row, text) in enumerate(zip(rows, texts, strict=True))
+    ]
+    events.append(Event("update", "labs", "LB-0", before=rows[0], after=rows[1], reason=None))
+    events.append(Event("odd", None, None))
+    actor = audit.Actor("coord\u00e9", "coordinator", None)
+    with db.transaction() as conn:
+        start = conn.execute("SELECT max(seq), arg_max(hash, seq) FROM audit_log").fetchone()
+        audit.append(conn, db, actor, events)
+    stored = audit_rows(db)[start[0] :]
+    key, prev = db.keys.audit_key(), start[1]
+    for seq, (event, row) in enumerate(zip(events, stored, strict=True), start=start[0] + 1):
+        fields = audit._fields(seq, at, actor, event)
+        text = json.dumps([prev, *fields], ensure_ascii=False, default=audit._plain)
+        want = hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+        assert (row["seq"], row["prev_hash"], row["hash"]) == (seq, prev, want)
+        assert row["after"] == canonical_json(event.after)
+        prev = want
+    verify(db)

@@ -13,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from schemas import CLINICAL_TABLES, TABLES
 from schemas.errors import CaseguardError, NotFound
@@ -147,40 +148,89 @@ def insert_query(
     rule_id: str | None = None,
 ) -> str:
     """Write a new open query and its question inside the caller's transaction."""
-    query_id = "Q-" + uuid.uuid4().hex[:10].upper()
-    now = _now()
-    conn.execute(
-        "INSERT INTO queries VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, NULL, NULL, NULL)",
-        [
-            query_id,
-            site,
-            target.subject_id,
-            target.table,
-            target.row_key,
-            target.field,
-            "rule" if rule_id else "manual",
-            rule_id,
-            actor.username,
-            now,
-        ],
+    return insert_queries(conn, events, [NewQuery(actor, site, target, question, rule_id)])[0]
+
+
+@dataclass(frozen=True)
+class NewQuery:
+    """A query about to be opened: by whom, at which site, on what, asking what."""
+
+    actor: Actor
+    site: str
+    target: Target
+    question: str
+    rule_id: str | None = None
+
+
+def _new_query_table(new: Sequence[NewQuery], ids: list[str]) -> pa.Table:
+    text = pa.string()
+    return pa.table(
+        {
+            "query_id": pa.array(ids, text),
+            "site_code": pa.array([q.site for q in new], text),
+            "subject_id": pa.array([q.target.subject_id for q in new], text),
+            "table_name": pa.array([q.target.table for q in new], text),
+            "row_key": pa.array([q.target.row_key for q in new], text),
+            "field": pa.array([q.target.field for q in new], text),
+            "origin": pa.array(["rule" if q.rule_id else "manual" for q in new], text),
+            "rule_id": pa.array([q.rule_id for q in new], text),
+            "opened_by": pa.array([q.actor.username for q in new], text),
+            "text": pa.array([q.question or None for q in new], text),
+            "role": pa.array([q.actor.role for q in new], text),
+        }
     )
-    add_message(conn, query_id, "question", question, None, actor, now)
-    events.append(
+
+
+def insert_queries(
+    conn: duckdb.DuckDBPyConnection, events: list[Event], new: Sequence[NewQuery]
+) -> list[str]:
+    """Write new open queries, each with its question as message 1, inside the caller's
+    transaction: one INSERT per table however many (the soft checks after a bulk import
+    open thousands). Their audit events are appended in the order given."""
+    if not new:
+        return []
+    now = _now()
+    ids = ["Q-" + uuid.uuid4().hex[:10].upper() for _ in new]
+    try:
+        queries = _new_query_table(new, ids)
+    except UnicodeEncodeError:  # a lone surrogate, only possible through the library
+        raise CaseguardError(
+            "a value or reason contains characters that are not valid text"
+        ) from None
+    conn.register("_new_queries", queries)
+    try:
+        conn.execute(
+            "INSERT INTO queries (query_id, site_code, subject_id, table_name, row_key, field, "
+            "state, origin, rule_id, opened_by, opened_at) SELECT query_id, site_code, "
+            "subject_id, table_name, row_key, field, 'open', origin, rule_id, opened_by, ? "
+            "FROM _new_queries",
+            [now],
+        )
+        conn.execute(
+            "INSERT INTO query_messages (query_id, n, kind, text, correction, author, role, "
+            "written_at) SELECT query_id, 1, 'question', text, NULL, opened_by, role, ? "
+            "FROM _new_queries",
+            [now],
+        )
+    finally:
+        conn.unregister("_new_queries")
+    events.extend(
         Event(
             "query_opened",
             "queries",
             query_id,
             after={
-                "subject_id": target.subject_id,
-                "table": target.table,
-                "row_key": target.row_key,
-                "field": target.field,
-                "rule": rule_id,
-                "text": question,
+                "subject_id": q.target.subject_id,
+                "table": q.target.table,
+                "row_key": q.target.row_key,
+                "field": q.target.field,
+                "rule": q.rule_id,
+                "text": q.question,
             },
         )
+        for query_id, q in zip(ids, new, strict=True)
     )
-    return query_id
+    return ids
 
 
 def add_message(

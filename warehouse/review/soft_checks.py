@@ -30,9 +30,10 @@ from warehouse.review.queries import (
     ANSWERED,
     CLOSED,
     OPEN,
+    NewQuery,
     Target,
     _transition,
-    insert_query,
+    insert_queries,
 )
 from warehouse.store.audit import Actor, audited_transaction
 from warehouse.store.db import Database
@@ -172,20 +173,29 @@ def _days(a: Any, b: Any) -> int:
     return int((pd.Timestamp(a) - pd.Timestamp(b)).days)
 
 
+# The rules below read each table once in one pass (an import checks 100,000s of rows
+# at once): per-subject lookups instead of filtering a frame per row or per group.
+
+
 def _score_change(rule: Rule, f: dict[str, pd.DataFrame], site: dict[str, str]) -> list[Finding]:
     falls = {str(k): float(v) for k, v in (rule.params.get("max_decrease") or {}).items()}
     rises = {str(k): float(v) for k, v in (rule.params.get("max_increase") or {}).items()}
     out = []
     frame = f["assessments"].sort_values(["subject_id", "scale", "visit_date", "assessment_id"])
-    for (sid, scale), group in frame.groupby(["subject_id", "scale"], sort=False):
-        scores, ids = group["score"].tolist(), group["assessment_id"].tolist()
-        for i in range(1, len(scores)):
-            change = float(scores[i]) - float(scores[i - 1])
+    before: tuple[Any, Any, Any] | None = None  # the previous row's subject, scale, score
+    for sid, scale, score, row_id in zip(
+        frame["subject_id"], frame["scale"], frame["score"], frame["assessment_id"], strict=True
+    ):
+        if pd.isna(sid) or pd.isna(scale):  # as groupby, which leaves out a missing key
+            continue
+        if before is not None and before[:2] == (sid, scale):
+            change = float(score) - float(before[2])
             limit = falls.get(str(scale)) if change < 0 else rises.get(str(scale))
             if limit is not None and abs(change) > limit:
-                target = Target(str(sid), "assessments", str(ids[i]), "score")
+                target = Target(str(sid), "assessments", str(row_id), "score")
                 values = {"scale": scale, "change": change, "limit": limit}
                 out.append(Finding(rule.rule_id, site[str(sid)], target, values))
+        before = (sid, scale, score)
     return out
 
 
@@ -193,6 +203,11 @@ def _lab_without_ae(rule: Rule, f: dict[str, pd.DataFrame], site: dict[str, str]
     tests = rule.params.get("tests", {})
     window = int(rule.params.get("window_days", 30))
     aes = f["adverse_events"]
+    events_of: dict[Any, list[tuple[Any, Any]]] = {}
+    for sid, term, onset in zip(
+        aes["subject_id"], aes["coded_term"], aes["onset_date"], strict=True
+    ):
+        events_of.setdefault(sid, []).append((term, onset))
     out = []
     for lab in _tuples(f["labs"]):
         spec = tests.get(lab.test)
@@ -205,9 +220,9 @@ def _lab_without_ae(rule: Rule, f: dict[str, pd.DataFrame], site: dict[str, str]
             or float(lab.value) <= float(spec["times_upper"]) * float(upper)
         ):
             continue
-        mine = aes[(aes["subject_id"] == lab.subject_id) & aes["coded_term"].isin(spec["terms"])]
-        near = [abs(_days(onset, lab.date)) <= window for onset in mine["onset_date"]]
-        if any(near):
+        terms = set(spec["terms"])
+        mine = [onset for term, onset in events_of.get(lab.subject_id, ()) if term in terms]
+        if any(abs(_days(onset, lab.date)) <= window for onset in mine):
             continue
         values = {
             "test": lab.test,
@@ -225,20 +240,35 @@ def _dose_window(rule: Rule, f: dict[str, pd.DataFrame], site: dict[str, str]) -
     products = REF.products[REF.products["inn"] == rule.params.get("inn")]
     tolerance = int(rule.params.get("tolerance_days", 30))
     doses = f["treatments"][f["treatments"]["product_id"].isin(products.index)]
+    schedule = {  # each product's schedule read once, not once per dose
+        pid: (
+            len(products.loc[pid, "loading_days"] or []),
+            products.loc[pid, "maintenance_interval_months"],
+        )
+        for pid in set(doses["product_id"])
+    }
+    groups: dict[Any, list[tuple[Any, Any, Any]]] = {}
+    frame = doses.sort_values(["subject_id", "start_date"])
+    for sid, pid, day, row_id in zip(
+        frame["subject_id"],
+        frame["product_id"],
+        frame["start_date"],
+        frame["treatment_id"],
+        strict=True,
+    ):
+        if not pd.isna(sid):  # as groupby, which leaves out a missing key
+            groups.setdefault(sid, []).append((pid, day, row_id))
     out = []
-    for sid, group in doses.sort_values(["subject_id", "start_date"]).groupby("subject_id"):
-        rows = _tuples(group)
-        for i, dose in enumerate(rows):
-            product = products.loc[dose.product_id]
-            loading = len(product["loading_days"] or [])
-            interval = product["maintenance_interval_months"]
+    for sid, rows in groups.items():
+        for i, (pid, day, row_id) in enumerate(rows):
+            loading, interval = schedule[pid]
             if i < loading or not interval or pd.isna(interval):
                 continue
             expected = round(float(interval) * DAYS_PER_MONTH)
-            gap = _days(dose.start_date, rows[i - 1].start_date)
+            gap = _days(day, rows[i - 1][1])
             if abs(gap - expected) > tolerance:
                 values = {"gap": gap, "expected": expected, "tolerance": tolerance}
-                target = Target(str(sid), "treatments", str(dose.treatment_id), "start_date")
+                target = Target(str(sid), "treatments", str(row_id), "start_date")
                 out.append(Finding(rule.rule_id, site[str(sid)], target, values))
     return out
 
@@ -257,13 +287,15 @@ def _visit_overdue(rule: Rule, f: dict[str, pd.DataFrame], site: dict[str, str])
             newest[str(sid)] = max(newest.get(str(sid), day), day)
     out: list[Finding] = []
     frame = f["assessments"].sort_values(["visit_date", "assessment_id"])
-    for sid, group in frame.groupby("subject_id"):
-        last = group.iloc[-1]
+    last = frame[frame["subject_id"].notna()].drop_duplicates("subject_id", keep="last")
+    for sid, visit, row_id in zip(
+        last["subject_id"], last["visit_date"], last["assessment_id"], strict=True
+    ):
         if str(sid) not in newest:
             continue
-        days = _days(newest[str(sid)], last["visit_date"])
+        days = _days(newest[str(sid)], visit)
         if days > limit:
-            target = Target(str(sid), "assessments", str(last["assessment_id"]), "visit_date")
+            target = Target(str(sid), "assessments", str(row_id), "visit_date")
             values = {"days": days, "interval": interval}
             out.append(Finding(rule.rule_id, site[str(sid)], target, values))
     return out
@@ -275,14 +307,19 @@ def _sae_without_narrative(
     limit = int(rule.params.get("days", 14))
     known = dict(zip(f["known"]["ae_id"], f["known"]["known_date"], strict=True))
     narratives = f["narratives"]
+    visits_of: dict[Any, list[pd.Timestamp]] = {}
+    for sid, visit in zip(
+        narratives["subject_id"], pd.to_datetime(narratives["visit_date"]), strict=True
+    ):
+        visits_of.setdefault(sid, []).append(visit)
     out: list[Finding] = []
     for ae in _tuples(f["adverse_events"][f["adverse_events"]["serious"]]):
         since = known.get(ae.ae_id)
         if since is None or pd.isna(since):
             continue
         days = _days(today, since)
-        mine = narratives[narratives["subject_id"] == ae.subject_id]["visit_date"]
-        if days > limit and not (pd.to_datetime(mine) >= pd.Timestamp(ae.onset_date)).any():
+        onset = pd.Timestamp(ae.onset_date)
+        if days > limit and not any(v >= onset for v in visits_of.get(ae.subject_id, ())):
             target = Target(str(ae.subject_id), "adverse_events", str(ae.ae_id), "serious")
             out.append(Finding(rule.rule_id, site[str(ae.subject_id)], target, {"days": days}))
     return out
@@ -373,21 +410,18 @@ def run_soft_checks(
                     "",
                 )
                 run.closed.append(str(query_id))
-        for key, finding in sorted(found.items()):
-            if key in known:
-                continue
-            actor = Actor(SYSTEM.username, SYSTEM.role, finding.site_code)
-            run.opened.append(
-                insert_query(
-                    conn,
-                    events,
-                    actor,
-                    finding.site_code,
-                    finding.target,
-                    _stored_text(finding),
-                    finding.rule_id,
-                )
+        opening = [
+            NewQuery(
+                Actor(SYSTEM.username, SYSTEM.role, finding.site_code),
+                finding.site_code,
+                finding.target,
+                _stored_text(finding),
+                finding.rule_id,
             )
+            for key, finding in sorted(found.items())
+            if key not in known
+        ]
+        run.opened += insert_queries(conn, events, opening)
     return run
 
 

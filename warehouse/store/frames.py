@@ -26,25 +26,56 @@ def plain(value: Any) -> Any:
     return value
 
 
+# Cells that :func:`plain` returns unchanged, told by their exact type (a subclass, such
+# as pandas' Timestamp of datetime, still goes through plain).
+_AS_IS = frozenset({str, int, bool, dt.date, dt.datetime, type(None)})
+
+
 def _plain_column(series: pd.Series) -> list[Any]:
     """A column's cells as :func:`plain` gives them; NumPy numbers and booleans are
-    already plain once listed (only a float NaN becomes None), so only other columns
-    go through :func:`plain` cell by cell."""
+    already plain once listed (only a float NaN becomes None), dates and times are
+    converted for the whole column at once, and text cells are kept as they are, so
+    only other cells go through :func:`plain` one by one."""
+    kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else ""
+    if kind == "M":
+        return _plain_times(series)
     values = series.tolist()
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iub":
+    if kind in ("i", "u", "b"):
         return values
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind == "f":
+    if kind == "f":
         return [None if v != v else v for v in values]  # noqa: PLR0124 - v != v: NaN
-    return [plain(v) for v in values]
+    return [v if type(v) in _AS_IS else plain(v) for v in values]
 
 
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _plain_times(series: pd.Series) -> list[Any]:
+    """A datetime64 column as :func:`plain` gives each Timestamp: a date at midnight,
+    else a datetime; NaT as None."""
+    times = series.dt
+    missing = series.isna().to_numpy()
+    midnight = (series == times.normalize()).to_numpy()
+    dates = times.date.tolist()
+    stamps = list(times.to_pydatetime())
+    return [
+        None if gone else day if whole else stamp
+        for gone, whole, day, stamp in zip(missing, midnight, dates, stamps, strict=True)
+    ]
+
+
+def plain_columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
+    """A frame's columns as lists of plain values (what :func:`records` holds per row)."""
+    return {str(c): _plain_column(frame.iloc[:, i]) for i, c in enumerate(frame.columns)}
+
+
+def records(
+    frame: pd.DataFrame, columns: dict[str, list[Any]] | None = None
+) -> list[dict[str, Any]]:
     """A frame as a list of dicts of plain values (column by column: a bundle's tables
-    have hundreds of thousands of rows)."""
-    names = [str(c) for c in frame.columns]
-    columns = [_plain_column(frame.iloc[:, i]) for i in range(len(names))]
+    have hundreds of thousands of rows); ``columns``: its :func:`plain_columns`, when
+    the caller has them already."""
+    columns = plain_columns(frame) if columns is None else columns
+    names = list(columns)
     return (
-        [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+        [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
         if names
         else [{} for _ in range(len(frame))]
     )

@@ -58,18 +58,6 @@ def rows_sha256(rows: dict[str, list[dict[str, Any]]]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _subject_of(conn: duckdb.DuckDBPyConnection, event: Event) -> str | None:
-    row = event.after or event.before or {}
-    if row.get("subject_id"):
-        return str(row["subject_id"])
-    if event.table == "ae_causality" and row.get("ae_id"):
-        found = conn.execute(
-            "SELECT subject_id FROM adverse_events WHERE ae_id = ?", [row["ae_id"]]
-        ).fetchall()
-        return str(found[0][0]) if found else None
-    return None
-
-
 def clear_after_changes(conn: duckdb.DuckDBPyConnection, events: Sequence[Event]) -> list[Event]:
     """Undo the review marks the changes in ``events`` make untrue; return their audit events.
 
@@ -83,10 +71,51 @@ def clear_after_changes(conn: duckdb.DuckDBPyConnection, events: Sequence[Event]
     updated = {(e.table, e.key) for e in changes if e.action == "update" and e.key}
     if updated:
         out += _clear_sdv(conn, updated)
-    subjects = {s for s in (_subject_of(conn, e) for e in changes) if s}
-    if subjects:
-        out += _break_signatures(conn, subjects, changes)
+    # A bulk import brings hundreds of thousands of changes and usually no signature
+    # stands: whose subjects changed is only worked out when one could break.
+    if _standing_signatures(conn):
+        owners = _ae_owners(conn, changes)
+        subject_of = [_subject_in(e, owners) for e in changes]
+        subjects = {s for s in subject_of if s}
+        if subjects:
+            out += _break_signatures(conn, subjects, changes, subject_of)
     return out
+
+
+def _standing_signatures(conn: duckdb.DuckDBPyConnection) -> bool:
+    have = conn.execute("SELECT count(*) FROM signatures WHERE broken_at IS NULL").fetchall()
+    return bool(have and have[0][0])
+
+
+def _ae_owners(conn: duckdb.DuckDBPyConnection, changes: Sequence[Event]) -> dict[str, str]:
+    """The subject of every adverse event a causality change names, in one query
+    (the rows are already written, so a new event's subject is found too)."""
+    ae_ids = sorted(
+        {
+            str((e.after or e.before or {}).get("ae_id"))
+            for e in changes
+            if e.table == "ae_causality"
+            and not (e.after or e.before or {}).get("subject_id")
+            and (e.after or e.before or {}).get("ae_id")
+        }
+    )
+    if not ae_ids:
+        return {}
+    found = conn.execute(
+        "SELECT ae_id, subject_id FROM adverse_events WHERE ae_id IN (SELECT unnest(?::VARCHAR[]))",
+        [ae_ids],
+    ).fetchall()
+    return {str(ae): str(sid) for ae, sid in found}
+
+
+def _subject_in(event: Event, ae_owners: dict[str, str]) -> str | None:
+    """The subject a change concerns (a causality row's through its adverse event)."""
+    row = event.after or event.before or {}
+    if row.get("subject_id"):
+        return str(row["subject_id"])
+    if event.table == "ae_causality" and row.get("ae_id"):
+        return ae_owners.get(str(row["ae_id"]))
+    return None
 
 
 def _clear_sdv(conn: duckdb.DuckDBPyConnection, keys: set[tuple[Any, Any]]) -> list[Event]:
@@ -114,14 +143,13 @@ def _clear_sdv(conn: duckdb.DuckDBPyConnection, keys: set[tuple[Any, Any]]) -> l
 
 
 def _break_signatures(
-    conn: duckdb.DuckDBPyConnection, subjects: Iterable[str], changes: Sequence[Event]
+    conn: duckdb.DuckDBPyConnection,
+    subjects: Iterable[str],
+    changes: Sequence[Event],
+    subject_of: Sequence[str | None],
 ) -> list[Event]:
-    have = conn.execute("SELECT count(*) FROM signatures WHERE broken_at IS NULL").fetchall()
-    if not have or not have[0][0]:
-        return []
     first_change = {}
-    for event in changes:
-        sid = _subject_of(conn, event)
+    for event, sid in zip(changes, subject_of, strict=True):
         if sid and sid not in first_change:
             first_change[sid] = f"{event.action} {event.table} {event.key}"
     out = []

@@ -33,9 +33,9 @@ from schemas.errors import CaseguardError, Conflict, ValidationFailed
 from schemas.problems import Problem, short_value
 from schemas.validate import checked_table
 from warehouse.store.access import WRITE_CLINICAL, Session, require
-from warehouse.store.audit import Event, audited_transaction, canonical_json
+from warehouse.store.audit import Event, audited_transaction, canonical_json, canonical_rows
 from warehouse.store.db import one
-from warehouse.store.frames import insert, key_of, records
+from warehouse.store.frames import insert, key_of, plain_columns, records
 from warehouse.store.review_marks import clear_after_changes
 
 MODES = ("new", "skip", "update")
@@ -230,7 +230,8 @@ def _write_table(
         return
     frame = frame.reset_index(drop=True)
     stored = {} if mode == "new" else _stored(conn, table, frame)
-    rows = records(frame)
+    columns = plain_columns(frame)
+    rows = records(frame, columns)
     keys = [key_of(table, r) for r in rows]
     new, changed = [], []
     for i, k in enumerate(keys):
@@ -254,8 +255,16 @@ def _write_table(
                 )
             )
     if new:
-        insert(conn, table, frame.iloc[new])
-        events.extend(Event("insert", table, keys[i], after=rows[i], reason=reason) for i in new)
+        insert(conn, table, frame.iloc[new] if len(new) < len(rows) else frame)
+        texts = canonical_rows(
+            columns
+            if len(new) == len(rows)
+            else {c: [v[i] for i in new] for c, v in columns.items()}
+        )
+        events.extend(
+            Event("insert", table, keys[i], after=rows[i], reason=reason, after_text=text)
+            for i, text in zip(new, texts, strict=True)
+        )
     if changed:
         _update(conn, table, frame.iloc[changed])
         for i in changed:
