@@ -383,8 +383,8 @@ def main() -> None:
         [
             SECTION,
             "",
-            f"Measured {dt.date.today()} on {machine()}; other engineers' tests shared the "
-            "2 cores, so each line gives the 1-minute load average when its step started. "
+            f"Measured {dt.date.today()} on {machine()}; the machine may be shared, so each "
+            "line gives the 1-minute load average when its step started. "
             "'before' is the issue's table (same machine, before the work on writes); "
             "new/old ratios in brackets. Databases opened as the app opens them (kept open).",
             "",
@@ -416,8 +416,8 @@ def bundle_only(args: argparse.Namespace) -> None:
         [
             BUNDLE_SECTION,
             "",
-            f"Measured {dt.date.today()} on {machine()}; other engineers' tests shared the "
-            "2 cores (1-minute load average before and after each run below). One site's "
+            f"Measured {dt.date.today()} on {machine()}; the machine may be shared "
+            "(1-minute load average before and after each run below). One site's "
             f"bundle (MSK of a {args.base:,} x {args.copies} subject warehouse built as "
             "bench/export_bench.py builds it) imported into an empty centre: all checks, "
             "one transaction, one audit entry per row, then the soft checks. 'before' is "
