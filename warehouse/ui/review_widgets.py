@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from anonymise.errors import ScrubberUnavailable
+from schemas import Case
 from schemas.errors import CaseguardError
 from schemas.formats import date_text
 from schemas.labels import LANGUAGES, text
@@ -83,15 +84,16 @@ def _shown(value: Any, column: str, names: dict[str, str]) -> str:
     return corr.column_label(column, value, lang(), names)
 
 
-def show_thread(session: Session, query_id: str) -> None:
+def show_thread(session: Session, query_id: str, case: Case | None = None) -> None:
     """What a query is about (record and field), then its steps, oldest first, with who
-    wrote them and when (UTC)."""
+    wrote them and when (UTC). ``case`` is the queried subject's, when already loaded."""
     thread = q.messages(session, query_id)
     target = q.get_query(session, query_id).target
     table = target.table
     names = meddra_names(session, lang())
     key = q.key_values(table, target.row_key)
-    rows = corr.rows_of(load_case(session, target.subject_id), table, 0, lang(), names)
+    case = case if case is not None else load_case(session, target.subject_id)
+    rows = corr.rows_of(case, table, 0, lang(), names)
     record = next((r.label for r in rows if r.key == key), target.row_key)
     st.markdown(t("qry_record", record=record, field=field_name(table, target.field)))
     steps: list[Any] = list(thread.itertuples(index=False))
@@ -107,7 +109,6 @@ def show_thread(session: Session, query_id: str) -> None:
             if isinstance(step.correction, str):  # NULL reads as None or NaN
                 change = json.loads(step.correction)
                 column = str(change.get("field"))
-                names = meddra_names(session, lang())
                 st.caption(
                     t(
                         "rev_correction",

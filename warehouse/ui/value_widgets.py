@@ -15,10 +15,11 @@ import streamlit as st
 from schemas.formats import date_text
 from warehouse.capture import corrections as corr
 from warehouse.capture.ae_entry import LltChoice
-from warehouse.reporting.ae_coding import recoding_writer, term_lookup
+from warehouse.reporting.ae_coding import TermLookup, recoding_writer, term_lookup
 from warehouse.store.meddra_names import meddra_names
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import date_field, lang, t
+from warehouse.ui.llt_widgets import llt_picker
 
 
 def is_term(spec: corr.FieldSpec) -> bool:
@@ -41,58 +42,26 @@ def value_text(value: Any, spec: corr.FieldSpec | None = None) -> str:
     return corr.value_label(spec, value, lang(), names)
 
 
-def term_input(key: str, label: str) -> LltChoice | None:
-    """The LLT search of the loaded MedDRA dictionary (None until an LLT is picked);
-    without a dictionary, None (the caller offers the study's list instead)."""
+def _term_lookup(key: str) -> TermLookup:
+    """The LLT search's state for the term widget ``key`` (version None: no dictionary)."""
     query_key = f"{key}|query"
     st.session_state.setdefault(query_key, "")
     chosen = st.session_state.get(key)
-    lookup = term_lookup(
+    return term_lookup(
         session(),
         str(st.session_state[query_key]),
         chosen if isinstance(chosen, int) else None,
         lang(),
     )
-    st.text_input(
-        t("ae_term_search"),
-        max_chars=100,
-        placeholder=t("ae_term_search_placeholder"),
-        help=t("ae_term_search_help", version=lookup.version),
-        key=query_key,
-    )
-    names = {h.llt_code: f"{h.name} · PT {h.pt_name}" for h in lookup.hits}
+
+
+def term_input(key: str, label: str, lookup: TermLookup) -> LltChoice | None:
+    """The LLT search of the loaded MedDRA dictionary; the LLT picked (None until then)."""
+    llt_picker(f"{key}|query", key, label, lookup, lookup.chosen, start_empty=True)
     coding = lookup.chosen
-    if coding is not None and coding.llt_code not in names:  # kept while searching on
-        names = {coding.llt_code: f"{coding.llt_name} · PT {coding.pt_name}", **names}
-    if st.session_state[query_key] and not lookup.hits:
-        st.caption(t("ae_term_no_hits"))
-    st.selectbox(
-        label,
-        list(names),
-        index=None,
-        format_func=names.__getitem__,
-        placeholder=t("ae_term_pick_placeholder" if names else "ae_term_type_first"),
-        key=key,
-    )
-    if coding is None or lookup.version is None:
+    if coding is None:
         return None
-    st.caption(
-        t(
-            "ae_meddra_path",
-            llt=coding.llt_name,
-            pt=coding.pt_name,
-            hlt=coding.hlt_name,
-            hlgt=coding.hlgt_name,
-            soc=coding.soc_name,
-            version=coding.version,
-        )
-    )
     return LltChoice(coding.llt_code, coding.version, coding.pt_code, coding.soc_code)
-
-
-def meddra_loaded() -> bool:
-    """True when a MedDRA dictionary is loaded (terms are then coded through it)."""
-    return term_lookup(session(), "", None, lang()).version is not None
 
 
 def coding_finish(spec: corr.FieldSpec, site_code: str, key: dict[str, Any], new: Any) -> Any:
@@ -108,8 +77,10 @@ def coding_finish(spec: corr.FieldSpec, site_code: str, key: dict[str, Any], new
 def value_input(spec: corr.FieldSpec, shown: Any, key: str, label: str) -> Any:
     """The input widget for one field kind, prefilled with the saved value (a coded
     term, while a MedDRA dictionary is loaded, through the LLT search)."""
-    if is_term(spec) and meddra_loaded():
-        return term_input(key, label)
+    if is_term(spec):
+        lookup = _term_lookup(key)
+        if lookup.version is not None:
+            return term_input(key, label, lookup)
     if spec.kind == "date":
         st.session_state.setdefault(key, shown)
         return date_field(label, key, help=t("corr_date_help"))

@@ -67,6 +67,7 @@ from warehouse.store.cases import load_case
 from warehouse.store.meddra_names import meddra_names
 from warehouse.ui.app_state import session
 from warehouse.ui.layout import date_field, lang, show_error, show_problems, t
+from warehouse.ui.llt_widgets import llt_picker
 from warehouse.ui.subject_state import current_subject
 
 REQUESTED, FORCED, SAVE = "_ae_requested", "_ae_grade5_forced", "aes_save_button"
@@ -273,43 +274,10 @@ def _choice(vocabulary: str, key: str, label: str, disabled: bool = False) -> No
 def _llt_term() -> None:
     """The LLT search: type words, pick one of the current LLTs found."""
     STATE.setdefault(QUERY, "")
-    st.text_input(
-        t("ae_term_search"),
-        max_chars=100,
-        placeholder=t("ae_term_search_placeholder"),
-        help=t("ae_term_search_help", version=VERSION),
-        key=QUERY,
-    )
-    hits = LOOKUP.hits
-    names = {h.llt_code: f"{h.name} · PT {h.pt_name}" for h in hits}
     chosen = STATE.get(TERM)
-    kept = _coding()
-    if kept is not None and kept.llt_code not in names:  # keep the choice while searching on
-        names = {kept.llt_code: f"{kept.llt_name} · PT {kept.pt_name}", **names}
-    elif chosen is not None and not isinstance(chosen, int):
+    if chosen is not None and not isinstance(chosen, int):
         STATE[TERM] = None  # a study-list term from before the dictionary was loaded
-    if STATE.get(QUERY) and not hits:
-        st.caption(t("ae_term_no_hits"))
-    st.selectbox(
-        t("ae_term"),
-        list(names),
-        format_func=names.__getitem__,
-        placeholder=t("ae_term_pick_placeholder" if names else "ae_term_type_first"),
-        key=TERM,
-    )
-    coding = _coding()
-    if coding is not None:
-        st.caption(
-            t(
-                "ae_meddra_path",
-                llt=coding.llt_name,
-                pt=coding.pt_name,
-                hlt=coding.hlt_name,
-                hlgt=coding.hlgt_name,
-                soc=coding.soc_name,
-                version=coding.version,
-            )
-        )
+    llt_picker(QUERY, TERM, t("ae_term"), LOOKUP, _coding())
 
 
 def _list_term() -> None:

@@ -51,14 +51,13 @@ chosen = st.selectbox(
     t("rev_pick_query"), list(labels), key="qry_query", format_func=labels.__getitem__
 )
 picked = found[found["query_id"] == chosen].iloc[0]
+table, column, subject_id = picked["table_name"], picked["field"], picked["subject_id"]
+case = load_case(current, subject_id)
 st.subheader(t("rev_thread"))
-show_thread(current, chosen)
+show_thread(current, chosen, case)
 if picked["state"] != q.OPEN:
     st.stop()
 
-
-table, column, subject_id = picked["table_name"], picked["field"], picked["subject_id"]
-case = load_case(current, subject_id)
 specs = {spec.name: spec for spec in corr.editable_fields(case, table)}
 spec = specs.get(column)
 opened = current_subject()
