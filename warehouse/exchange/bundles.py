@@ -14,7 +14,8 @@ bundle, an unregistered site, a signature that does not verify, a format-1 (HMAC
 bundle, and a creation time that is not a valid UTC time or lies in the future. Only
 then are members unpacked, each capped while streaming and checked against its signed
 size, hash and row count. Rows are validated with ``schemas/`` and written through
-the one write path (:func:`~warehouse.store.upsert.upsert_cases`, mode ``update``): a
+the one write path's rules (:func:`~warehouse.store.bulk_upsert.upsert_in_batches`,
+mode ``update``, written a batch of subjects at a time within the one transaction): a
 row already stored for another centre or subject is refused, key columns are never
 rewritten, and the import's audit entry (with the verifying key's fingerprint)
 commits with the rows. A bundle already imported changes nothing; one older than the
@@ -74,7 +75,8 @@ from warehouse.store.db import one
 from warehouse.store.frames import records
 from warehouse.store.progress import Progress, no_progress
 from warehouse.store.site_keys import fingerprint, registered_key
-from warehouse.store.upsert import UpsertSummary, cases_from_rows, upsert_cases
+from warehouse.store.bulk_upsert import upsert_in_batches
+from warehouse.store.upsert import UpsertSummary, cases_from_rows
 
 FORMAT = "caseguard-bundle/2"
 HMAC_FORMAT = "caseguard-bundle/1"
@@ -480,7 +482,7 @@ def import_bundle(
 
     reason = f"site bundle {payload[:12]} from {site}"
     try:
-        upsert_cases(session, cases, mode="update", reason=reason, finish=finish)
+        upsert_in_batches(session, cases, mode="update", reason=reason, finish=finish)
     except _AlreadyImported:
         summary.already_imported = True
         summary.inserted, summary.updated = {}, {}

@@ -1,0 +1,151 @@
+"""The one write path for many cases at once (a site bundle): the same rules as
+:func:`~warehouse.store.upsert.upsert_cases`, written in batches of subjects.
+
+Scope, validation (every table and every case's cross-table rules, all problems at
+once) and ownership are decided for the whole import before anything is written, with
+the same functions and the same messages as a single save. Then, still in the one
+transaction, the rows are written a batch of subjects at a time and each batch's audit
+entries are appended to the chain before the next batch is built, so the entries (and
+the JSON texts they carry) of hundreds of thousands of rows are never all held at once.
+Either every batch and every entry commits, or nothing does.
+
+Ownership is screened for the whole import in one SQL join over the incoming keys
+(registered frames, not a Python list per key column); only when that screen finds a
+row does the single-save check (:func:`~warehouse.store.upsert._ownership`) run, so
+every refusal names the same rows in the same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from schemas import CLINICAL_TABLES, TABLES, Case
+from schemas.errors import CaseguardError, ValidationFailed
+from warehouse.store.access import WRITE_CLINICAL, Session, require
+from warehouse.store.audit import Event, audited_batches
+from warehouse.store.review_marks import clear_after_changes
+from warehouse.store.upsert import (
+    Finish,
+    UpsertSummary,
+    _ownership,
+    _write_table,
+    check_batch,
+)
+
+BATCH_SUBJECTS = 2_000  # subjects written (and their audit entries chained) at a time
+
+
+def upsert_in_batches(
+    session: Session,
+    cases: Sequence[Case],
+    mode: str = "update",
+    reason: str | None = None,
+    finish: Finish | None = None,
+    batch_subjects: int = BATCH_SUBJECTS,
+) -> UpsertSummary:
+    """Write whole cases in one transaction, a batch of subjects at a time.
+
+    The rules, refusals and audit entries are those of
+    :func:`~warehouse.store.upsert.upsert_cases` in its ``update`` mode (a bundle's).
+    ``finish(conn, events, summary)`` runs inside the transaction after every batch is
+    written; the events it adds are chained last.
+    """
+    if mode != "update":  # the skip mode's refusals name rows within the whole import
+        raise CaseguardError(f"bulk upserts only update, not {mode!r}")
+    sites = dict.fromkeys(
+        case.subject.get("site_code") if len(case.subjects) == 1 else None for case in cases
+    )
+    for site in sites:  # the first refused site is the first refused case's
+        require(session, WRITE_CLINICAL, site, "save a case")
+    frames, problems = check_batch(cases)
+    if problems:
+        raise ValidationFailed(problems)
+    ids = [str(c.subject["subject_id"]) for c in cases]
+    summary = UpsertSummary(ids)
+    for table in CLINICAL_TABLES:
+        summary.inserted[table] = summary.updated[table] = summary.unchanged[table] = 0
+    counts = {t: np.array([len(c.rows(t)) for c in cases], dtype=np.int64) for t in CLINICAL_TABLES}
+    with audited_batches(session.db, session.actor) as (conn, flush):
+        if _ownership_screen(conn, cases, frames, counts):
+            problems = _ownership(conn, cases)  # names the rows, in the single save's words
+            if problems:
+                raise ValidationFailed(problems)
+        ends = {t: np.concatenate([[0], np.cumsum(counts[t])]) for t in CLINICAL_TABLES}
+        for start in range(0, len(cases), batch_subjects):
+            stop = min(start + batch_subjects, len(cases))
+            events: list[Event] = []
+            part = UpsertSummary([])
+            for table in CLINICAL_TABLES:
+                rows = frames[table].iloc[ends[table][start] : ends[table][stop]]
+                _write_table(conn, table, rows, mode, reason, (events, problems, part))
+            for table in CLINICAL_TABLES:
+                summary.inserted[table] += part.inserted[table]
+                summary.updated[table] += part.updated[table]
+                summary.unchanged[table] += part.unchanged[table]
+            events.extend(clear_after_changes(conn, events))
+            flush(events)
+        if finish is not None:
+            events = []
+            finish(conn, events, summary)
+            flush(events)
+    return summary
+
+
+def owner_frame(
+    table: str, frame: pd.DataFrame, cases: Sequence[Case], counts: np.ndarray
+) -> pd.DataFrame:
+    """Each incoming row's key columns, then the subject and site it must belong to
+    (its case's), as :func:`~warehouse.store.upsert._owners` lists them."""
+    key = list(TABLES[table].key)
+    out = pd.DataFrame({k: frame[k].astype(object).to_numpy() for k in key})
+    subjects = np.array([str(c.subject["subject_id"]) for c in cases], dtype=object)
+    sites = np.array([c.subject["site_code"] for c in cases], dtype=object)
+    out["_subject"] = np.repeat(subjects, counts)
+    out["_site"] = np.repeat(sites, counts)
+    return out
+
+
+def _ownership_screen(
+    conn: duckdb.DuckDBPyConnection,
+    cases: Sequence[Case],
+    frames: dict[str, pd.DataFrame],
+    counts: dict[str, np.ndarray],
+) -> bool:
+    """Whether any row may be refused by :func:`~warehouse.store.upsert._ownership`: a
+    causality row of an event that is not its case's, or a key stored for another
+    subject (another site, for a subject)."""
+    owners = {t: owner_frame(t, frames[t], cases, counts[t]) for t in CLINICAL_TABLES}
+    causality, events = owners["ae_causality"], owners["adverse_events"]
+    own_events = pd.MultiIndex.from_arrays([events["_subject"], events["ae_id"]])
+    if not pd.MultiIndex.from_arrays([causality["_subject"], causality["ae_id"]]).isin(
+        own_events
+    ).all():
+        return True
+    parts, registered = [], []
+    for table, owned in owners.items():
+        if owned.empty:
+            continue
+        registered.append(f"_bulk_owners_{table}")
+        name = registered[-1]
+        conn.register(name, owned)
+        key = TABLES[table].key
+        if table == "subjects":
+            join, differs = "subjects t ON t.subject_id = i.subject_id", "t.site_code <> i._site"
+        elif table == "ae_causality":
+            join, differs = "adverse_events t ON t.ae_id = i.ae_id", "t.subject_id <> i._subject"
+        else:
+            on = " AND ".join(f"t.{c} = i.{c}" for c in key)
+            join, differs = f"{table} t ON {on}", "t.subject_id <> i._subject"
+        parts.append(f"SELECT 1 FROM {name} i JOIN {join} WHERE {differs}")
+    if not parts:
+        return False
+    try:
+        taken = conn.execute(f"SELECT EXISTS ({' UNION ALL '.join(parts)})").fetchall()
+    finally:
+        for name in registered:
+            conn.unregister(name)
+    return bool(taken[0][0])
