@@ -83,7 +83,7 @@ def _any_lone_surrogate(values: Iterable[Any]) -> bool:
     """Whether any text among ``values`` holds a lone surrogate: one scan of all the
     text at once (a bulk import has millions of cells; finding one is then done cell
     by cell, to name it)."""
-    joined = "\n".join(v for v in values if isinstance(v, str))
+    joined = "\n".join([v for v in values if isinstance(v, str)])
     return not joined.isascii() and _SURROGATE.search(joined) is not None
 
 
@@ -109,7 +109,8 @@ def _valid_text(
         ]
     else:
         records = list(rows)
-        if not _any_lone_surrogate(v for row in records for v in row.values()):
+        # one list comprehension, not a chain of generators: a bundle has millions of cells
+        if not _any_lone_surrogate([v for row in records for v in row.values()]):
             return [r if type(r) is dict else dict(r) for r in records], []
     problems: list[Problem] = []
     cleaned = []

@@ -376,3 +376,26 @@ def test_a_bulk_append_hashes_each_entry_as_defined(
         assert row["after"] == canonical_json(event.after)
         prev = want
     verify(db)
+
+
+def _lone_surrogate(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.none() | st.text(), max_size=30))
+def test_joined_text_column_holds_exactly_the_values(values: list[str | None]) -> None:
+    """The audit's text columns built from one joined UTF-8 buffer hold exactly the
+    values given (None as null); text with a NUL goes the slow way, and so does text
+    with a lone surrogate (which UTF-8 cannot hold)."""
+    from warehouse.store.audit import _joined_array, _text_array, _utf8_pieces  # noqa: PLC0415
+
+    joined = _joined_array(values)
+    if values and all(v is None or ("\x00" not in v and not _lone_surrogate(v)) for v in values):
+        assert joined is not None
+    if joined is not None:
+        assert joined.to_pylist() == values
+    texts = [v for v in values if v is not None and not _lone_surrogate(v)]
+    assert _utf8_pieces(texts) == [t.encode("utf-8") for t in texts]
+    clean = [v for v in values if v is None or not _lone_surrogate(v)]
+    assert _text_array(clean).to_pylist() == clean

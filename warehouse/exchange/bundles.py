@@ -71,11 +71,11 @@ from warehouse.review.soft_checks import checks_after_save
 from warehouse.store.access import EXPORT_BUNDLE, IMPORT_BUNDLE, Session, require
 from warehouse.store.atomic import audit_recorder, database_id, staged_output
 from warehouse.store.audit import Event, audited_transaction
+from warehouse.store.bulk_upsert import upsert_in_batches
 from warehouse.store.db import one
 from warehouse.store.frames import records
 from warehouse.store.progress import Progress, no_progress
 from warehouse.store.site_keys import fingerprint, registered_key
-from warehouse.store.bulk_upsert import upsert_in_batches
 from warehouse.store.upsert import UpsertSummary, cases_from_rows
 
 FORMAT = "caseguard-bundle/2"

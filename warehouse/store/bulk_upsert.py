@@ -121,9 +121,11 @@ def _ownership_screen(
     owners = {t: owner_frame(t, frames[t], cases, counts[t]) for t in CLINICAL_TABLES}
     causality, events = owners["ae_causality"], owners["adverse_events"]
     own_events = pd.MultiIndex.from_arrays([events["_subject"], events["ae_id"]])
-    if not pd.MultiIndex.from_arrays([causality["_subject"], causality["ae_id"]]).isin(
-        own_events
-    ).all():
+    if (
+        not pd.MultiIndex.from_arrays([causality["_subject"], causality["ae_id"]])
+        .isin(own_events)
+        .all()
+    ):
         return True
     parts, registered = [], []
     for table, owned in owners.items():
