@@ -340,6 +340,39 @@ def test_row_texts_built_by_column_equal_each_rows_canonical_json(columns: dict)
     assert canonical_rows(columns) == [canonical_json(row) for row in rows]
 
 
+KINDS = [
+    st.text(max_size=8),
+    st.integers(-(10**20), 10**20),
+    st.booleans(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.dates(),
+    st.datetimes(),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 6).flatmap(
+        lambda n: st.lists(
+            st.sampled_from(KINDS).flatmap(
+                lambda kind: st.lists(kind | st.none(), min_size=n, max_size=n)
+                | st.lists(kind, min_size=n, max_size=n)
+            ),
+            min_size=1,
+            max_size=4,
+        )
+    )
+)
+def test_row_texts_of_one_kind_columns_equal_each_rows_canonical_json(values: list) -> None:
+    """Columns of one kind (text, numbers, dates; with or without empty cells), which
+    are encoded a column at a time, give each row's canonical JSON."""
+    columns = {f"c{i}": column for i, column in enumerate(values)}
+    rows = [
+        dict(zip(columns, cells, strict=True)) for cells in zip(*columns.values(), strict=True)
+    ]
+    assert canonical_rows(columns) == [canonical_json(row) for row in rows]
+
+
 def test_a_bulk_append_hashes_each_entry_as_defined(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
