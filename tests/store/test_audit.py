@@ -355,8 +355,10 @@ KINDS = [
     st.integers(1, 6).flatmap(
         lambda n: st.lists(
             st.sampled_from(KINDS).flatmap(
-                lambda kind: st.lists(kind | st.none(), min_size=n, max_size=n)
-                | st.lists(kind, min_size=n, max_size=n)
+                lambda kind: (
+                    st.lists(kind | st.none(), min_size=n, max_size=n)
+                    | st.lists(kind, min_size=n, max_size=n)
+                )
             ),
             min_size=1,
             max_size=4,
@@ -367,9 +369,7 @@ def test_row_texts_of_one_kind_columns_equal_each_rows_canonical_json(values: li
     """Columns of one kind (text, numbers, dates; with or without empty cells), which
     are encoded a column at a time, give each row's canonical JSON."""
     columns = {f"c{i}": column for i, column in enumerate(values)}
-    rows = [
-        dict(zip(columns, cells, strict=True)) for cells in zip(*columns.values(), strict=True)
-    ]
+    rows = [dict(zip(columns, cells, strict=True)) for cells in zip(*columns.values(), strict=True)]
     assert canonical_rows(columns) == [canonical_json(row) for row in rows]
 
 

@@ -2,11 +2,13 @@
 :func:`~warehouse.store.upsert.upsert_cases`, written in batches of subjects.
 
 Scope, validation (every table and every case's cross-table rules, all problems at
-once) and ownership are decided for the whole import before anything is written, with
-the same functions and the same messages as a single save. Then, still in the one
-transaction, the rows are written a batch of subjects at a time and each batch's audit
-entries are appended to the chain before the next batch is built, so the entries (and
-the JSON texts they carry) of hundreds of thousands of rows are never all held at once.
+once; the rules run for the cases a column-at-a-time screen flags,
+:mod:`schemas.case_screen`) and ownership are decided for the whole import before
+anything is written, with the same functions and the same messages as a single save.
+Then, still in the one transaction, the rows are written a batch of subjects at a
+time and each batch's audit entries are appended to the chain before the next batch
+is built, so the entries (and the JSON texts they carry) of hundreds of thousands of
+rows are never all held at once.
 Either every batch and every entry commits, or nothing does.
 
 Ownership is screened for the whole import in one SQL join over the incoming keys
@@ -24,7 +26,11 @@ import numpy as np
 import pandas as pd
 
 from schemas import CLINICAL_TABLES, TABLES, Case
+from schemas.case import case_rule_problems
+from schemas.case_screen import cases_to_check
 from schemas.errors import CaseguardError, ValidationFailed
+from schemas.problems import Problem
+from schemas.validate import checked_table
 from warehouse.store.access import WRITE_CLINICAL, Session, require
 from warehouse.store.audit import Event, audited_batches
 from warehouse.store.review_marks import clear_after_changes
@@ -33,7 +39,6 @@ from warehouse.store.upsert import (
     UpsertSummary,
     _ownership,
     _write_table,
-    check_batch,
 )
 
 BATCH_SUBJECTS = 2_000  # subjects written (and their audit entries chained) at a time
@@ -61,14 +66,13 @@ def upsert_in_batches(
     )
     for site in sites:  # the first refused site is the first refused case's
         require(session, WRITE_CLINICAL, site, "save a case")
-    frames, problems = check_batch(cases)
+    frames, counts, problems = check_bulk(cases)
     if problems:
         raise ValidationFailed(problems)
     ids = [str(c.subject["subject_id"]) for c in cases]
     summary = UpsertSummary(ids)
     for table in CLINICAL_TABLES:
         summary.inserted[table] = summary.updated[table] = summary.unchanged[table] = 0
-    counts = {t: np.array([len(c.rows(t)) for c in cases], dtype=np.int64) for t in CLINICAL_TABLES}
     with audited_batches(session.db, session.actor) as (conn, flush):
         if _ownership_screen(conn, cases, frames, counts):
             problems = _ownership(conn, cases)  # names the rows, in the single save's words
@@ -93,6 +97,30 @@ def upsert_in_batches(
             finish(conn, events, summary)
             flush(events)
     return summary
+
+
+def check_bulk(
+    cases: Sequence[Case],
+) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray], list[Problem]]:
+    """:func:`~warehouse.store.upsert.check_batch`'s frames and problems (the same, in
+    the same order), with each case's rules run only for the cases that
+    :func:`~schemas.case_screen.cases_to_check` flags; and each table's rows per case."""
+    for case in cases:
+        if len(case.subjects) != 1:
+            raise CaseguardError("a case holds exactly one subject row")
+    counts = {t: np.array([len(c.rows(t)) for c in cases], dtype=np.int64) for t in CLINICAL_TABLES}
+    frames: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for table in CLINICAL_TABLES:
+        frames[table], found = checked_table(
+            table, [row for case in cases for row in case.rows(table)]
+        )
+        problems += found
+    if problems:  # the cross-table rules need typed values
+        return frames, counts, problems
+    for index in np.flatnonzero(cases_to_check(frames, counts)):
+        problems += case_rule_problems(cases[int(index)])
+    return frames, counts, problems
 
 
 def owner_frame(
