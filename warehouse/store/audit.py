@@ -327,11 +327,15 @@ def _joined_array(values: list[Any]) -> pa.Array | None:
     them all, joined by NUL: pyarrow encodes a list's non-ASCII texts one by one, ~7x
     slower for an import's JSON texts. None if a value is not text or holds a NUL."""
     count = len(values)
-    if not count:
-        return None
-    valid = [v is not None for v in values]
     try:
-        joined = "\x00".join([v if v is not None else "" for v in values])
+        nulls = values.count(None)  # in C; a stray odd value (an array) may refuse to compare
+    except (TypeError, ValueError):
+        return None
+    if not count or nulls == count:
+        return pa.nulls(count, pa.large_string()) if count else None
+    valid = [v is not None for v in values] if nulls else None
+    try:
+        joined = "\x00".join([v if v is not None else "" for v in values] if nulls else values)
         data = joined.encode("utf-8")
     except (TypeError, UnicodeEncodeError):
         return None
@@ -342,10 +346,9 @@ def _joined_array(values: list[Any]) -> pa.Array | None:
     offsets[0] = 0
     offsets[1:count] = ends - np.arange(count - 1)
     offsets[count] = len(data) - (count - 1)
-    nulls = count - sum(valid)
     bitmap = (
         pa.py_buffer(np.packbits(np.array(valid, dtype=bool), bitorder="little").tobytes())
-        if nulls
+        if valid is not None
         else None
     )
     body = pa.py_buffer(data.replace(b"\x00", b""))
