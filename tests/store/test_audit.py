@@ -430,5 +430,6 @@ def test_joined_text_column_holds_exactly_the_values(values: list[str | None]) -
         assert joined.to_pylist() == values
     texts = [v for v in values if v is not None and not _lone_surrogate(v)]
     assert _utf8_pieces(texts) == [t.encode("utf-8") for t in texts]
+    assert _utf8_pieces(texts, "]") == [(t + "]").encode("utf-8") for t in texts]
     clean = [v for v in values if v is None or not _lone_surrogate(v)]
     assert _text_array(clean).to_pylist() == clean

@@ -223,16 +223,16 @@ def append(
     prevs, digests = [], []
     for start in range(0, len(events), _TEXT_CHUNK):  # the texts of a chunk at a time
         end = min(start + _TEXT_CHUNK, len(events))
-        tails = _joined_texts([v[start:end] for v in own.values()]) if shared is not None else None
+        tails = _row_texts([v[start:end] for v in own.values()]) if shared is not None else None
         if tails is not None and shared is not None:
             # The same text as entry_text's, as UTF-8 bytes: each entry's fields encoded
             # in one call for the whole chunk, the chain's own pieces ASCII.
-            head = _utf8(shared[0])
+            head = _utf8(shared[0] + ", ")
             quoted = _utf8(encode_basestring(prev))
-            for tail in _utf8_pieces(tails):
+            for tail in _utf8_pieces(tails, "]"):
                 seq += 1
                 mac = keyed.copy()
-                mac.update(b"[" + quoted + b", " + str(seq).encode("ascii") + head + tail + b"]")
+                mac.update(b"[" + quoted + b", " + str(seq).encode("ascii") + head + tail)
                 prevs.append(prev)
                 prev = mac.hexdigest()
                 quoted = b'"' + prev.encode("ascii") + b'"'
@@ -288,6 +288,29 @@ def _joined_texts(columns: list[list[Any]]) -> list[str] | None:
     return ["".join(parts) for parts in zip(*encoded, strict=True)]
 
 
+def _row_texts(columns: list[list[Any]]) -> list[str] | None:
+    """Row by row, each column's value as :func:`entry_text` writes it (text encoded,
+    None as null), joined by ', '; None if a value is neither text nor None. Built a
+    column at a time, the rows joined in C."""
+    try:
+        encoded = [_encoded_column(column) for column in columns]
+    except TypeError:  # encode_basestring takes only text
+        return None
+    return list(map(", ".join, zip(*encoded, strict=True)))
+
+
+def _encoded_column(column: list[Any]) -> list[str]:
+    try:
+        nulls = column.count(None)
+    except ValueError:  # a value that refuses to compare (an array): the general encoder
+        raise TypeError from None
+    if nulls == len(column):
+        return ["null"] * nulls
+    if not nulls:
+        return list(map(encode_basestring, column))
+    return ["null" if v is None else encode_basestring(v) for v in column]
+
+
 def _utf8(text: str) -> bytes:
     try:
         return text.encode("utf-8")
@@ -297,12 +320,15 @@ def _utf8(text: str) -> bytes:
         ) from None
 
 
-def _utf8_pieces(texts: list[str]) -> list[bytes]:
-    """Each text as UTF-8, encoded in one call: joined by NUL (which JSON-encoded text
-    never holds raw) and split again; one by one if a text holds a NUL after all."""
-    joined = "\x00".join(texts)
+def _utf8_pieces(texts: list[str], end: str = "") -> list[bytes]:
+    """Each text (followed by ``end``) as UTF-8, encoded in one call: joined by NUL
+    (which JSON-encoded text never holds raw) and split again; one by one if a text
+    holds a NUL after all."""
+    if not texts:
+        return []
+    joined = (end + "\x00").join(texts) + end
     if joined.count("\x00") != len(texts) - 1:
-        return [_utf8(t) for t in texts]
+        return [_utf8(t + end) for t in texts]
     return _utf8(joined).split(b"\x00")
 
 
