@@ -114,3 +114,26 @@ def test_ownership_screen_flags_exactly_what_the_single_save_refuses(
         flagged = _ownership_screen(conn, incoming, frames, counts)
         event(f"refused: {flagged}")
         assert flagged == bool(_ownership(conn, incoming))
+
+
+def test_collection_is_paused_for_a_bulk_write_and_restored_after() -> None:
+    """Nested pauses end together; an error still restores the collector; a collector
+    someone else turned off stays off."""
+    import gc  # noqa: PLC0415
+
+    from warehouse.store.bulk_upsert import collection_paused  # noqa: PLC0415
+
+    assert gc.isenabled()
+    with collection_paused():
+        assert not gc.isenabled()
+        with pytest.raises(RuntimeError), collection_paused():
+            raise RuntimeError("boom")
+        assert not gc.isenabled()  # the outer pause still holds
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collection_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -71,7 +71,7 @@ from warehouse.review.soft_checks import checks_after_save
 from warehouse.store.access import EXPORT_BUNDLE, IMPORT_BUNDLE, Session, require
 from warehouse.store.atomic import audit_recorder, database_id, staged_output
 from warehouse.store.audit import Event, audited_transaction
-from warehouse.store.bulk_upsert import upsert_in_batches
+from warehouse.store.bulk_upsert import collection_paused, upsert_in_batches
 from warehouse.store.db import one
 from warehouse.store.frames import records
 from warehouse.store.progress import Progress, no_progress
@@ -429,7 +429,13 @@ def import_bundle(
 ) -> BundleSummary:
     """Import a site bundle: verified, validated, all or nothing, idempotent, audited."""
     require(session, IMPORT_BUNDLE, None, "import a site bundle")
-    report = progress or no_progress
+    with collection_paused():
+        return _import(session, path, progress or no_progress, limits)
+
+
+def _import(
+    session: Session, path: Path, report: Progress, limits: InputLimits | None
+) -> BundleSummary:
     bundle = read_bundle(session, path, limits)
     manifest, frames = bundle.manifest, bundle.frames
     site, payload = str(manifest["site_code"]), bundle.payload_sha256

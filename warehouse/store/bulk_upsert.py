@@ -19,7 +19,10 @@ every refusal names the same rows in the same words.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import duckdb
 import numpy as np
@@ -42,6 +45,31 @@ from warehouse.store.upsert import (
 )
 
 BATCH_SUBJECTS = 2_000  # subjects written (and their audit entries chained) at a time
+_PAUSE_LOCK = threading.Lock()
+_pauses = {"count": 0, "was_enabled": False}
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for a bulk write.
+
+    An import holds millions of rows, dicts and texts at once; none of them form cycles
+    (reference counting frees them), but each time the heap grows by a quarter the
+    collector walks all of them again, a fifth of a 20,000-subject import's time.
+    Re-enabled (if it was on) when the last pause in the process ends.
+    """
+    with _PAUSE_LOCK:
+        if _pauses["count"] == 0:
+            _pauses["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _pauses["count"] += 1
+    try:
+        yield
+    finally:
+        with _PAUSE_LOCK:
+            _pauses["count"] -= 1
+            if _pauses["count"] == 0 and _pauses["was_enabled"]:
+                gc.enable()
 
 
 def upsert_in_batches(
