@@ -125,14 +125,15 @@ def _valid_text(
 
 
 def checked_table(
-    table: str, rows: pd.DataFrame | Iterable[Mapping[str, Any]]
+    table: str, rows: pd.DataFrame | Iterable[Mapping[str, Any]], *, text_from_utf8: bool = False
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Validate rows of ``table``; return the typed frame and every problem found.
 
     The frame carries the model's types (dates, numbers) and is what gets stored;
-    it is only meaningful when the problem list is empty.
+    it is only meaningful when the problem list is empty. ``text_from_utf8``: every
+    text was decoded from UTF-8 (a bundle's Parquet), so none holds a lone surrogate.
     """
-    rows, invalid = _valid_text(table, rows)
+    rows, invalid = (rows, []) if text_from_utf8 else _valid_text(table, rows)
     frame = as_frame(table, rows)
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES[table].columns}), []

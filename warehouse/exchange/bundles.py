@@ -488,7 +488,9 @@ def _import(
 
     reason = f"site bundle {payload[:12]} from {site}"
     try:
-        upsert_in_batches(session, cases, mode="update", reason=reason, finish=finish)
+        upsert_in_batches(
+            session, cases, mode="update", reason=reason, finish=finish, text_from_utf8=True
+        )
     except _AlreadyImported:
         summary.already_imported = True
         summary.inserted, summary.updated = {}, {}

@@ -79,13 +79,17 @@ def upsert_in_batches(
     reason: str | None = None,
     finish: Finish | None = None,
     batch_subjects: int = BATCH_SUBJECTS,
+    *,
+    text_from_utf8: bool = False,
 ) -> UpsertSummary:
     """Write whole cases in one transaction, a batch of subjects at a time.
 
     The rules, refusals and audit entries are those of
     :func:`~warehouse.store.upsert.upsert_cases` in its ``update`` mode (a bundle's).
     ``finish(conn, events, summary)`` runs inside the transaction after every batch is
-    written; the events it adds are chained last.
+    written; the events it adds are chained last. ``text_from_utf8``: every text of the
+    cases was decoded from UTF-8 (read from a bundle's Parquet), so the scan for lone
+    surrogates, which UTF-8 cannot carry, is left out.
     """
     if mode != "update":  # the skip mode's refusals name rows within the whole import
         raise CaseguardError(f"bulk upserts only update, not {mode!r}")
@@ -94,7 +98,7 @@ def upsert_in_batches(
     )
     for site in sites:  # the first refused site is the first refused case's
         require(session, WRITE_CLINICAL, site, "save a case")
-    frames, counts, problems = check_bulk(cases)
+    frames, counts, problems = check_bulk(cases, text_from_utf8=text_from_utf8)
     if problems:
         raise ValidationFailed(problems)
     ids = [str(c.subject["subject_id"]) for c in cases]
@@ -128,7 +132,7 @@ def upsert_in_batches(
 
 
 def check_bulk(
-    cases: Sequence[Case],
+    cases: Sequence[Case], *, text_from_utf8: bool = False
 ) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray], list[Problem]]:
     """:func:`~warehouse.store.upsert.check_batch`'s frames and problems (the same, in
     the same order), with each case's rules run only for the cases that
@@ -141,7 +145,9 @@ def check_bulk(
     problems: list[Problem] = []
     for table in CLINICAL_TABLES:
         frames[table], found = checked_table(
-            table, [row for case in cases for row in case.rows(table)]
+            table,
+            [row for case in cases for row in case.rows(table)],
+            text_from_utf8=text_from_utf8,
         )
         problems += found
     if problems:  # the cross-table rules need typed values
