@@ -296,6 +296,11 @@ def main() -> None:
     parser.add_argument("--users-seconds", type=float, default=60)
     parser.add_argument("--skip-bundle", action="store_true")
     parser.add_argument("--peer", help="a code tree before the work (git archive), measured alike")
+    parser.add_argument(
+        "--peer-label",
+        default="main before the bulk import",
+        help="what the peer tree is, for the recorded section",
+    )
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument(
@@ -421,7 +426,7 @@ def bundle_only(args: argparse.Namespace) -> None:
             f"bundle (MSK of a {args.base:,} x {args.copies} subject warehouse built as "
             "bench/export_bench.py builds it) imported into an empty centre: all checks, "
             "one transaction, one audit entry per row, then the soft checks. 'before' is "
-            "the peer tree (main before the bulk import), run in the same way in the same "
+            f"the peer tree ({args.peer_label}), run in the same way in the same "
             "run; ratios are new/old. Peak RSS is the importing process's.",
             "",
             "| what | before | now | target | load |",
