@@ -5,10 +5,8 @@ costs seconds of Python. :func:`cases_to_check` answers, for the typed tables of
 the cases at once (each table's rows in case order, as
 :func:`~warehouse.store.upsert.check_batch` builds them), which cases may have a
 problem; only those go through ``case_rule_problems``, which stays the one place the
-rules and their messages are written. A case the screen passes has no problem (a
-hypothesis property in tests/schemas/test_case_screen.py holds it to that); the
-screen flags exactly the cases with problems, except that every case with a product
-switch is flagged (the switch-order rule runs case by case).
+rules and their messages are written. The screen flags exactly the cases with
+problems (a hypothesis property in tests/schemas/test_case_screen.py holds it to that).
 """
 
 from __future__ import annotations
@@ -55,8 +53,7 @@ def cases_to_check(
     _causality(frames, case, flags)
     _dose_intervals(frames, case, flags)
     _fatal_status(frames, case, flags)
-    switched = frames["treatments"]["switched_from"]
-    _flag(flags, case["treatments"], switched.notna() & switched.astype(object).ne(""))
+    _switch_order(frames, case, flags)
     return flags
 
 
@@ -172,6 +169,46 @@ def _dose_intervals(
     minimum = doses["minimum"].to_numpy()[1:]
     short = same & ~np.isnan(minimum) & (gap < np.nan_to_num(minimum, nan=0.0))
     flags[doses["case"].to_numpy()[1:][short]] = True
+
+
+def _switch_order(
+    frames: Mapping[str, pd.DataFrame], case: Mapping[str, np.ndarray], flags: np.ndarray
+) -> None:
+    """A dose of a product after a switch away from it, with no switch back to it
+    after the switch and on or before the dose."""
+    treatments = frames["treatments"]
+    doses = pd.DataFrame(
+        {
+            "case": case["treatments"],
+            "pid": treatments["product_id"].astype(object).to_numpy(),
+            "day": treatments["start_date"].to_numpy(),
+            "away": treatments["switched_from"].astype(object).to_numpy(),
+        }
+    )
+    doses = doses[doses["day"].notna()]
+    away = doses["away"]
+    switches = doses[away.notna() & away.map(bool)][["case", "pid", "day", "away"]]
+    if switches.empty:
+        return
+    switches = switches.reset_index(drop=True).rename(columns={"day": "switched_on"})
+    switches["switch"] = np.arange(len(switches))
+    later = switches.merge(
+        doses[["case", "pid", "day"]].rename(columns={"pid": "away"}), on=["case", "away"]
+    )
+    later = later[later["day"] > later["switched_on"]]
+    if later.empty:
+        return
+    later = later.reset_index(drop=True)
+    later["pair"] = np.arange(len(later))
+    back = later[["case", "away", "switched_on", "day", "pair"]].merge(
+        switches[["case", "pid", "switched_on"]].rename(
+            columns={"pid": "away", "switched_on": "back_on"}
+        ),
+        on=["case", "away"],
+    )
+    backed = back[(back["back_on"] > back["switched_on"]) & (back["back_on"] <= back["day"])]
+    unbacked = ~later["pair"].isin(backed["pair"])
+    flags[later.loc[unbacked, "case"].to_numpy(dtype=np.int64)] = True
 
 
 def _fatal_status(
