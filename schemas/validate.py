@@ -7,9 +7,13 @@ fields they concern.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Mapping
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -17,22 +21,33 @@ import pandas as pd
 from pandera.errors import SchemaError, SchemaErrors
 
 from schemas.problems import Problem, from_failure_cases, translate
-from schemas.screen import screened
+from schemas.reference import load_reference
+from schemas.screen import schema_of, screened
 from schemas.tables import TABLES
 
 
 def as_frame(table: str, rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Rows (a frame or dicts) as a frame with the table's columns in model order."""
-    frame = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    schema = schema_of(table)
+    text = [n for n, c in schema.columns.items() if _is_text(c)]
+    if isinstance(rows, pd.DataFrame):
+        frame = rows.copy()
+        for name in text:
+            if name in frame.columns:
+                frame[name] = frame[name].map(_json_text)
+    else:  # dicts: only the few cells holding a dict or list are turned into text
+        listed = list(rows)
+        if any(isinstance(row.get(n), dict | list) for row in listed for n in text):
+            listed = [
+                {k: _json_text(v) if k in text else v for k, v in row.items()} for row in listed
+            ]
+        frame = pd.DataFrame(listed)
     columns = TABLES[table].columns
     if frame.empty and not len(frame.columns):
         return pd.DataFrame(columns=columns)
-    schema = TABLES[table].model.to_schema()
     for name in columns:  # an optional field left out is simply empty
         if name not in frame.columns and schema.columns[name].nullable:
             frame[name] = None
-        elif name in frame.columns and _is_text(schema.columns[name]):
-            frame[name] = frame[name].map(_json_text)
     extra = [c for c in frame.columns if c not in columns]
     return frame[[c for c in columns if c in frame.columns] + extra].reset_index(drop=True)
 
@@ -67,6 +82,8 @@ def _strict_booleans(table: str, frame: pd.DataFrame) -> list[Problem]:
             missing = value is None or (not isinstance(value, str) and pd.isna(value))
             check = "not_nullable" if missing else "boolean"
             problems.append(translate(table, int(str(row)), name, "" if missing else value, check))
+            if frame[name].dtype != object:  # a column of text only is typed as text
+                frame[name] = frame[name].astype(object)
             frame.at[row, name] = False
     return problems
 
@@ -123,14 +140,65 @@ def _valid_text(
     return cleaned, problems
 
 
+# The few rows a form saves are validated twice within seconds: by the page before it
+# offers Save (a wizard's last step) and by the save itself. Their result is kept for
+# a while, keyed by the rows' exact values and types, the day (checks compare with
+# today) and the reference data in use; a copy is handed out, never the kept frame.
+_MEMO_MAX_ROWS = 64
+_MEMO_SIZE = 256
+_MEMO_SECONDS = 600.0
+_memo: OrderedDict[Hashable, tuple[float, pd.DataFrame, list[Problem]]] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _memo_key(table: str, rows: list[Mapping[str, Any]]) -> Hashable | None:
+    if not rows or len(rows) > _MEMO_MAX_ROWS:
+        return None
+    cells = tuple(
+        tuple((str(k), type(v).__qualname__, repr(v)) for k, v in row.items()) for row in rows
+    )
+    return table, dt.date.today(), id(load_reference()), cells
+
+
 def checked_table(
     table: str, rows: pd.DataFrame | Iterable[Mapping[str, Any]]
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Validate rows of ``table``; return the typed frame and every problem found.
 
     The frame carries the model's types (dates, numbers) and is what gets stored;
-    it is only meaningful when the problem list is empty.
+    it is only meaningful when the problem list is empty. The result for the same few
+    rows validated moments before is reused (see ``_memo_key``).
     """
+    if isinstance(rows, pd.DataFrame):
+        return _checked_table(table, rows)
+    rows = list(rows)
+    key = _memo_key(table, rows)
+    if key is None:
+        return _checked_table(table, rows)
+    now = time.monotonic()
+    with _memo_lock:
+        kept = _memo.get(key)
+        if kept is not None and now - kept[0] < _MEMO_SECONDS:
+            _memo.move_to_end(key)
+            return kept[1].copy(), list(kept[2])
+    frame, problems = _checked_table(table, rows)
+    with _memo_lock:
+        _memo[key] = (now, frame.copy(), list(problems))
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return frame, problems
+
+
+def forget_checked() -> None:
+    """Drop every kept validation result (tests that change reference data or the
+    clock use it)."""
+    with _memo_lock:
+        _memo.clear()
+
+
+def _checked_table(
+    table: str, rows: pd.DataFrame | Iterable[Mapping[str, Any]]
+) -> tuple[pd.DataFrame, list[Problem]]:
     rows, invalid = _valid_text(table, rows)
     frame = as_frame(table, rows)
     if frame.empty:

@@ -30,7 +30,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from anonymise import scrub_text
+from anonymise import scrub_text, warm_up
 from schemas import CLINICAL_TABLES
 from tests.drills.report import report
 from tests.drills.scale import FULL, seconds, size
@@ -245,6 +245,7 @@ def _warehouse(tmp_path: Path) -> tuple[Database, set[str]]:
 
 def _run(db: Database, tmp_path: Path) -> tuple[Log, float, dict[str, Any]]:
     """20 users and the coordinator for DURATION seconds (plus the CLI in a full run)."""
+    warm_up()  # as the served app does when it starts (warehouse/ui/app_state.py)
     log = Log()
     stop_at = time.monotonic() + DURATION
     workers = [

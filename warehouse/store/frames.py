@@ -100,6 +100,27 @@ def insert(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     return len(frame)
 
 
+# Up to this many rows go in as statement parameters: for the few rows of a form's save
+# that is several times quicker than handing DuckDB a pandas frame to scan.
+SMALL_INSERT = 64
+
+
+def insert_records(
+    conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]
+) -> int:
+    """Insert a few rows given as :func:`records` of a checked frame (plain values) as
+    the parameters of one statement; return the count."""
+    if not rows:
+        return 0
+    columns = TABLES[table].columns
+    one_row = "(" + ", ".join(["?"] * len(columns)) + ")"
+    conn.execute(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one_row] * len(rows))}",
+        [row[c] for row in rows for c in columns],
+    )
+    return len(rows)
+
+
 def _fetched(value: Any) -> Any:
     """A value fetched from DuckDB as :func:`plain` gives it after a frame round trip."""
     if isinstance(value, dt.datetime):

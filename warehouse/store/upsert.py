@@ -35,7 +35,14 @@ from schemas.validate import checked_table
 from warehouse.store.access import WRITE_CLINICAL, Session, require
 from warehouse.store.audit import Event, audited_transaction, canonical_json, canonical_rows
 from warehouse.store.db import one
-from warehouse.store.frames import insert, key_of, plain_columns, records
+from warehouse.store.frames import (
+    SMALL_INSERT,
+    insert,
+    insert_records,
+    key_of,
+    plain_columns,
+    records,
+)
 from warehouse.store.review_marks import clear_after_changes
 
 MODES = ("new", "skip", "update")
@@ -254,8 +261,11 @@ def _write_table(
                     "измените её на странице исправлений",
                 )
             )
-    if new:
+    if new and len(new) <= SMALL_INSERT:
+        insert_records(conn, table, [rows[i] for i in new])
+    elif new:
         insert(conn, table, frame.iloc[new] if len(new) < len(rows) else frame)
+    if new:
         texts = canonical_rows(
             columns
             if len(new) == len(rows)

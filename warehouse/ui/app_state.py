@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import streamlit as st
 
@@ -20,7 +21,21 @@ def database() -> Database:
     Served by ``caseguard serve``, the app keeps its connection open (one cursor per
     operation, handed over when another process asks); run in-process (AppTest) it opens
     one per operation, as a library caller does."""
-    return Database(default_db_path(), keep_open=os.environ.get(KEEP_OPEN_ENV) == "1")
+    served = os.environ.get(KEEP_OPEN_ENV) == "1"
+    if served:
+        _warm_scrubber()
+    return Database(default_db_path(), keep_open=served)
+
+
+@st.cache_resource
+def _warm_scrubber() -> threading.Thread:
+    """Load the scrubber in the background once per served app, so that the first
+    narrative or adverse event saved after a start does not wait seconds for it."""
+    from anonymise import warm_up
+
+    thread = threading.Thread(target=warm_up, name="scrubber-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def set_session(current: Session) -> None:
