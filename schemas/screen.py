@@ -97,6 +97,13 @@ def screened(table: str, frame: pd.DataFrame) -> pd.DataFrame | None:
     return coerced
 
 
+@functools.lru_cache(maxsize=256)
+def _engine_dtype(dtype: Any) -> Any:
+    """Pandera's data type for a pandas dtype (a fixed mapping; Pandera looks it up,
+    trying to import optional libraries, on every call)."""
+    return Engine.dtype(dtype)
+
+
 def _dtype_ok(dtype: Any, series: pd.Series) -> bool:
-    result = dtype.check(Engine.dtype(series.dtype), series)
+    result = dtype.check(_engine_dtype(series.dtype), series)
     return bool(result) if isinstance(result, bool) else bool(pd.Series(result).all())

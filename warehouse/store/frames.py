@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from schemas import TABLES
+from schemas.screen import schema_of
 
 
 def plain(value: Any) -> Any:
@@ -81,6 +82,47 @@ def records(
     )
 
 
+_CONVERTED = object()  # a value whose plain form must come from the checked frame
+
+
+def _as_given(kind: str, value: Any) -> Any:
+    """``value`` as Pandera's coercion to ``kind`` and then :func:`plain` give it, when
+    that is plain to see (the value itself, or a whole number as a float); else
+    ``_CONVERTED``."""
+    if value is None:
+        return None
+    if kind == "datetime64[ns]":
+        if type(value) is dt.date:
+            return value
+        timed = type(value) is dt.datetime and value.tzinfo is None and value.time() != dt.time()
+        return value if timed else _CONVERTED
+    if kind == "float64":
+        if type(value) is int and abs(value) < 2**53:
+            return float(value)
+        return value if type(value) is float and value == value else _CONVERTED  # noqa: PLR0124
+    if kind == "object":
+        listed = type(value) is list and all(type(item) is str for item in value)
+        return value if listed else _CONVERTED
+    same = type(value) is {"string[pyarrow]": str, "int64": int, "bool": bool}.get(kind)
+    return value if same else _CONVERTED
+
+
+def records_as_given(table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """Checked rows as :func:`records` of their checked frame gives them, taken from the
+    rows themselves when every value's plain form is plain to see (what a form saves),
+    else None (then convert the frame). Saves converting a frame back."""
+    kinds = {name: str(column.dtype) for name, column in schema_of(table).columns.items()}
+    out = []
+    for row in rows:
+        if not row.keys() <= kinds.keys():
+            return None
+        plain_row = {name: _as_given(kind, row.get(name)) for name, kind in kinds.items()}
+        if any(v is _CONVERTED for v in plain_row.values()):
+            return None
+        out.append(plain_row)
+    return out
+
+
 def key_of(table: str, row: dict[str, Any]) -> str:
     """A row's key as text ('a' or 'a|b')."""
     return "|".join(str(row[c]) for c in TABLES[table].key)
@@ -105,9 +147,7 @@ def insert(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
 SMALL_INSERT = 64
 
 
-def insert_records(
-    conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]
-) -> int:
+def insert_records(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> int:
     """Insert a few rows given as :func:`records` of a checked frame (plain values) as
     the parameters of one statement; return the count."""
     if not rows:

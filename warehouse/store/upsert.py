@@ -42,6 +42,7 @@ from warehouse.store.frames import (
     key_of,
     plain_columns,
     records,
+    records_as_given,
 )
 from warehouse.store.review_marks import clear_after_changes
 
@@ -227,6 +228,7 @@ def _write_table(
     conn: duckdb.DuckDBPyConnection,
     table: str,
     frame: pd.DataFrame,
+    given: list[dict[str, Any]],
     mode: str,
     reason: str | None,
     out: tuple[list[Event], list[Problem], UpsertSummary],
@@ -237,8 +239,12 @@ def _write_table(
         return
     frame = frame.reset_index(drop=True)
     stored = {} if mode == "new" else _stored(conn, table, frame)
-    columns = plain_columns(frame)
-    rows = records(frame, columns)
+    rows = records_as_given(table, given)
+    if rows is None:
+        columns = plain_columns(frame)
+        rows = records(frame, columns)
+    else:
+        columns = {c: [r[c] for r in rows] for c in TABLES[table].columns}
     keys = [key_of(table, r) for r in rows]
     new, changed = [], []
     for i, k in enumerate(keys):
@@ -322,7 +328,9 @@ def upsert_cases(
                     f"{clash[0]} of these subjects already exist; open them to add records"
                 )
         for table in CLINICAL_TABLES:
-            _write_table(conn, table, frames[table], mode, reason, (events, problems, summary))
+            given = [row for case in cases for row in case.rows(table)]
+            out = (events, problems, summary)
+            _write_table(conn, table, frames[table], given, mode, reason, out)
         if problems:
             raise ValidationFailed(problems)
         events.extend(clear_after_changes(conn, events))
