@@ -149,9 +149,9 @@ def _new_case(session: Session, local_id: str, rng: random.Random, log: Log) -> 
     save = Save("case", subject, None, values["pooled_research"], time.monotonic())
     log.add(save)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    problems = ce.check_steps(subject, values, len(ce.STEPS) - 1, session.username, now)
+    case, problems = ce.checked_case(subject, values, len(ce.STEPS) - 1, session.username, now)
     assert not problems, f"the driver filled the wizard wrongly: {problems[:3]}"
-    save_case(session, ce.build_case(subject, values, session.username, now))
+    save_case(session, case)
     save.ended, save.ok = time.monotonic(), True
     return subject
 

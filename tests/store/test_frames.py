@@ -23,7 +23,6 @@ from warehouse.store.db import Database
 from warehouse.store.frames import (
     SMALL_INSERT,
     insert,
-    insert_records,
     plain,
     records,
     records_as_given,
@@ -90,9 +89,9 @@ def _stored_both_ways(db: Database, table: str, rows: list[dict[str, Any]]) -> l
     out = []
     columns = ", ".join(TABLES[table].columns)
     with db.connect() as conn:
-        for way in (insert, insert_records):
+        for plain_rows in (None, records(frame)):
             conn.execute("BEGIN")
-            way(conn, table, frame if way is insert else records(frame))
+            insert(conn, table, frame, plain_rows)
             out.append(conn.execute(f"SELECT {columns} FROM {table} ORDER BY ALL").fetchall())
             conn.execute("ROLLBACK")
     return out

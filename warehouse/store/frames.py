@@ -128,37 +128,40 @@ def key_of(table: str, row: dict[str, Any]) -> str:
     return "|".join(str(row[c]) for c in TABLES[table].key)
 
 
-def insert(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
-    """Insert a frame already checked by :func:`schemas.checked_table`; return the count."""
-    if frame.empty:
-        return 0
-    columns = ", ".join(TABLES[table].columns)
-    name = f"_incoming_{table}"
-    conn.register(name, frame)
-    try:
-        conn.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {name}")
-    finally:
-        conn.unregister(name)
-    return len(frame)
-
-
-# Up to this many rows go in as statement parameters: for the few rows of a form's save
-# that is several times quicker than handing DuckDB a pandas frame to scan.
+# Up to this many rows go in as statement parameters (see :func:`insert`).
 SMALL_INSERT = 64
 
 
-def insert_records(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> int:
-    """Insert a few rows given as :func:`records` of a checked frame (plain values) as
-    the parameters of one statement; return the count."""
-    if not rows:
+def insert(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pd.DataFrame,
+    plain_rows: list[dict[str, Any]] | None = None,
+) -> int:
+    """Insert a frame already checked by :func:`schemas.checked_table`; return the count.
+
+    ``plain_rows``, the frame's :func:`records` when the caller has them: up to
+    ``SMALL_INSERT`` rows then go in as the parameters of one statement, which for the
+    few rows of a form's save is several times quicker than a scan of the frame."""
+    if frame.empty:
         return 0
     columns = TABLES[table].columns
-    one_row = "(" + ", ".join(["?"] * len(columns)) + ")"
-    conn.execute(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one_row] * len(rows))}",
-        [row[c] for row in rows for c in columns],
-    )
-    return len(rows)
+    if plain_rows is not None and len(plain_rows) <= SMALL_INSERT:
+        one_row = "(" + ", ".join(["?"] * len(columns)) + ")"
+        conn.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES {', '.join([one_row] * len(plain_rows))}",
+            [row[c] for row in plain_rows for c in columns],
+        )
+        return len(plain_rows)
+    name = f"_incoming_{table}"
+    conn.register(name, frame)
+    try:
+        listed = ", ".join(columns)
+        conn.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {name}")
+    finally:
+        conn.unregister(name)
+    return len(frame)
 
 
 def _fetched(value: Any) -> Any:

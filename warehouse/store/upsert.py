@@ -36,9 +36,7 @@ from warehouse.store.access import WRITE_CLINICAL, Session, require
 from warehouse.store.audit import Event, audited_transaction, canonical_json, canonical_rows
 from warehouse.store.db import one
 from warehouse.store.frames import (
-    SMALL_INSERT,
     insert,
-    insert_records,
     key_of,
     plain_columns,
     records,
@@ -267,11 +265,9 @@ def _write_table(
                     "измените её на странице исправлений",
                 )
             )
-    if new and len(new) <= SMALL_INSERT:
-        insert_records(conn, table, [rows[i] for i in new])
-    elif new:
-        insert(conn, table, frame.iloc[new] if len(new) < len(rows) else frame)
     if new:
+        every = len(new) == len(rows)
+        insert(conn, table, frame if every else frame.iloc[new], [rows[i] for i in new])
         texts = canonical_rows(
             columns
             if len(new) == len(rows)
