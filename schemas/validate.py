@@ -65,15 +65,14 @@ def _json_text(value: Any) -> Any:
     )
 
 
-def _strict_booleans(table: str, frame: pd.DataFrame) -> list[Problem]:
+def _strict_booleans(table: str, frame: pd.DataFrame) -> list[tuple[Problem, Any, str]]:
     """Yes/no fields take only real booleans: 'no' must not silently become True.
 
-    Offending cells are reported and then blanked to False so the remaining checks
-    can run; the frame is never stored when problems exist.
+    Returns each offending cell's problem with its row label and column; the caller
+    blanks those cells to False (see :func:`_blanked`) so the remaining checks can run.
     """
-    problems: list[Problem] = []
-    schema = TABLES[table].model.to_schema()
-    for name, column in schema.columns.items():
+    found: list[tuple[Problem, Any, str]] = []
+    for name, column in schema_of(table).columns.items():
         if str(column.dtype) != "bool" or name not in frame.columns:
             continue
         for row, value in frame[name].items():
@@ -81,11 +80,18 @@ def _strict_booleans(table: str, frame: pd.DataFrame) -> list[Problem]:
                 continue
             missing = value is None or (not isinstance(value, str) and pd.isna(value))
             check = "not_nullable" if missing else "boolean"
-            problems.append(translate(table, int(str(row)), name, "" if missing else value, check))
-            if frame[name].dtype != object:  # a column of text only is typed as text
-                frame[name] = frame[name].astype(object)
-            frame.at[row, name] = False
-    return problems
+            problem = translate(table, int(str(row)), name, "" if missing else value, check)
+            found.append((problem, row, name))
+    return found
+
+
+def _blanked(frame: pd.DataFrame, cells: list[tuple[Problem, Any, str]]) -> pd.DataFrame:
+    """The frame with the given cells set to False (it is never stored then)."""
+    for _, row, name in cells:
+        if frame[name].dtype != object:  # a column of text only is typed as text
+            frame[name] = frame[name].astype(object)
+        frame.at[row, name] = False
+    return frame
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -203,12 +209,14 @@ def _checked_table(
     frame = as_frame(table, rows)
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES[table].columns}), []
-    shown = frame.copy()
-    problems = invalid + _strict_booleans(table, frame)
-    if not problems:
+    not_boolean = _strict_booleans(table, frame)
+    if not invalid and not not_boolean:
         fast = screened(table, frame)  # the same schema's checks, without the bookkeeping
         if fast is not None:
             return fast, []
+    shown = frame.copy()  # as given, to show beside the problems
+    frame = _blanked(frame, not_boolean)
+    problems = invalid + [problem for problem, _, _ in not_boolean]
     try:
         checked = TABLES[table].model.validate(frame, lazy=True)
     except SchemaErrors as exc:
