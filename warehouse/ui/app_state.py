@@ -7,6 +7,7 @@ import threading
 
 import streamlit as st
 
+from warehouse.review.checks_behind import run_behind
 from warehouse.store.access import Session
 from warehouse.store.config import default_db_path
 from warehouse.store.db import KEEP_OPEN_ENV, Database
@@ -24,6 +25,7 @@ def database() -> Database:
     served = os.environ.get(KEEP_OPEN_ENV) == "1"
     if served:
         _warm_scrubber()
+        run_behind()  # soft checks after a save do not hold up the click
     return Database(default_db_path(), keep_open=served)
 
 
