@@ -42,6 +42,7 @@ from warehouse.safety import cache as safety_cache  # noqa: E402
 from warehouse.store.access import Session, system_session  # noqa: E402
 from warehouse.store.cases import save_case  # noqa: E402
 from warehouse.store.db import Database  # noqa: E402
+from warehouse.store.held import served_turns  # noqa: E402
 from warehouse.store.migrations import migrate  # noqa: E402
 from warehouse.store.site_keys import public_pem, register_site  # noqa: E402
 
@@ -99,7 +100,7 @@ def clicks(db: Database, rounds: int) -> dict[str, tuple[float, float]]:
     warm_up()  # the served app loads the scrubber when it starts
     session = Session(db, "msk_neuro", "site_user", "MSK")
     rng, log = random.Random(21), drill.Log()
-    with checks_behind():  # as in the served app, the soft checks run behind the click
+    with checks_behind(), served_turns():  # as in the served app
         for i in range(rounds + 2):
             subject = drill._new_case(session, f"BENCH-CLICK-{i:05d}", rng, log)
             drill._visit(session, subject, drill.FOLLOW_UP_FROM, log)

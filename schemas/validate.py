@@ -8,6 +8,7 @@ fields they concern.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import threading
@@ -178,6 +179,8 @@ def checked_table(
     if isinstance(rows, pd.DataFrame):
         return _checked_table(table, rows)
     rows = list(rows)
+    if not rows:
+        return _no_rows(table).copy(), []
     key = _memo_key(table, rows)
     if key is None:
         return _checked_table(table, rows)
@@ -195,6 +198,12 @@ def checked_table(
     return frame, problems
 
 
+@functools.cache
+def _no_rows(table: str) -> pd.DataFrame:
+    """The checked frame of no rows (hand out copies: callers may change theirs)."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES[table].columns})
+
+
 def forget_checked() -> None:
     """Drop every kept validation result (tests that change reference data or the
     clock use it)."""
@@ -208,7 +217,7 @@ def _checked_table(
     rows, invalid = _valid_text(table, rows)
     frame = as_frame(table, rows)
     if frame.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES[table].columns}), []
+        return _no_rows(table).copy(), []
     not_boolean = _strict_booleans(table, frame)
     if not invalid and not not_boolean:
         fast = screened(table, frame)  # the same schema's checks, without the bookkeeping

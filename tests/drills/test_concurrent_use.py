@@ -50,6 +50,7 @@ from warehouse.store.audit import verify
 from warehouse.store.cases import list_subjects, save_case, save_cases
 from warehouse.store.db import Database
 from warehouse.store.frames import key_of, select
+from warehouse.store.held import served_turns
 
 pytestmark = pytest.mark.drill
 
@@ -259,7 +260,7 @@ def _run(db: Database, tmp_path: Path) -> tuple[Log, float, dict[str, Any]]:
     )
     started = time.monotonic()
     cli = _start_cli(db, tmp_path / "cli-export") if FULL else None
-    with checks_behind():  # the soft checks run behind the clicks, as in the served app
+    with checks_behind(), served_turns():  # as in the served app
         for worker in workers:
             worker.start()
         for worker in workers:

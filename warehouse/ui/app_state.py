@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
 import streamlit as st
@@ -11,6 +12,7 @@ from warehouse.review.checks_behind import run_behind
 from warehouse.store.access import Session
 from warehouse.store.config import default_db_path
 from warehouse.store.db import KEEP_OPEN_ENV, Database
+from warehouse.store.held import SERVED_SWITCH_INTERVAL_S
 
 _SESSION = "_caseguard_session"
 
@@ -26,6 +28,7 @@ def database() -> Database:
     if served:
         _warm_scrubber()
         run_behind()  # soft checks after a save do not hold up the click
+        sys.setswitchinterval(SERVED_SWITCH_INTERVAL_S)  # see warehouse/store/held.py
     return Database(default_db_path(), keep_open=served)
 
 
