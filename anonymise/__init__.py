@@ -19,9 +19,18 @@ if TYPE_CHECKING:
         get_scrubber,
         scrub_text,
         scrub_texts,
+        warm_up,
     )
 
-_LAZY = {"ScrubResult", "ScrubbedEntity", "Scrubber", "get_scrubber", "scrub_text", "scrub_texts"}
+_LAZY = {
+    "ScrubResult",
+    "ScrubbedEntity",
+    "Scrubber",
+    "get_scrubber",
+    "scrub_text",
+    "scrub_texts",
+    "warm_up",
+}
 
 __all__ = [
     "KeyStore",
@@ -34,6 +43,7 @@ __all__ = [
     "scrub_text",
     "scrub_texts",
     "shift_date",
+    "warm_up",
 ]
 
 

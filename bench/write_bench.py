@@ -33,13 +33,16 @@ import report  # noqa: E402  (bench/report.py, beside this script)
 from export_bench import machine, multiply  # noqa: E402
 from safety_bench import dashboard_page  # noqa: E402
 
+from anonymise import warm_up  # noqa: E402
 from warehouse.demo.build import build_case, create_demo  # noqa: E402
 from warehouse.exchange.bundles import export_bundle, import_bundle  # noqa: E402
 from warehouse.export.release import ExportOptions, export_pooled  # noqa: E402
+from warehouse.review.checks_behind import checks_behind, wait_until_checked  # noqa: E402
 from warehouse.safety import cache as safety_cache  # noqa: E402
 from warehouse.store.access import Session, system_session  # noqa: E402
 from warehouse.store.cases import save_case  # noqa: E402
 from warehouse.store.db import Database  # noqa: E402
+from warehouse.store.held import served_turns  # noqa: E402
 from warehouse.store.migrations import migrate  # noqa: E402
 from warehouse.store.site_keys import public_pem, register_site  # noqa: E402
 
@@ -50,6 +53,11 @@ USERS_BEFORE = (5.4, 3500, 4700)  # saves/s, p50 ms, p95 ms
 BUNDLE_BEFORE_S = 152.0
 DASHBOARD_BEFORE_S = 4.6
 EXPORT_BEFORE_S = 8.3
+CLICK_NAMES = {
+    "case": "a new case (the wizard's last check and the save)",
+    "visit": "a visit (a score and a lab)",
+    "ae": "an adverse event (verbatim scrubbed, then saved)",
+}
 
 
 def timed(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float]:
@@ -82,6 +90,44 @@ def saves(db: Database, count: int, seed: int) -> tuple[float, float, float]:
     return took[len(took) // 2], took[int(0.95 * (len(took) - 1))], cpu[len(cpu) // 2]
 
 
+def clicks(db: Database, rounds: int) -> dict[str, tuple[float, float]]:
+    """p50 and p95 (ms) of each Save a site user clicks, one user alone, as the
+    concurrency drill clicks them: a new case (the wizard's last check and the save), a
+    visit with a score and a lab, an adverse event (its verbatim scrubbed, then saved);
+    each save's soft checks run behind it, as in the served app."""
+    from tests.drills import test_concurrent_use as drill
+
+    warm_up()  # the served app loads the scrubber when it starts
+    session = Session(db, "msk_neuro", "site_user", "MSK")
+    rng, log = random.Random(21), drill.Log()
+    with checks_behind(), served_turns():  # as in the served app
+        for i in range(rounds + 2):
+            subject = drill._new_case(session, f"BENCH-CLICK-{i:05d}", rng, log)
+            drill._visit(session, subject, drill.FOLLOW_UP_FROM, log)
+            drill._event(session, subject, drill.FOLLOW_UP_FROM, log)
+            wait_until_checked()  # a clinician's next click comes seconds later
+    took: dict[str, list[float]] = {}
+    for save in log.saves[6:]:  # the first two rounds warm the process
+        took.setdefault(save.kind, []).append(1000 * (save.ended - save.started))
+    return {kind: (_pct(ms, 0.5), _pct(ms, 0.95)) for kind, ms in took.items()}
+
+
+def click_rows(db: Database, rounds: int, subjects: int) -> list[str]:
+    """The table rows of :func:`clicks`."""
+    at = load()
+    return [
+        f"| a site user's Save click: {CLICK_NAMES[kind]}, {subjects:,} subjects | "
+        f"(not measured) | **p50 {k50:.0f} ms, p95 {k95:.0f} ms** | p50 <= 60 ms, "
+        f"p95 <= 120 ms | {at} |"
+        for kind, (k50, k95) in clicks(db, rounds).items()
+    ]
+
+
+def _pct(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[int(share * (len(ordered) - 1))]
+
+
 def twenty_users(work: Path, seconds: float) -> dict[str, float]:
     """The concurrency drill's 20 users and exporting coordinator for ``seconds``."""
     from tests.drills import test_concurrent_use as drill
@@ -90,6 +136,7 @@ def twenty_users(work: Path, seconds: float) -> dict[str, float]:
     drill.DURATION = seconds
     pooled.new_salt = lambda: (drill.SALT, drill.SALT.hex())
     db, _ = drill._warehouse(work)
+    warm_up()  # as the served app does when it starts; not counted as the users' CPU
     cpu = time.process_time()
     log, elapsed, _ = drill._run(db, work)
     cpu = time.process_time() - cpu
@@ -114,6 +161,7 @@ def in_process_rows(db: Database, work: Path, args: argparse.Namespace, subjects
         f"| one case save, {subjects:,} subjects | (not measured) | **p50 {p50:.0f} ms, "
         f"p95 {p95:.0f} ms**; CPU {cpu:.0f} ms a save | p50 <= 60 ms, p95 <= 120 ms | {at} |"
     )
+    out += click_rows(db, args.saves, subjects)
     monitor = Session(db, "monitor", "monitor")
     dashboard_page(monitor)  # the snapshot is built and the page seen once
     save_case(
@@ -331,6 +379,8 @@ def main() -> None:
             f"| **p50 {p50:.0f} ms, p95 {p95:.0f} ms** ({ratio(p50, old50)}, {ratio(p95, old95)}); "
             f"CPU {cpu:.0f} ms a save | p50 <= 60 ms, p95 <= 120 ms | {at} |"
         )
+        for line in click_rows(small, args.saves, 300):
+            note(line)
         small.release()
 
         at = load()

@@ -16,8 +16,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from pandera.backends.pandas.checks import PandasCheckBackend
 from pandera.engines.pandas_engine import Engine
 
 from schemas.tables import TABLES
@@ -29,9 +31,39 @@ def schema_of(table: str) -> pa.DataFrameSchema:
     return TABLES[table].model.to_schema()
 
 
+_BACKENDS: dict[int, tuple[Any, PandasCheckBackend]] = {}
+
+
+def _backend(check: Any) -> PandasCheckBackend:
+    """The check's Pandera backend, built once (Pandera builds one per call). Kept by
+    the check's identity: checks belong to the cached schemas and live as long, and
+    comparing checks for equality costs more than building a backend."""
+    kept = _BACKENDS.get(id(check))
+    if kept is None or kept[0] is not check:
+        kept = _BACKENDS[id(check)] = (check, PandasCheckBackend(check))
+    return kept[1]
+
+
 def _passes(check: Any, data: pd.DataFrame, column: str | None = None) -> bool:
-    result = check(data, column) if column is not None else check(data)
-    return bool(result.check_passed)
+    """Whether the check passes, as Pandera's backend decides it: its own preprocess
+    and apply, then the pass/fail part of its postprocess without collecting the
+    failure cases (which only a failing check has, and Pandera then reports)."""
+    backend = _backend(check)
+    checked = backend.preprocess(data, column)
+    output = backend.apply(checked)
+    if isinstance(output, bool | np.bool_):
+        return bool(output)
+    if not isinstance(checked, pd.Series | pd.DataFrame):
+        raise TypeError("grouped checks are left to Pandera")
+    if isinstance(output, pd.DataFrame):
+        if check.ignore_na and checked.index.equals(output.index):
+            output = output | checked.isna()
+        return bool(output.all(axis=None))
+    if not isinstance(output, pd.Series):
+        raise TypeError("an unexpected check output is left to Pandera")
+    if isinstance(checked, pd.DataFrame) and check.ignore_na and checked.index.equals(output.index):
+        output = output | checked.isna().all(axis="columns")
+    return bool(output.all())
 
 
 def screened(table: str, frame: pd.DataFrame) -> pd.DataFrame | None:
@@ -65,6 +97,13 @@ def screened(table: str, frame: pd.DataFrame) -> pd.DataFrame | None:
     return coerced
 
 
+@functools.lru_cache(maxsize=256)
+def _engine_dtype(dtype: Any) -> Any:
+    """Pandera's data type for a pandas dtype (a fixed mapping; Pandera looks it up,
+    trying to import optional libraries, on every call)."""
+    return Engine.dtype(dtype)
+
+
 def _dtype_ok(dtype: Any, series: pd.Series) -> bool:
-    result = dtype.check(Engine.dtype(series.dtype), series)
+    result = dtype.check(_engine_dtype(series.dtype), series)
     return bool(result) if isinstance(result, bool) else bool(pd.Series(result).all())

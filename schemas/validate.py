@@ -7,9 +7,14 @@ fields they concern.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import json
 import re
-from collections.abc import Iterable, Mapping
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -17,22 +22,33 @@ import pandas as pd
 from pandera.errors import SchemaError, SchemaErrors
 
 from schemas.problems import Problem, from_failure_cases, translate
-from schemas.screen import screened
+from schemas.reference import load_reference
+from schemas.screen import schema_of, screened
 from schemas.tables import TABLES
 
 
 def as_frame(table: str, rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Rows (a frame or dicts) as a frame with the table's columns in model order."""
-    frame = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    schema = schema_of(table)
+    text = [n for n, c in schema.columns.items() if _is_text(c)]
+    if isinstance(rows, pd.DataFrame):
+        frame = rows.copy()
+        for name in text:
+            if name in frame.columns:
+                frame[name] = frame[name].map(_json_text)
+    else:  # dicts: only the few cells holding a dict or list are turned into text
+        listed = list(rows)
+        if any(isinstance(row.get(n), dict | list) for row in listed for n in text):
+            listed = [
+                {k: _json_text(v) if k in text else v for k, v in row.items()} for row in listed
+            ]
+        frame = pd.DataFrame(listed)
     columns = TABLES[table].columns
     if frame.empty and not len(frame.columns):
         return pd.DataFrame(columns=columns)
-    schema = TABLES[table].model.to_schema()
     for name in columns:  # an optional field left out is simply empty
         if name not in frame.columns and schema.columns[name].nullable:
             frame[name] = None
-        elif name in frame.columns and _is_text(schema.columns[name]):
-            frame[name] = frame[name].map(_json_text)
     extra = [c for c in frame.columns if c not in columns]
     return frame[[c for c in columns if c in frame.columns] + extra].reset_index(drop=True)
 
@@ -50,15 +66,14 @@ def _json_text(value: Any) -> Any:
     )
 
 
-def _strict_booleans(table: str, frame: pd.DataFrame) -> list[Problem]:
+def _strict_booleans(table: str, frame: pd.DataFrame) -> list[tuple[Problem, Any, str]]:
     """Yes/no fields take only real booleans: 'no' must not silently become True.
 
-    Offending cells are reported and then blanked to False so the remaining checks
-    can run; the frame is never stored when problems exist.
+    Returns each offending cell's problem with its row label and column; the caller
+    blanks those cells to False (see :func:`_blanked`) so the remaining checks can run.
     """
-    problems: list[Problem] = []
-    schema = TABLES[table].model.to_schema()
-    for name, column in schema.columns.items():
+    found: list[tuple[Problem, Any, str]] = []
+    for name, column in schema_of(table).columns.items():
         if str(column.dtype) != "bool" or name not in frame.columns:
             continue
         for row, value in frame[name].items():
@@ -66,9 +81,18 @@ def _strict_booleans(table: str, frame: pd.DataFrame) -> list[Problem]:
                 continue
             missing = value is None or (not isinstance(value, str) and pd.isna(value))
             check = "not_nullable" if missing else "boolean"
-            problems.append(translate(table, int(str(row)), name, "" if missing else value, check))
-            frame.at[row, name] = False
-    return problems
+            problem = translate(table, int(str(row)), name, "" if missing else value, check)
+            found.append((problem, row, name))
+    return found
+
+
+def _blanked(frame: pd.DataFrame, cells: list[tuple[Problem, Any, str]]) -> pd.DataFrame:
+    """The frame with the given cells set to False (it is never stored then)."""
+    for _, row, name in cells:
+        if frame[name].dtype != object:  # a column of text only is typed as text
+            frame[name] = frame[name].astype(object)
+        frame.at[row, name] = False
+    return frame
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -124,6 +148,26 @@ def _valid_text(
     return cleaned, problems
 
 
+# The few rows a form saves are validated twice within seconds: by the page before it
+# offers Save (a wizard's last step) and by the save itself. Their result is kept for
+# a while, keyed by the rows' exact values and types, the day (checks compare with
+# today) and the reference data in use; a copy is handed out, never the kept frame.
+_MEMO_MAX_ROWS = 64
+_MEMO_SIZE = 256
+_MEMO_SECONDS = 600.0
+_memo: OrderedDict[Hashable, tuple[float, pd.DataFrame, list[Problem]]] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _memo_key(table: str, rows: list[Mapping[str, Any]]) -> Hashable | None:
+    if not rows or len(rows) > _MEMO_MAX_ROWS:
+        return None
+    cells = tuple(
+        tuple((str(k), type(v).__qualname__, repr(v)) for k, v in row.items()) for row in rows
+    )
+    return table, dt.date.today(), id(load_reference()), cells
+
+
 def checked_table(
     table: str, rows: pd.DataFrame | Iterable[Mapping[str, Any]], *, text_from_utf8: bool = False
 ) -> tuple[pd.DataFrame, list[Problem]]:
@@ -132,17 +176,62 @@ def checked_table(
     The frame carries the model's types (dates, numbers) and is what gets stored;
     it is only meaningful when the problem list is empty. ``text_from_utf8``: every
     text was decoded from UTF-8 (a bundle's Parquet), so none holds a lone surrogate.
+    The result for the same few rows validated moments before is reused (see
+    ``_memo_key``).
     """
+    if isinstance(rows, pd.DataFrame) or text_from_utf8:
+        return _checked_table(table, rows, text_from_utf8=text_from_utf8)
+    rows = list(rows)
+    if not rows:
+        return _no_rows(table).copy(), []
+    key = _memo_key(table, rows)
+    if key is None:
+        return _checked_table(table, rows)
+    now = time.monotonic()
+    with _memo_lock:
+        kept = _memo.get(key)
+        if kept is not None and now - kept[0] < _MEMO_SECONDS:
+            _memo.move_to_end(key)
+            return kept[1].copy(), list(kept[2])
+    frame, problems = _checked_table(table, rows)
+    with _memo_lock:
+        _memo[key] = (now, frame.copy(), list(problems))
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return frame, problems
+
+
+@functools.cache
+def _no_rows(table: str) -> pd.DataFrame:
+    """The checked frame of no rows (hand out copies: callers may change theirs)."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES[table].columns})
+
+
+def forget_checked() -> None:
+    """Drop every kept validation result (tests that change reference data or the
+    clock use it)."""
+    with _memo_lock:
+        _memo.clear()
+
+
+def _checked_table(
+    table: str,
+    rows: pd.DataFrame | Iterable[Mapping[str, Any]],
+    *,
+    text_from_utf8: bool = False,
+) -> tuple[pd.DataFrame, list[Problem]]:
     rows, invalid = (rows, []) if text_from_utf8 else _valid_text(table, rows)
     frame = as_frame(table, rows)
     if frame.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES[table].columns}), []
-    shown = frame.copy()
-    problems = invalid + _strict_booleans(table, frame)
-    if not problems:
+        return _no_rows(table).copy(), []
+    not_boolean = _strict_booleans(table, frame)
+    if not invalid and not not_boolean:
         fast = screened(table, frame)  # the same schema's checks, without the bookkeeping
         if fast is not None:
             return fast, []
+    shown = frame.copy()  # as given, to show beside the problems
+    frame = _blanked(frame, not_boolean)
+    problems = invalid + [problem for problem, _, _ in not_boolean]
     try:
         checked = TABLES[table].model.validate(frame, lazy=True)
     except SchemaErrors as exc:

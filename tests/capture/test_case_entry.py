@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas import Problem
+from schemas import Problem, validate
 from schemas.common import ROW_ID
 from tests import warehouse_fixtures as wf
 from warehouse.capture import case_entry as ce
@@ -243,6 +243,31 @@ def test_built_case_saves_in_one_go(memory_db: Database) -> None:
     assert stored.subject["index_date"] == dt.date(2025, 3, 3) + dt.timedelta(
         days=subject.date_shift_days
     )
+
+
+def test_the_checked_case_is_saved_without_validating_it_again(
+    memory_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = wf.site_user(memory_db)
+    subject = open_subject(session, "WIZ-PAT-2")
+    validated: list[str] = []
+    real = validate._checked_table
+
+    def counted(table: str, rows: Any) -> Any:
+        if len(rows):  # an empty table takes no checking
+            validated.append(table)
+        return real(table, rows)
+
+    monkeypatch.setattr(validate, "_checked_table", counted)
+    case, problems = ce.checked_case(subject, complete(), 3, "msk_neuro", NOW)
+    assert problems == [] and sorted(validated) == ["assessments", "consents", "subjects"]
+    save_case(session, case)
+    assert sorted(validated) == ["assessments", "consents", "subjects"]
+    assert load_case(session, subject.subject_id).subject["created_at"] == NOW
+    # A near miss: a case built afresh (new row ids) is validated afresh.
+    other = open_subject(session, "WIZ-PAT-3")
+    save_case(session, ce.build_case(other, complete(), "msk_neuro", NOW))
+    assert len(validated) == 6
 
 
 @pytest.mark.parametrize("step", range(4))

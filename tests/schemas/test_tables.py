@@ -600,6 +600,13 @@ def test_text_in_boolean_field_is_a_problem(table: str, bad: dict[str, Any], fie
 # --- key and column problems --------------------------------------------------------
 
 
+def test_text_in_the_boolean_field_of_every_row_is_a_problem_per_row() -> None:
+    """A column holding only text is typed as text: blanking it must not crash."""
+    rows = [{**row, "processing": "да"} for row in frame("consents")]
+    problems = validate_table("consents", rows)
+    assert {p.row for p in problems if p.check == "boolean"} == set(range(len(rows)))
+
+
 @pytest.mark.parametrize("table", list(FACTORIES))
 def test_duplicate_key_flags_both_rows(table: str) -> None:
     rows = frame(table)

@@ -138,11 +138,11 @@ def test_failure_inside_the_transaction_rolls_everything_back(
     real_insert = upsert_module.insert  # the one write path (forms, imports, bundles)
     written: list[str] = []
 
-    def insert_failing_on_labs(conn: Any, table: str, rows: Any) -> int:
+    def insert_failing_on_labs(conn: Any, table: str, *rows: Any) -> int:
         if table == "labs":
             raise OSError("disk full while writing labs")
         written.append(table)
-        return real_insert(conn, table, rows)
+        return real_insert(conn, table, *rows)
 
     monkeypatch.setattr(upsert_module, "insert", insert_failing_on_labs)
     case = make_case(any_db, "MSK", "PAT-LABS")

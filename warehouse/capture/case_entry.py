@@ -251,6 +251,20 @@ def check_steps(
     Problems about later steps (not filled in yet) are left out; checking the last
     step checks the whole case exactly as :func:`warehouse.store.cases.save_case` will.
     """
+    return checked_case(subject, values, upto, username, now, today)[1]
+
+
+def checked_case(
+    subject: OpenSubject,
+    values: Mapping[str, Any],
+    upto: int,
+    username: str,
+    now: dt.datetime,
+    today: dt.date | None = None,
+) -> tuple[Case, list[Problem]]:
+    """The case the values make and :func:`check_steps`'s problems. Saving this very
+    case (rather than building it again, with new row ids and time) lets the save reuse
+    the validation just done (``schemas.validate.checked_table``)."""
     steps = STEPS[: upto + 1]
     dated = [
         (_TABLE_OF[f], 0, f, values.get(f))
@@ -260,13 +274,10 @@ def check_steps(
     future = future_problems(dated, today or dt.date.today())
     missing = _missing(values, steps) + future
     incomplete = {p.table for p in missing}
-    found = [
-        p
-        for p in validate_case(build_case(subject, values, username, now))
-        if p.table not in incomplete or _column_check(p)
-    ]
+    case = build_case(subject, values, username, now)
+    found = [p for p in validate_case(case) if p.table not in incomplete or _column_check(p)]
     last = upto == len(STEPS) - 1
-    return missing + [p for p in found if step_of(p) <= upto or last]
+    return case, missing + [p for p in found if step_of(p) <= upto or last]
 
 
 def problems_by_field(problems: list[Problem]) -> dict[str | None, list[Problem]]:

@@ -324,7 +324,7 @@ def correct(
     value = stored_value(spec, entered, subject.date_shift_days)
     change = Change(spec.table, key, changed_values(spec, value))
     update_rows(session, subject.subject_id, [change], reason, finish=finish)
-    checks_after_save(session.db, [subject.subject_id])
+    checks_after_save(session.db, [subject.subject_id], now=True)
     return value
 
 

@@ -495,7 +495,7 @@ def _import(
         summary.already_imported = True
         summary.inserted, summary.updated = {}, {}
     if not summary.already_imported:
-        checks_after_save(session.db, [str(c.subject["subject_id"]) for c in cases])
+        checks_after_save(session.db, [str(c.subject["subject_id"]) for c in cases], now=True)
     report("import", 3, 3)
     return summary
 

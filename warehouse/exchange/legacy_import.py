@@ -531,7 +531,7 @@ def _write(
             _report_problem(work, problem.table, dataclasses.replace(problem, row=index))
         return UpsertSummary([])
     if not dry_run and done:
-        checks_after_save(session.db, done[0].subject_ids)
+        checks_after_save(session.db, done[0].subject_ids, now=True)
     return done[0]
 
 

@@ -76,4 +76,4 @@ def answer_with_correction(
         {**(with_values or {}), target.field: new_value},
     )
     update_rows(session, target.subject_id, [change], reason, finish=record_answer)
-    checks_after_save(session.db, [target.subject_id])
+    checks_after_save(session.db, [target.subject_id], now=True)

@@ -25,6 +25,7 @@ import yaml
 from schemas.common import REF
 from schemas.errors import ReferenceDataError
 from schemas.reference import REFERENCE_DIR
+from warehouse.review import checks_behind
 from warehouse.review.queries import (
     ACTIVE,
     ANSWERED,
@@ -449,15 +450,24 @@ def _stored_text(finding: Finding) -> str:
     return json.dumps({"rule": finding.rule_id, "values": values}, ensure_ascii=False)
 
 
-def checks_after_save(db: Database, subject_ids: Sequence[str]) -> CheckRun:
+def checks_after_save(db: Database, subject_ids: Sequence[str], *, now: bool = False) -> None:
     """Run the soft checks after a save or import has committed.
 
     The save stands whatever happens here: a failure is logged (pseudonymous subject
     ids only) and the checks run again on the subject's next save or on
     ``caseguard queries check``, rather than a committed save being shown as failed.
+    In the served app they run behind the click (:mod:`warehouse.review.checks_behind`)
+    unless ``now``: a correction or a query's answer, whose query the user looks at
+    next, and imports, which report when they are done.
     """
+    if not now and checks_behind.behind():
+        checks_behind.submit(db, subject_ids, _checks_now)
+    else:
+        _checks_now(db, subject_ids)
+
+
+def _checks_now(db: Database, subject_ids: Sequence[str]) -> None:
     try:
-        return run_soft_checks(db, subject_ids)
+        run_soft_checks(db, subject_ids)
     except Exception:  # noqa: BLE001  (the committed save must not look failed)
         _log.exception("soft checks failed after a save of %d subject(s)", len(subject_ids))
-        return CheckRun()

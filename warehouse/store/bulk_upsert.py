@@ -117,7 +117,7 @@ def upsert_in_batches(
             part = UpsertSummary([])
             for table in CLINICAL_TABLES:
                 rows = frames[table].iloc[ends[table][start] : ends[table][stop]]
-                _write_table(conn, table, rows, mode, reason, (events, problems, part))
+                _write_table(conn, table, rows, None, mode, reason, (events, problems, part))
             for table in CLINICAL_TABLES:
                 summary.inserted[table] += part.inserted[table]
                 summary.updated[table] += part.updated[table]

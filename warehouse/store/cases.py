@@ -23,7 +23,7 @@ from schemas.validate import checked_table
 from warehouse.store.access import READ_CLINICAL, WRITE_CLINICAL, Session, require, scope_filter
 from warehouse.store.audit import Event, audited_transaction
 from warehouse.store.db import one
-from warehouse.store.frames import insert, key_of, records, select
+from warehouse.store.frames import insert, key_of, records, records_as_given, select
 from warehouse.store.review_marks import clear_after_changes
 from warehouse.store.upsert import upsert_cases
 
@@ -48,17 +48,22 @@ class SaveSummary:
         return head + (f" ({', '.join(parts)})" if parts else "")
 
 
-def _insert_frames(
-    conn: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], events: list[Event]
-) -> dict[str, int]:  # noqa: E501
+def _insert_checked(
+    conn: duckdb.DuckDBPyConnection,
+    checked: dict[str, tuple[pd.DataFrame, list[dict[str, Any]]]],
+    events: list[Event],
+) -> dict[str, int]:
+    """Insert each table's checked frame (with the rows it was checked from: stored as
+    given when they are plain already) and add an audit event per row."""
     counts: dict[str, int] = {}
     for table in CLINICAL_TABLES:
-        if table not in frames:
+        if table not in checked:
             continue
-        counts[table] = insert(conn, table, frames[table])
-        events.extend(
-            Event("insert", table, key_of(table, r), after=r) for r in records(frames[table])
-        )
+        frame, given = checked[table]
+        rows = records_as_given(table, given)
+        rows = records(frame) if rows is None else rows
+        counts[table] = insert(conn, table, frame, rows)
+        events.extend(Event("insert", table, key_of(table, r), after=r) for r in rows)
     return counts
 
 
@@ -179,7 +184,9 @@ def add_records(
     if problems:
         raise ValidationFailed(problems)
     with audited_transaction(session.db, session.actor) as (conn, events):
-        counts = _insert_frames(conn, {t: frame for t, (frame, _) in checked.items()}, events)
+        counts = _insert_checked(
+            conn, {t: (frame, rows[t]) for t, (frame, _) in checked.items()}, events
+        )
         if also is not None:
             also(conn, events)
         if died:

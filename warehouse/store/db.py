@@ -27,6 +27,7 @@ from anonymise.keys import KeyStore
 from schemas.errors import CaseguardError, Conflict, DatabaseBusy, NotFound
 from warehouse.store.config import default_key_dir
 from warehouse.store.held import held, refresh_if_requested, release, request
+from warehouse.store.turns import Turns
 
 MEMORY = ":memory:"
 KEEP_OPEN_ENV = "CASEGUARD_KEEP_OPEN"  # set by `caseguard serve`: the app keeps its connection
@@ -34,14 +35,15 @@ KEEP_OPEN_ENV = "CASEGUARD_KEEP_OPEN"  # set by `caseguard serve`: the app keeps
 # DuckDB aborts the second of two overlapping write transactions in one process
 # ("Current transaction is aborted") instead of waiting; other processes are kept out
 # by the file lock. So writers in this process (the app's sessions are threads) take
-# turns on a lock per database file, and a user never sees a clash with a neighbour.
-_WRITE_LOCKS: dict[str, threading.RLock] = {}
+# turns on a lock per database file (first come, first served: warehouse/store/turns.py),
+# and a user never sees a clash with a neighbour.
+_WRITE_LOCKS: dict[str, Turns] = {}
 _WRITE_LOCKS_GUARD = threading.Lock()
 
 
-def _write_lock(path: str) -> threading.RLock:
+def _write_lock(path: str) -> Turns:
     with _WRITE_LOCKS_GUARD:
-        return _WRITE_LOCKS.setdefault(str(Path(path).resolve()), threading.RLock())
+        return _WRITE_LOCKS.setdefault(str(Path(path).resolve()), Turns())
 
 
 class _OpenMode:
@@ -124,7 +126,7 @@ class Database:
         self.busy_timeout = busy_timeout
         self._memory: duckdb.DuckDBPyConnection | None = None
         self._memory_lock = threading.Lock()
-        self._write_lock = threading.RLock() if self.in_memory else _write_lock(self.path)
+        self._write_lock = Turns() if self.in_memory else _write_lock(self.path)
         self._mode = _OpenMode() if self.in_memory else _open_mode(self.path)
 
     @property

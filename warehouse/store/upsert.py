@@ -35,7 +35,13 @@ from schemas.validate import checked_table
 from warehouse.store.access import WRITE_CLINICAL, Session, require
 from warehouse.store.audit import Event, audited_transaction, canonical_json, canonical_rows
 from warehouse.store.db import one
-from warehouse.store.frames import insert, key_of, plain_columns, records
+from warehouse.store.frames import (
+    insert,
+    key_of,
+    plain_columns,
+    records,
+    records_as_given,
+)
 from warehouse.store.review_marks import clear_after_changes
 
 MODES = ("new", "skip", "update")
@@ -220,6 +226,7 @@ def _write_table(
     conn: duckdb.DuckDBPyConnection,
     table: str,
     frame: pd.DataFrame,
+    given: list[dict[str, Any]] | None,
     mode: str,
     reason: str | None,
     out: tuple[list[Event], list[Problem], UpsertSummary],
@@ -230,8 +237,12 @@ def _write_table(
         return
     frame = frame.reset_index(drop=True)
     stored = {} if mode == "new" else _stored(conn, table, frame)
-    columns = plain_columns(frame)
-    rows = records(frame, columns)
+    rows = None if given is None else records_as_given(table, given)
+    if rows is None:
+        columns = plain_columns(frame)
+        rows = records(frame, columns)
+    else:
+        columns = {c: [r[c] for r in rows] for c in TABLES[table].columns}
     keys = [key_of(table, r) for r in rows]
     new, changed = [], []
     for i, k in enumerate(keys):
@@ -255,7 +266,8 @@ def _write_table(
                 )
             )
     if new:
-        insert(conn, table, frame.iloc[new] if len(new) < len(rows) else frame)
+        every = len(new) == len(rows)
+        insert(conn, table, frame if every else frame.iloc[new], [rows[i] for i in new])
         texts = canonical_rows(
             columns
             if len(new) == len(rows)
@@ -312,7 +324,9 @@ def upsert_cases(
                     f"{clash[0]} of these subjects already exist; open them to add records"
                 )
         for table in CLINICAL_TABLES:
-            _write_table(conn, table, frames[table], mode, reason, (events, problems, summary))
+            given = [row for case in cases for row in case.rows(table)]
+            out = (events, problems, summary)
+            _write_table(conn, table, frames[table], given, mode, reason, out)
         if problems:
             raise ValidationFailed(problems)
         events.extend(clear_after_changes(conn, events))

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import sys
+import threading
 
 import streamlit as st
 
+from warehouse.review.checks_behind import run_behind
 from warehouse.store.access import Session
 from warehouse.store.config import default_db_path
 from warehouse.store.db import KEEP_OPEN_ENV, Database
+from warehouse.store.held import SERVED_SWITCH_INTERVAL_S
 
 _SESSION = "_caseguard_session"
 
@@ -20,7 +24,23 @@ def database() -> Database:
     Served by ``caseguard serve``, the app keeps its connection open (one cursor per
     operation, handed over when another process asks); run in-process (AppTest) it opens
     one per operation, as a library caller does."""
-    return Database(default_db_path(), keep_open=os.environ.get(KEEP_OPEN_ENV) == "1")
+    served = os.environ.get(KEEP_OPEN_ENV) == "1"
+    if served:
+        _warm_scrubber()
+        run_behind()  # soft checks after a save do not hold up the click
+        sys.setswitchinterval(SERVED_SWITCH_INTERVAL_S)  # see warehouse/store/held.py
+    return Database(default_db_path(), keep_open=served)
+
+
+@st.cache_resource
+def _warm_scrubber() -> threading.Thread:
+    """Load the scrubber in the background once per served app, so that the first
+    narrative or adverse event saved after a start does not wait seconds for it."""
+    from anonymise import warm_up
+
+    thread = threading.Thread(target=warm_up, name="scrubber-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def set_session(current: Session) -> None:

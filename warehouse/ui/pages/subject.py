@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from anonymise.pseudonym import InvalidLocalId
+from schemas import Case
 from schemas.common import REF
 from schemas.errors import CaseguardError, ValidationFailed
 from schemas.formats import number_text
@@ -286,19 +287,24 @@ def _repeated(state: dict[str, Any], step: int) -> None:
             REPEATABLE[field](state)
 
 
-def _check(state: dict[str, Any], subject: OpenSubject, upto: int) -> bool:
-    state["problems"] = ce.check_steps(subject, state["values"], upto, cur.username, _utcnow())
+def _check(state: dict[str, Any], subject: OpenSubject, upto: int) -> Case | None:
+    """Check the steps up to ``upto``; the case to save when there is no problem."""
+    case, state["problems"] = ce.checked_case(
+        subject, state["values"], upto, cur.username, _utcnow()
+    )
     state["checked"] = copy.deepcopy(state["values"])
     if state["problems"]:
         state["step"] = min(ce.step_of(p) for p in state["problems"])
-    return not state["problems"]
+        return None
+    return case
 
 
 def _save(state: dict[str, Any], subject: OpenSubject) -> None:
-    if not _check(state, subject, len(ce.STEPS) - 1):
+    case = _check(state, subject, len(ce.STEPS) - 1)
+    if case is None:
         return
     try:
-        summary = save_case(cur, ce.build_case(subject, state["values"], cur.username, _utcnow()))
+        summary = save_case(cur, case)
     except ValidationFailed as exc:
         state["problems"] = exc.problems
         state["step"] = min(ce.step_of(p) for p in exc.problems)
@@ -333,7 +339,7 @@ def _new_case(subject: OpenSubject) -> None:
             except CaseguardError as exc:
                 show_error(exc)
                 return
-        elif _check(state, subject, step):
+        elif _check(state, subject, step) is not None:
             state["step"] = step + 1
         st.rerun()
 
