@@ -42,6 +42,7 @@ from warehouse.store.upsert import (
     UpsertSummary,
     _ownership,
     _write_table,
+    owner_join,
 )
 
 BATCH_SUBJECTS = 2_000  # subjects written (and their audit entries chained) at a time
@@ -196,14 +197,7 @@ def _ownership_screen(
         registered.append(f"_bulk_owners_{table}")
         name = registered[-1]
         conn.register(name, owned)
-        key = TABLES[table].key
-        if table == "subjects":
-            join, differs = "subjects t ON t.subject_id = i.subject_id", "t.site_code <> i._site"
-        elif table == "ae_causality":
-            join, differs = "adverse_events t ON t.ae_id = i.ae_id", "t.subject_id <> i._subject"
-        else:
-            on = " AND ".join(f"t.{c} = i.{c}" for c in key)
-            join, differs = f"{table} t ON {on}", "t.subject_id <> i._subject"
+        join, differs = owner_join(table)
         parts.append(f"SELECT 1 FROM {name} i JOIN {join} WHERE {differs}")
     if not parts:
         return False

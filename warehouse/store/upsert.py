@@ -129,20 +129,25 @@ def _owners(cases: Sequence[Case], table: str) -> list[list[Any]]:
     return columns
 
 
+def owner_join(table: str) -> tuple[str, str]:
+    """How incoming rows ``i`` (key columns, ``_subject``, ``_site``) meet the stored
+    rows ``t`` that hold their key, and when such a stored row is another's: the join
+    and the condition."""
+    if table == "subjects":
+        return "subjects t ON t.subject_id = i.subject_id", "t.site_code <> i._site"
+    if table == "ae_causality":
+        return "adverse_events t ON t.ae_id = i.ae_id", "t.subject_id <> i._subject"
+    on = " AND ".join(f"t.{c} = i.{c}" for c in TABLES[table].key)
+    return f"{table} t ON {on}", "t.subject_id <> i._subject"
+
+
 def _taken_sql(table: str, first: int) -> str:
     """Incoming rows (from list parameters ``first``...) whose key is stored for another
     subject (or, for subjects, another site): their table and position."""
-    key = TABLES[table].key
-    names = [*key, "_subject", "_site"]
+    names = [*TABLES[table].key, "_subject", "_site"]
     unnest = ", ".join(f"unnest(${first + i}::VARCHAR[]) AS {n}" for i, n in enumerate(names))
     incoming = f"(SELECT {unnest}, generate_subscripts(${first}::VARCHAR[], 1) - 1 AS _i) i"
-    if table == "subjects":
-        join, differs = "subjects t ON t.subject_id = i.subject_id", "t.site_code <> i._site"
-    elif table == "ae_causality":
-        join, differs = "adverse_events t ON t.ae_id = i.ae_id", "t.subject_id <> i._subject"
-    else:
-        on = " AND ".join(f"t.{c} = i.{c}" for c in key)
-        join, differs = f"{table} t ON {on}", "t.subject_id <> i._subject"
+    join, differs = owner_join(table)
     return f"SELECT '{table}' AS tbl, i._i FROM {incoming} JOIN {join} WHERE {differs}"
 
 
