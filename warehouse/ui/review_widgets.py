@@ -100,7 +100,9 @@ def show_thread(session: Session, query_id: str, case: Case | None = None) -> No
     for step in steps:
         stamp = pd.Timestamp(step.written_at)
         when = f"{date_text(stamp, lang())} {stamp:%H:%M}"
-        head = f"**{t(f'rev_kind_{step.kind}')}** — {step.author} ({step.role}), {when} UTC"
+        # the soft checks write as a system account: named as the query table names them
+        who = t("rev_origin_rule") if step.role == "system" else f"{step.author} ({step.role})"
+        head = f"**{t(f'rev_kind_{step.kind}')}** — {who}, {when} UTC"
         body = question_text(step.text, lang())
         with st.container(border=True):
             st.markdown(head)
